@@ -1,0 +1,456 @@
+//! Audit events: borrowed views of the few fields a finding needs, and the parse of one line or
+//! document into them (SPEC §3 items 1–3, §4.1).
+//!
+//! The structs mirror `audit.k8s.io/v1` `Event` but declare only what the verdict and the finding
+//! read; serde skips everything else (managed fields, statuses, volumes) without allocating.
+//! Strings borrow from the input unless JSON escapes force a copy. Every field is lenient
+//! ([`lenient`]): a wrong type never loses the event, it only makes that field unknown.
+//!
+//! [`for_each_event`] accepts a single `Event`, an `EventList` (webhook batches) or a JSON array of
+//! events. It has a slow path for what the fast borrowed parse rejects but Go's `encoding/json`
+//! (which the API server and the container runtime use) accepts: duplicate keys (last one wins, as
+//! in Go) and invalid UTF-8 (replaced by U+FFFD, as in Go).
+
+pub mod lenient;
+
+use serde::Deserialize;
+use serde_json::Value;
+
+pub use lenient::{Int, List, Obj, Str};
+
+/// One audit event, borrowed from the line (or document) it was parsed from.
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AuditEvent<'a> {
+    /// `Event` (or `EventList` for a batch).
+    #[serde(borrow, default)]
+    pub kind: Str<'a>,
+    /// `Metadata`, `Request` or `RequestResponse`.
+    #[serde(borrow, default)]
+    pub level: Str<'a>,
+    /// Shared by all stages of one API request.
+    #[serde(borrow, default, rename = "auditID")]
+    pub audit_id: Str<'a>,
+    /// `RequestReceived`, `ResponseStarted`, `ResponseComplete` or `Panic`.
+    #[serde(borrow, default)]
+    pub stage: Str<'a>,
+    /// The request path with its query (`?dryRun=All` shows a dry run).
+    #[serde(borrow, default, rename = "requestURI")]
+    pub request_uri: Str<'a>,
+    /// `create`, `patch`, `update`, …
+    #[serde(borrow, default)]
+    pub verb: Str<'a>,
+    /// The authenticated user.
+    #[serde(borrow, default)]
+    pub user: Obj<User<'a>>,
+    /// The user the request impersonated, if any.
+    #[serde(borrow, default)]
+    pub impersonated_user: Obj<User<'a>>,
+    /// Client addresses, as logged.
+    #[serde(borrow, default, rename = "sourceIPs")]
+    pub source_ips: List<Str<'a>>,
+    /// The client's user agent.
+    #[serde(borrow, default)]
+    pub user_agent: Str<'a>,
+    /// What the request was about.
+    #[serde(borrow, default)]
+    pub object_ref: Obj<ObjectRef<'a>>,
+    /// The HTTP outcome.
+    #[serde(default)]
+    pub response_status: Obj<ResponseStatus>,
+    /// What the client sent (logged at level `Request` and above).
+    #[serde(borrow, default)]
+    pub request_object: Obj<PodObject<'a>>,
+    /// What the server answered (level `RequestResponse`).
+    #[serde(borrow, default)]
+    pub response_object: Obj<ResponseObject<'a>>,
+    /// When the API server received the request.
+    #[serde(borrow, default)]
+    pub request_received_timestamp: Str<'a>,
+    /// When this stage was logged.
+    #[serde(borrow, default)]
+    pub stage_timestamp: Str<'a>,
+    /// Old (`v1beta1`) event time.
+    #[serde(borrow, default)]
+    pub timestamp: Str<'a>,
+    /// Audit annotations; only `audit.k8s.io/truncated` is read.
+    #[serde(borrow, default)]
+    pub annotations: Obj<Annotations<'a>>,
+    /// The events of an `EventList`.
+    #[serde(borrow, default)]
+    pub items: List<Obj<AuditEvent<'a>>>,
+}
+
+/// `user` and `impersonatedUser`.
+#[derive(Debug, Default, Deserialize)]
+pub struct User<'a> {
+    /// The user name.
+    #[serde(borrow, default)]
+    pub username: Str<'a>,
+}
+
+/// `objectRef`.
+#[derive(Debug, Default, Deserialize)]
+pub struct ObjectRef<'a> {
+    /// The resource, e.g. `pods`.
+    #[serde(borrow, default)]
+    pub resource: Str<'a>,
+    /// The namespace.
+    #[serde(borrow, default)]
+    pub namespace: Str<'a>,
+    /// The object's name (absent on creates with `generateName`).
+    #[serde(borrow, default)]
+    pub name: Str<'a>,
+    /// `binding`, `exec`, `status`, `ephemeralcontainers`, …
+    #[serde(borrow, default)]
+    pub subresource: Str<'a>,
+}
+
+/// `responseStatus`.
+#[derive(Debug, Default, Deserialize)]
+pub struct ResponseStatus {
+    /// The HTTP status code.
+    #[serde(default)]
+    pub code: Int,
+}
+
+/// `requestObject` read as a Pod.
+#[derive(Debug, Default, Deserialize)]
+pub struct PodObject<'a> {
+    /// `Pod` for a create.
+    #[serde(borrow, default)]
+    pub kind: Str<'a>,
+    /// Name, namespace, generateName.
+    #[serde(borrow, default)]
+    pub metadata: Obj<Meta<'a>>,
+    /// The containers.
+    #[serde(borrow, default)]
+    pub spec: Obj<PodSpec<'a>>,
+}
+
+/// `responseObject`: only its kind and name matter.
+#[derive(Debug, Default, Deserialize)]
+pub struct ResponseObject<'a> {
+    /// `Pod` when the create succeeded, `Status` when it failed.
+    #[serde(borrow, default)]
+    pub kind: Str<'a>,
+    /// Holds the name the server generated.
+    #[serde(borrow, default)]
+    pub metadata: Obj<Meta<'a>>,
+}
+
+/// Object metadata.
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Meta<'a> {
+    /// The name.
+    #[serde(borrow, default)]
+    pub name: Str<'a>,
+    /// The namespace.
+    #[serde(borrow, default)]
+    pub namespace: Str<'a>,
+    /// The prefix the server completes into a name.
+    #[serde(borrow, default)]
+    pub generate_name: Str<'a>,
+}
+
+/// A pod spec's three container lists.
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PodSpec<'a> {
+    /// `spec.containers`.
+    #[serde(borrow, default)]
+    pub containers: List<Obj<Container<'a>>>,
+    /// `spec.initContainers`.
+    #[serde(borrow, default)]
+    pub init_containers: List<Obj<Container<'a>>>,
+    /// `spec.ephemeralContainers`.
+    #[serde(borrow, default)]
+    pub ephemeral_containers: List<Obj<Container<'a>>>,
+}
+
+/// One container.
+#[derive(Debug, Default, Deserialize)]
+pub struct Container<'a> {
+    /// The container's name.
+    #[serde(borrow, default)]
+    pub name: Str<'a>,
+    /// The image, as written.
+    #[serde(borrow, default)]
+    pub image: Str<'a>,
+}
+
+/// Audit annotations.
+#[derive(Debug, Default, Deserialize)]
+pub struct Annotations<'a> {
+    /// `"true"` when the API server dropped the request and response bodies for size.
+    #[serde(borrow, default, rename = "audit.k8s.io/truncated")]
+    pub truncated: Str<'a>,
+}
+
+/// The ways a request can put an image into a pod (SPEC §4.1, §4.2).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Action {
+    /// `create` on `pods`.
+    Create,
+}
+
+impl Action {
+    /// The name used in every output format.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Action::Create => "create",
+        }
+    }
+}
+
+impl AuditEvent<'_> {
+    /// Is this an audit `Event` (not an `EventList`, not some other JSON object)?
+    pub fn is_event(&self) -> bool {
+        match self.kind.get() {
+            Some(kind) => kind == "Event",
+            None => self.verb.get().is_some(),
+        }
+    }
+
+    /// Is this an `EventList` (a webhook batch)?
+    fn is_list(&self) -> bool {
+        self.kind.is("EventList") || (self.kind == Str::Absent && self.items.get().is_some())
+    }
+
+    /// How this event puts an image into a pod, if it does (§4.1).
+    pub fn pod_action(&self) -> Option<Action> {
+        let object = self.object_ref.get()?;
+        if !object.resource.is("pods") {
+            return None;
+        }
+        let subresource = object.subresource.get().unwrap_or("");
+        match (self.verb.get()?, subresource) {
+            ("create", "") => Some(Action::Create),
+            _ => None,
+        }
+    }
+
+    /// `responseStatus.code`.
+    pub fn status_code(&self) -> Option<i64> {
+        self.response_status.get().and_then(|s| s.code.0)
+    }
+
+    /// Did the API server drop the bodies for size (`audit.k8s.io/truncated`)?
+    pub fn is_truncated(&self) -> bool {
+        self.annotations
+            .get()
+            .is_some_and(|a| a.truncated.is("true"))
+    }
+}
+
+/// Why a line or document yielded no audit event.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum LineError {
+    /// Not valid JSON (the message is serde_json's, with its column).
+    #[error("not valid JSON ({0})")]
+    Json(String),
+    /// Valid JSON, but not an object or array.
+    #[error("not a JSON object")]
+    NotAnObject,
+    /// A JSON object or array, but no audit `Event` in it.
+    #[error("not an audit event")]
+    NotAnEvent,
+}
+
+/// Parses one line or document and calls `f` for every audit event in it (an `Event`, the items
+/// of an `EventList`, or the elements of an array). Returns the number of events.
+pub fn for_each_event(
+    bytes: &[u8],
+    f: &mut dyn FnMut(&AuditEvent<'_>),
+) -> Result<usize, LineError> {
+    let Some(&first) = bytes.iter().find(|b| !b.is_ascii_whitespace()) else {
+        return Err(LineError::NotAnObject);
+    };
+    if first != b'{' && first != b'[' {
+        return match serde_json::from_slice::<serde::de::IgnoredAny>(bytes) {
+            Ok(_) => Err(LineError::NotAnObject),
+            Err(e) => Err(LineError::Json(e.to_string())),
+        };
+    }
+    let fast = if first == b'{' {
+        serde_json::from_slice::<AuditEvent<'_>>(bytes).map(|ev| visit(&ev, f))
+    } else {
+        serde_json::from_slice::<Vec<Obj<AuditEvent<'_>>>>(bytes).map(|evs| visit_all(&evs, f))
+    };
+    match fast {
+        Ok(n) => n,
+        Err(fast_err) => slow_path(bytes, f).unwrap_or(Err(LineError::Json(fast_err.to_string()))),
+    }
+}
+
+/// The fallback for duplicate keys and invalid UTF-8: a lossy UTF-8 decode into an owned
+/// [`Value`] (which keeps the last of duplicate keys, like Go), then the same borrowed structs
+/// over it. `None` when even that fails, so the caller reports the fast path's error.
+fn slow_path(bytes: &[u8], f: &mut dyn FnMut(&AuditEvent<'_>)) -> Option<Result<usize, LineError>> {
+    let text = String::from_utf8_lossy(bytes);
+    let value: Value = serde_json::from_str(&text).ok()?;
+    match &value {
+        Value::Object(_) => AuditEvent::deserialize(&value).ok().map(|ev| visit(&ev, f)),
+        Value::Array(_) => Vec::<Obj<AuditEvent<'_>>>::deserialize(&value)
+            .ok()
+            .map(|evs| visit_all(&evs, f)),
+        _ => Some(Err(LineError::NotAnObject)),
+    }
+}
+
+/// Visits one top-level object: an event, or the events of a list.
+fn visit(ev: &AuditEvent<'_>, f: &mut dyn FnMut(&AuditEvent<'_>)) -> Result<usize, LineError> {
+    if ev.is_event() {
+        f(ev);
+        Ok(1)
+    } else if ev.is_list() {
+        Ok(ev.items.get().map_or(0, |items| visit_items(items, f)))
+    } else {
+        Err(LineError::NotAnEvent)
+    }
+}
+
+/// Visits the elements of a top-level array; it must hold at least one event (or be empty).
+fn visit_all(
+    evs: &[Obj<AuditEvent<'_>>],
+    f: &mut dyn FnMut(&AuditEvent<'_>),
+) -> Result<usize, LineError> {
+    let n = visit_items(evs, f);
+    if n == 0 && !evs.is_empty() {
+        Err(LineError::NotAnEvent)
+    } else {
+        Ok(n)
+    }
+}
+
+/// Calls `f` for every element that is an event; other elements are ignored.
+fn visit_items(items: &[Obj<AuditEvent<'_>>], f: &mut dyn FnMut(&AuditEvent<'_>)) -> usize {
+    let mut n = 0;
+    for ev in items.iter().filter_map(Obj::get).filter(|ev| ev.is_event()) {
+        f(ev);
+        n += 1;
+    }
+    n
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Collects (verb, resource, subresource, images) of every event in `json`.
+    fn events(json: &str) -> Result<Vec<String>, LineError> {
+        let mut out = Vec::new();
+        for_each_event(json.as_bytes(), &mut |ev| {
+            let images: Vec<String> = ev
+                .request_object
+                .get()
+                .and_then(|o| o.spec.get())
+                .and_then(|s| s.containers.get())
+                .unwrap_or(&[])
+                .iter()
+                .map(|c| {
+                    c.get()
+                        .and_then(|c| c.image.get())
+                        .unwrap_or("?")
+                        .to_owned()
+                })
+                .collect();
+            out.push(format!(
+                "{}:{:?}:{}",
+                ev.verb.get().unwrap_or("-"),
+                ev.pod_action(),
+                images.join(",")
+            ));
+        })?;
+        Ok(out)
+    }
+
+    const CREATE: &str = r#"{"kind":"Event","verb":"create","objectRef":{"resource":"pods"},"requestObject":{"spec":{"containers":[{"name":"a","image":"nginx"}]}}}"#;
+
+    #[test]
+    fn single_event_list_and_array() {
+        assert_eq!(
+            events(CREATE),
+            Ok(vec!["create:Some(Create):nginx".to_owned()])
+        );
+        let list = format!(
+            r#"{{"kind":"EventList","items":[{CREATE},{{"kind":"Event","verb":"get"}},7]}}"#
+        );
+        assert_eq!(events(&list).map(|v| v.len()), Ok(2));
+        let array = format!("[{CREATE}, {CREATE}]");
+        assert_eq!(events(&array).map(|v| v.len()), Ok(2));
+        assert_eq!(events(r#"{"kind":"EventList","items":[]}"#), Ok(vec![]));
+    }
+
+    #[test]
+    fn subresources_are_not_pod_creates() {
+        for sub in ["binding", "exec", "eviction", "status", "attach"] {
+            let json = format!(
+                r#"{{"verb":"create","objectRef":{{"resource":"pods","subresource":"{sub}"}}}}"#
+            );
+            assert_eq!(events(&json), Ok(vec!["create:None:".to_owned()]), "{sub}");
+        }
+        let empty = r#"{"verb":"create","objectRef":{"resource":"pods","subresource":""}}"#;
+        assert_eq!(events(empty), Ok(vec!["create:Some(Create):".to_owned()]));
+    }
+
+    #[test]
+    fn not_events() {
+        assert_eq!(
+            events(r#"{"kind":"NotAnEvent"}"#),
+            Err(LineError::NotAnEvent)
+        );
+        assert_eq!(events("[1,2]"), Err(LineError::NotAnEvent));
+        assert_eq!(events(r#""just a string""#), Err(LineError::NotAnObject));
+        assert_eq!(events("   "), Err(LineError::NotAnObject));
+        assert!(matches!(events("hello"), Err(LineError::Json(_))));
+        assert!(matches!(
+            events(r#"{"kind":"Event","verb":"cre"#),
+            Err(LineError::Json(_))
+        ));
+    }
+
+    #[test]
+    fn wrong_types_keep_the_event() {
+        let json = r#"{"kind":"Event","verb":"create","objectRef":{"resource":"pods"},"requestObject":{"spec":{"containers":[{"image":7},"x"]}}}"#;
+        assert_eq!(events(json), Ok(vec!["create:Some(Create):?,?".to_owned()]));
+        let json = r#"{"kind":"Event","verb":"create","objectRef":{"resource":"pods"},"requestObject":{"spec":null}}"#;
+        assert_eq!(events(json), Ok(vec!["create:Some(Create):".to_owned()]));
+    }
+
+    #[test]
+    fn duplicate_keys_last_wins_like_go() {
+        let json = r#"{"kind":"Event","verb":"create","objectRef":{"resource":"pods"},"requestObject":{"spec":{"containers":[{"image":"nginx","image":"evil"}]}}}"#;
+        assert_eq!(
+            events(json),
+            Ok(vec!["create:Some(Create):evil".to_owned()])
+        );
+    }
+
+    #[test]
+    fn invalid_utf8_is_replaced() {
+        let mut bytes = CREATE.as_bytes().to_vec();
+        let at = CREATE.find("nginx").expect("fixture has nginx") + 2;
+        bytes[at] = 0xff;
+        let mut images = Vec::new();
+        let n = for_each_event(&bytes, &mut |ev| {
+            let c = &ev
+                .request_object
+                .get()
+                .and_then(|o| o.spec.get())
+                .and_then(|s| s.containers.get())
+                .expect("containers")[0];
+            images.push(c.get().and_then(|c| c.image.get()).map(str::to_owned));
+        });
+        assert_eq!(n, Ok(1));
+        assert_eq!(images, vec![Some("ng\u{fffd}nx".to_owned())]);
+    }
+
+    #[test]
+    fn escaped_strings_are_decoded() {
+        let json = r#"{"kind":"Event","verb":"cr\u0065ate","objectRef":{"resource":"\u0070ods"}}"#;
+        assert_eq!(events(json), Ok(vec!["create:Some(Create):".to_owned()]));
+    }
+}

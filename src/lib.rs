@@ -1,0 +1,114 @@
+//! falco-pod-scan: Falco's *Create Disallowed Pod* rule, offline, over Kubernetes audit logs.
+//!
+//! The pipeline, one way from input to report:
+//!
+//! 1. [`cli`] parses arguments; [`config`] validates them and compiles the [`allow`]list.
+//! 2. [`input`] turns paths into byte sources: memory maps, or streams of line blocks.
+//! 3. [`scan`] splits each source into newline-aligned chunks and scans them on all cores; a
+//!    literal prefilter ([`scan::prefilter`]) picks the few lines that can hold a pod request.
+//! 4. [`event`] parses those lines into borrowed views of the audit fields that matter.
+//! 5. [`finding`] judges each pod request: every image, normalized by [`image`], against the
+//!    allowlist; what is not allowed becomes an owned [`finding::Finding`].
+//! 6. [`scan::select`] keeps one finding per API request (its `ResponseComplete` stage), in
+//!    input order, whatever the number of threads.
+//! 7. [`report`] writes findings to stdout and the [`stats`] summary to stderr. Nothing else
+//!    prints.
+//!
+//! See `ARCHITECTURE.md` for the reasons behind this shape, and `SPEC.md` sections cited in each
+//! module for the behaviour.
+
+pub mod allow;
+pub mod cli;
+pub mod config;
+pub mod event;
+pub mod finding;
+pub mod image;
+pub mod input;
+pub mod report;
+pub mod scan;
+pub mod stats;
+
+use std::io::{self, BufWriter, Write};
+use std::time::Instant;
+
+use anyhow::Context;
+
+use config::Config;
+use report::Report;
+
+/// How a run ended; [`Outcome::code`] is the exit status.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    /// No findings.
+    Clean,
+    /// At least one finding.
+    Findings,
+    /// Something could not be read or checked (wins over findings).
+    Failed,
+}
+
+impl Outcome {
+    /// The exit status: 0, 1 or 2.
+    pub fn code(self) -> u8 {
+        match self {
+            Outcome::Clean => 0,
+            Outcome::Findings => 1,
+            Outcome::Failed => 2,
+        }
+    }
+}
+
+/// Scans the configured inputs and writes the report.
+pub fn run(config: &Config) -> anyhow::Result<Outcome> {
+    let started = Instant::now();
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(config.threads)
+        .build()
+        .context("cannot start the worker threads")?;
+    let scan = pool.install(|| scan::scan(&config.paths, &config.policy, &config.scan));
+    let mut errors = scan.errors;
+    if config.strict && scan.stats.skipped > 0 {
+        let first = scan
+            .stats
+            .skipped_at
+            .first()
+            .map(|s| format!(" (first: {}:{}: {})", s.file, s.line, s.why))
+            .unwrap_or_default();
+        errors.push(format!(
+            "--strict: {} lines are not audit events{first}; fix or remove them, or run without --strict to skip them",
+            scan.stats.skipped
+        ));
+    }
+    let report = Report {
+        findings: &scan.findings,
+        stats: &scan.stats,
+        errors: &errors,
+        elapsed: started.elapsed(),
+    };
+    let mut out = BufWriter::new(io::stdout().lock());
+    let written = report::write_findings(&report, config.format, &config.style, &mut out)
+        .and_then(|()| out.flush());
+    match written {
+        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => {}
+        other => other.context("cannot write to standard output")?,
+    }
+    let mut err = io::stderr().lock();
+    if !config.quiet && !report::has_inline_summary(config.format) {
+        report::write_summary(&report, &mut err)?;
+    }
+    report::write_errors(&errors, &mut err)?;
+    Ok(if !errors.is_empty() {
+        Outcome::Failed
+    } else if scan.findings.is_empty() {
+        Outcome::Clean
+    } else {
+        Outcome::Findings
+    })
+}
+
+/// Is a broken pipe anywhere in this error's chain (the reader of stdout went away)?
+pub fn is_broken_pipe(e: &anyhow::Error) -> bool {
+    e.chain()
+        .filter_map(|cause| cause.downcast_ref::<io::Error>())
+        .any(|io| io.kind() == io::ErrorKind::BrokenPipe)
+}

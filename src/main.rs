@@ -1,0 +1,19 @@
+//! The `falco-pod-scan` binary: parse the command line, run, map the outcome to an exit status.
+
+use std::process::ExitCode;
+
+use clap::Parser;
+use falco_pod_scan::{cli::Cli, config::Config, is_broken_pipe, report, run};
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match Config::from_cli(cli).and_then(|config| run(&config)) {
+        Ok(outcome) => ExitCode::from(outcome.code()),
+        Err(e) if is_broken_pipe(&e) => ExitCode::SUCCESS,
+        Err(e) => {
+            // Nothing useful is left to do if stderr itself is gone.
+            let _ = report::write_errors(&[format!("{e:#}")], &mut std::io::stderr().lock());
+            ExitCode::from(2)
+        }
+    }
+}

@@ -1,0 +1,213 @@
+//! The summary of a run (SPEC §9): what was read, what was found, what was skipped, and what to
+//! do about it. Text on stderr for people, or an object inside the JSON document.
+
+use std::collections::BTreeMap;
+use std::io::{self, Write};
+
+use serde::Serialize;
+
+use super::Report;
+use super::sanitize::escape;
+use crate::finding::{Finding, Outcome, Reason};
+use crate::stats::{Skip, Stats};
+
+/// The `summary` object of `--format json`.
+#[derive(Debug, Serialize)]
+pub struct SummaryJson<'a> {
+    /// The scan counters.
+    #[serde(flatten)]
+    stats: &'a Stats,
+    /// Number of findings.
+    findings: usize,
+    /// Findings per reason (both keys always present).
+    findings_by_reason: BTreeMap<&'static str, usize>,
+    /// Inputs that could not be read (fully).
+    errors: &'a [String],
+    /// Wall-clock time of the scan.
+    elapsed_seconds: f64,
+    /// Bytes read per second of wall-clock time.
+    bytes_per_second: f64,
+}
+
+impl<'a> SummaryJson<'a> {
+    /// Builds the summary object for `report`.
+    pub fn new(report: &Report<'a>) -> Self {
+        SummaryJson {
+            stats: report.stats,
+            findings: report.findings.len(),
+            findings_by_reason: by_reason(report),
+            errors: report.errors,
+            elapsed_seconds: report.elapsed.as_secs_f64(),
+            bytes_per_second: throughput(report),
+        }
+    }
+}
+
+/// Findings counted per reason.
+fn by_reason(report: &Report<'_>) -> BTreeMap<&'static str, usize> {
+    let mut counts = BTreeMap::from([
+        (Reason::DisallowedImage.as_str(), 0),
+        (Reason::ImagesUnknown.as_str(), 0),
+    ]);
+    for f in report.findings {
+        *counts.entry(f.reason.as_str()).or_default() += 1;
+    }
+    counts
+}
+
+/// Bytes per second, 0 when no time was measured.
+#[expect(
+    clippy::cast_precision_loss,
+    reason = "a rate for people; 52 bits are plenty"
+)]
+fn throughput(report: &Report<'_>) -> f64 {
+    let secs = report.elapsed.as_secs_f64();
+    if secs > 0.0 {
+        report.stats.bytes as f64 / secs
+    } else {
+        0.0
+    }
+}
+
+/// Bytes per second as an integer, for [`human_bytes`].
+#[expect(
+    clippy::cast_possible_truncation,
+    clippy::cast_sign_loss,
+    reason = "non-negative and far below u64::MAX"
+)]
+fn rate(report: &Report<'_>) -> u64 {
+    throughput(report) as u64
+}
+
+/// `n thing` or `n things`.
+fn plural(n: impl Into<u64>, thing: &str) -> String {
+    let n = n.into();
+    if n == 1 {
+        format!("{n} {thing}")
+    } else {
+        format!("{n} {thing}s")
+    }
+}
+
+/// A byte count for people.
+#[expect(clippy::cast_precision_loss, reason = "one decimal is shown")]
+fn human_bytes(bytes: u64) -> String {
+    const UNITS: [&str; 5] = ["B", "KiB", "MiB", "GiB", "TiB"];
+    let mut value = bytes as f64;
+    let mut unit = 0;
+    while value >= 1024.0 && unit + 1 < UNITS.len() {
+        value /= 1024.0;
+        unit += 1;
+    }
+    if unit == 0 {
+        format!("{bytes} B")
+    } else {
+        format!("{value:.1} {}", UNITS[unit])
+    }
+}
+
+/// Writes the summary for people, one fact per line.
+pub fn write_text(report: &Report<'_>, out: &mut impl Write) -> io::Result<()> {
+    let s = report.stats;
+    let counts = by_reason(report);
+    let unknown = counts[Reason::ImagesUnknown.as_str()];
+    writeln!(
+        out,
+        "falco-pod-scan: {} ({} disallowed-image, {unknown} images-unknown) among {}",
+        plural(report.findings.len() as u64, "finding"),
+        counts[Reason::DisallowedImage.as_str()],
+        plural(s.pod_requests, "pod request event"),
+    )?;
+    writeln!(
+        out,
+        "  read {}, {}, {} in {:.2} s ({}/s); parsed {}, {}",
+        plural(s.files, "input"),
+        human_bytes(s.bytes),
+        plural(s.lines, "line"),
+        report.elapsed.as_secs_f64(),
+        human_bytes(rate(report)),
+        plural(s.parsed, "line"),
+        plural(s.events, "audit event"),
+    )?;
+    if s.skipped > 0 {
+        writeln!(
+            out,
+            "  skipped {} that {} not audit events: {}",
+            plural(s.skipped, "line"),
+            if s.skipped == 1 { "is" } else { "are" },
+            locations(&s.skipped_at, s.skipped),
+        )?;
+    }
+    if unknown > 0 {
+        writeln!(out, "  hint: {}", unknown_hint(report.findings))?;
+    }
+    Ok(())
+}
+
+/// What to do about `images-unknown` findings: raise the audit level, unless the API server
+/// refused the request before reading its body (then no level would show the images).
+fn unknown_hint(findings: &[Finding]) -> String {
+    let unknown = || {
+        findings
+            .iter()
+            .filter(|f| f.reason == Reason::ImagesUnknown)
+    };
+    let total = unknown().count();
+    let refused = unknown()
+        .filter(|f| f.outcome == Outcome::Rejected && f.images.is_none())
+        .count();
+    let (what, verb) = if total == 1 {
+        ("1 pod request".to_owned(), "was")
+    } else {
+        (format!("{total} pod requests"), "were")
+    };
+    let refused = if refused > 0 {
+        format!(" ({refused} of them refused before the body was read)")
+    } else {
+        String::new()
+    };
+    format!(
+        "{what} {verb} logged without the pod spec{refused}; log pods at level Request or higher \
+         in the audit policy to see their images"
+    )
+}
+
+/// `a.log:3 (why), a.log:9 (why), … and N more`.
+fn locations(at: &[Skip], total: u64) -> String {
+    let mut parts: Vec<String> = at
+        .iter()
+        .map(|s| format!("{}:{} ({})", escape(&s.file), s.line, escape(&s.why)))
+        .collect();
+    let more = total.saturating_sub(at.len() as u64);
+    if more > 0 {
+        parts.push(format!("and {more} more"));
+    }
+    parts.join(", ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn human_units() {
+        assert_eq!(human_bytes(512), "512 B");
+        assert_eq!(human_bytes(1536), "1.5 KiB");
+        assert_eq!(human_bytes(3 << 30), "3.0 GiB");
+        assert_eq!(plural(1u64, "line"), "1 line");
+        assert_eq!(plural(2u64, "line"), "2 lines");
+    }
+
+    #[test]
+    fn locations_are_escaped_and_counted() {
+        let at = [Skip {
+            file: "a\u{1b}.log".into(),
+            line: 3,
+            why: "not valid JSON".into(),
+        }];
+        assert_eq!(
+            locations(&at, 4),
+            "a\\u{1b}.log:3 (not valid JSON), and 3 more"
+        );
+    }
+}

@@ -1,0 +1,149 @@
+//! The worker: one block of whole lines in, candidate pod requests and counters out.
+//!
+//! A pure function over a slice: no locks, no I/O, no printing (STYLE habit 5). Line numbers in
+//! the result are 0-based and relative to the block; the merge makes them absolute.
+//!
+//! Every line is looked at, but most only at their ends:
+//! * a line the [`Prefilter`] marks as a possible pod request is parsed in full and judged;
+//! * any other line is accepted as an audit event if it is framed like one the API server writes
+//!   (`{"kind":"Event",…}`), and otherwise parsed just to tell whether it is an event, so that
+//!   garbage is counted, never silently dropped;
+//! * blank lines are ignored.
+
+use crate::event::{self, AuditEvent};
+use crate::finding::{Finding, Policy, judge};
+use crate::stats::Stats;
+
+use super::prefilter::{Prefilter, is_candidate};
+
+/// How the API server starts every event line it writes.
+const EVENT_PREFIX: &[u8] = br#"{"kind":"Event","#;
+
+/// The stages of one request, in the order they are logged.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Stage {
+    /// A stage name this tool does not know, or none.
+    Other,
+    /// `RequestReceived`.
+    RequestReceived,
+    /// `ResponseStarted`.
+    ResponseStarted,
+    /// `Panic`: the request failed inside the server.
+    Panic,
+    /// `ResponseComplete`.
+    ResponseComplete,
+}
+
+impl Stage {
+    /// From the `stage` field.
+    fn of(stage: Option<&str>) -> Stage {
+        match stage {
+            Some("RequestReceived") => Stage::RequestReceived,
+            Some("ResponseStarted") => Stage::ResponseStarted,
+            Some("Panic") => Stage::Panic,
+            Some("ResponseComplete") => Stage::ResponseComplete,
+            _ => Stage::Other,
+        }
+    }
+}
+
+/// One event that is a pod request (§4), kept until the stages of its request are known.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Candidate {
+    /// The event's line (block-relative and 0-based in a worker, absolute and 1-based after the
+    /// merge).
+    pub line: u64,
+    /// `auditID`, which groups the stages of one request.
+    pub audit_id: Option<Box<str>>,
+    /// This event's stage.
+    pub stage: Stage,
+    /// The finding, if this event alone would be one.
+    pub finding: Option<Box<Finding>>,
+}
+
+/// What a worker returns for its block.
+#[derive(Debug, Default)]
+pub struct BlockResult {
+    /// Newlines in the block: how far the next block's line numbers are shifted.
+    pub newlines: u64,
+    /// Pod requests, in line order.
+    pub candidates: Vec<Candidate>,
+    /// Counters, with block-relative skip locations.
+    pub stats: Stats,
+}
+
+/// Scans a block of JSON lines.
+pub fn scan_lines(block: &[u8], policy: &Policy) -> BlockResult {
+    let mut out = BlockResult::default();
+    let mut prefilter = Prefilter::new(block);
+    let mut start = 0;
+    let mut line_no = 0;
+    while start < block.len() {
+        let end = memchr::memchr(b'\n', &block[start..]).map_or(block.len(), |i| start + i);
+        let line = &block[start..end];
+        let hit = prefilter.next_hit(start).is_some_and(|h| h < end);
+        if hit && is_candidate(line) {
+            out.parse(line, line_no, policy);
+        } else {
+            out.check(line, line_no);
+        }
+        out.stats.lines += 1;
+        line_no += 1;
+        start = end + 1;
+    }
+    // Every line but possibly the last ended with a newline.
+    out.newlines = line_no - u64::from(block.last().is_some_and(|&b| b != b'\n'));
+    out
+}
+
+/// Scans one JSON document (a pretty-printed event, list or array) starting at `line`.
+pub fn scan_document(doc: &[u8], line: u64, policy: &Policy) -> BlockResult {
+    let mut out = BlockResult::default();
+    out.parse(doc, line, policy);
+    out
+}
+
+impl BlockResult {
+    /// Parses a line that may hold pod requests and judges each one.
+    fn parse(&mut self, line: &[u8], line_no: u64, policy: &Policy) {
+        self.stats.parsed += 1;
+        let stats = &mut self.stats;
+        let candidates = &mut self.candidates;
+        let result = event::for_each_event(line, &mut |ev| {
+            stats.events += 1;
+            if let Some(action) = ev.pod_action() {
+                stats.pod_requests += 1;
+                candidates.push(candidate(ev, line_no, judge(ev, action, policy)));
+            }
+        });
+        if let Err(e) = result {
+            self.stats.skip(line_no, e.to_string());
+        }
+    }
+
+    /// Checks a line that cannot hold a pod request: blank, event-shaped, or parsed to see.
+    fn check(&mut self, line: &[u8], line_no: u64) {
+        let trimmed = line.trim_ascii();
+        if trimmed.is_empty() {
+            return;
+        }
+        if trimmed.starts_with(EVENT_PREFIX) && trimmed.ends_with(b"}") {
+            return;
+        }
+        self.stats.parsed += 1;
+        match event::for_each_event(trimmed, &mut |_| {}) {
+            Ok(n) => self.stats.events += n as u64,
+            Err(e) => self.stats.skip(line_no, e.to_string()),
+        }
+    }
+}
+
+/// Wraps one pod-request event for the stage selection.
+fn candidate(ev: &AuditEvent<'_>, line: u64, finding: Option<Finding>) -> Candidate {
+    Candidate {
+        line,
+        audit_id: ev.audit_id.get().filter(|id| !id.is_empty()).map(Box::from),
+        stage: Stage::of(ev.stage.get()),
+        finding: finding.map(Box::new),
+    }
+}

@@ -1,0 +1,155 @@
+//! The scan's invariants: chunked and streamed scans equal the sequential oracle, for any chunk
+//! size, block size and thread count; layouts are recognised; line numbers are right.
+
+use proptest::prelude::*;
+
+use super::*;
+use crate::allow::Allowlist;
+
+fn policy() -> Policy {
+    Policy {
+        allowlist: Allowlist::parse("[nginx, registry.k8s.io/]", "test.yaml", "docker.io")
+            .expect("valid allowlist"),
+        default_registry: "docker.io".to_owned(),
+    }
+}
+
+/// A pod create event line for `image` with the given stage and audit ID.
+fn create(id: &str, stage: &str, image: &str) -> String {
+    format!(
+        r#"{{"kind":"Event","apiVersion":"audit.k8s.io/v1","level":"Request","auditID":"{id}","stage":"{stage}","verb":"create","objectRef":{{"resource":"pods","namespace":"ns"}},"requestObject":{{"kind":"Pod","spec":{{"containers":[{{"name":"c","image":"{image}"}}]}}}},"responseStatus":{{"code":201}}}}"#
+    )
+}
+
+/// The kinds of line a generated log mixes.
+fn line_kinds() -> Vec<String> {
+    vec![
+        create("a1", "ResponseComplete", "evil:1"),
+        create("a2", "ResponseComplete", "nginx"),
+        create("a3", "RequestReceived", "evil:2"),
+        create("a3", "ResponseComplete", "evil:2"),
+        create("a4", "RequestReceived", "nginx"),
+        create("", "Panic", "evil:3"),
+        r#"{"kind":"Event","auditID":"m1","stage":"ResponseComplete","verb":"create","objectRef":{"resource":"pods","namespace":"x"}}"#.to_owned(),
+        r#"{"kind":"Event","auditID":"b1","stage":"ResponseComplete","verb":"create","objectRef":{"resource":"pods","subresource":"binding"}}"#.to_owned(),
+        r#"{"kind":"Event","auditID":"g1","stage":"ResponseComplete","verb":"get","objectRef":{"resource":"configmaps"}}"#.to_owned(),
+        r#"{"kind":"Event","verb":"cr\u0065ate","auditID":"e1","stage":"ResponseComplete","objectRef":{"resource":"\u0070ods"},"requestObject":{"spec":{"containers":[{"image":"escaped"}]}}}"#.to_owned(),
+        format!(r#"{{"kind":"EventList","items":[{},{}]}}"#, create("l1", "ResponseComplete", "evil:4"), create("l2", "ResponseComplete", "nginx")),
+        format!("{} ", create("long", "ResponseComplete", &"x".repeat(300))),
+        "not json at all".to_owned(),
+        r#"{"kind":"Event","verb":"create","objectRef":{"resource":"pods"#.to_owned(),
+        r#"{"annotations":{},"kind":"Event","verb":"watch"}"#.to_owned(),
+        String::new(),
+        "   ".to_owned(),
+    ]
+}
+
+/// Builds a log from line indices and line-end choices.
+fn log(picks: &[(usize, bool)]) -> Vec<u8> {
+    let kinds = line_kinds();
+    let mut out = Vec::new();
+    for &(i, crlf) in picks {
+        out.extend_from_slice(kinds[i % kinds.len()].as_bytes());
+        out.extend_from_slice(if crlf { b"\r\n" } else { b"\n" });
+    }
+    out
+}
+
+/// The findings and counters of a scan, in a comparable form.
+fn outcome(scan: InputScan) -> (Vec<Finding>, Stats) {
+    (select::select(scan.candidates), scan.stats)
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(64))]
+
+    #[test]
+    fn chunked_scan_equals_sequential_scan(
+        picks in proptest::collection::vec((0usize..32, any::<bool>()), 0..60),
+        cut_last_newline in any::<bool>(),
+        chunk in 1usize..600,
+        threads in 1usize..5,
+    ) {
+        let mut bytes = log(&picks);
+        if cut_last_newline {
+            bytes.pop();
+        }
+        let policy = policy();
+        let sequential = outcome(scan_bytes("t.log", &bytes, &policy, None));
+        let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().expect("pool");
+        let chunked = outcome(pool.install(|| scan_bytes("t.log", &bytes, &policy, Some(chunk))));
+        prop_assert_eq!(&chunked, &sequential);
+        let opts = ScanOptions { mmap: false, chunk_size: chunk, block_size: chunk };
+        let (streamed, error) = pool.install(|| scan_stream("t.log", Box::new(std::io::Cursor::new(bytes.clone())), &policy, &opts));
+        prop_assert!(error.is_none());
+        prop_assert_eq!(&outcome(streamed), &sequential);
+    }
+}
+
+#[test]
+fn findings_carry_absolute_lines_and_stage_selection() {
+    let picks: Vec<(usize, bool)> = (0..17).map(|i| (i, false)).collect();
+    let bytes = log(&picks);
+    let (findings, stats) = outcome(scan_bytes("t.log", &bytes, &policy(), Some(64)));
+    let got: Vec<(u64, Option<&str>, Vec<&str>)> = findings
+        .iter()
+        .map(|f| {
+            (
+                f.line,
+                f.audit_id.as_deref(),
+                f.disallowed_images.iter().map(String::as_str).collect(),
+            )
+        })
+        .collect();
+    let long = "x".repeat(300);
+    let want: Vec<(u64, Option<&str>, Vec<&str>)> = vec![
+        (1, Some("a1"), vec!["evil:1"]),
+        (4, Some("a3"), vec!["evil:2"]),
+        // a4 (line 5) was logged only at RequestReceived, but with an allowed body.
+        (6, Some(""), vec!["evil:3"]),
+        (7, Some("m1"), vec![]),
+        (10, Some("e1"), vec!["escaped"]),
+        (11, Some("l1"), vec!["evil:4"]),
+        (12, Some("long"), vec![&long]),
+    ];
+    assert_eq!(got, want);
+    assert_eq!(stats.lines, 17);
+    assert_eq!(stats.skipped, 2, "{:?}", stats.skipped_at);
+    assert_eq!(stats.skipped_at[0].line, 13);
+    assert_eq!(stats.skipped_at[1].line, 14);
+    assert_eq!(stats.pod_requests, 11);
+}
+
+#[test]
+fn layouts() {
+    assert_eq!(layout(b""), Layout::Lines);
+    assert_eq!(layout(b"{\"a\":1}\n{\"a\":2}\n"), Layout::Lines);
+    assert_eq!(
+        layout(b"\n\n{\n  \"a\": 1\n}\n"),
+        Layout::Document { start: 2, line: 2 }
+    );
+    assert_eq!(layout(b"[\n1,\n2]"), Layout::Document { start: 0, line: 0 });
+    assert_eq!(layout(b"{\"a\":\n1}\n{\"b\":2}\n"), Layout::Lines);
+    assert_eq!(layout(b"garbage\n{\"a\":1}"), Layout::Lines);
+}
+
+#[test]
+fn pretty_document_with_bom_and_crlf_is_one_event_at_its_first_line() {
+    let event = create("p1", "ResponseComplete", "evil:9");
+    let value: serde_json::Value = serde_json::from_str(&event).expect("valid JSON");
+    let pretty = serde_json::to_string_pretty(&value)
+        .expect("serializable")
+        .replace('\n', "\r\n");
+    let mut bytes = b"\xEF\xBB\xBF\r\n".to_vec();
+    bytes.extend_from_slice(pretty.as_bytes());
+    bytes.extend_from_slice(b"\r\n");
+    let (findings, stats) = outcome(scan_bytes("p.json", &bytes, &policy(), Some(16)));
+    assert_eq!(findings.len(), 1);
+    assert_eq!(findings[0].line, 2);
+    assert_eq!(findings[0].disallowed_images, ["evil:9"]);
+    assert_eq!(stats.skipped, 0);
+    assert_eq!(
+        stats.lines,
+        memchr::memchr_iter(b'\n', &bytes).count() as u64
+    );
+}
