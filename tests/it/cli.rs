@@ -1,0 +1,172 @@
+//! The command-line contract (SPEC §2): exit statuses, errors that name what to fix, `--help`,
+//! `--strict`, `--quiet`, broken pipes.
+
+use std::io::Read;
+use std::process::Stdio;
+
+use crate::util::{cmd, code, run, stderr, stdout};
+
+const ALLOW: &str = "testdata/allow.yaml";
+
+#[test]
+fn exit_status_is_0_clean_1_findings() {
+    let clean = run(&["testdata/2-falco-nginx.json", "--allow", ALLOW]);
+    assert_eq!(code(&clean), 0, "{}", stderr(&clean));
+    assert_eq!(stdout(&clean), "", "no findings, no table");
+    assert!(stderr(&clean).contains("0 findings"));
+    let dirty = run(&["testdata/sample-audit.log", "--allow", ALLOW]);
+    assert_eq!(code(&dirty), 1, "{}", stderr(&dirty));
+}
+
+#[test]
+fn an_unreadable_path_is_exit_2_but_the_others_are_still_scanned() {
+    let out = run(&[
+        "testdata/no-such.log",
+        "testdata/sample-audit.log",
+        "--allow",
+        ALLOW,
+    ]);
+    assert_eq!(code(&out), 2, "an error wins over findings");
+    let err = stderr(&out);
+    assert!(
+        err.contains("error: testdata/no-such.log: cannot open"),
+        "{err}"
+    );
+    assert!(
+        stdout(&out).contains("xmrig/xmrig:latest"),
+        "findings still printed"
+    );
+}
+
+#[test]
+fn a_bad_allowlist_is_exit_2_naming_file_line_and_pattern() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let allow = dir.path().join("allow.yaml");
+    std::fs::write(&allow, "images:\n  - registry.k8s.io/\n  - nginx*\n").expect("write");
+    let out = run(&[
+        "testdata/sample-audit.log",
+        "--allow",
+        allow.to_str().expect("utf-8"),
+    ]);
+    assert_eq!(code(&out), 2);
+    let err = stderr(&out);
+    assert!(err.contains("allow.yaml:3:"), "{err}");
+    assert!(err.contains("nginx*"), "{err}");
+    assert_eq!(stdout(&out), "", "nothing scanned with a bad allowlist");
+    let missing = run(&["testdata/sample-audit.log", "--allow", "testdata/nope.yaml"]);
+    assert_eq!(code(&missing), 2);
+    assert!(
+        stderr(&missing).contains("testdata/nope.yaml"),
+        "{}",
+        stderr(&missing)
+    );
+}
+
+#[test]
+fn usage_errors_are_exit_2() {
+    assert_eq!(
+        code(&run(&["testdata/sample-audit.log"])),
+        2,
+        "--allow is required"
+    );
+    assert_eq!(code(&run(&["--allow", ALLOW])), 2, "a path is required");
+    assert_eq!(code(&run(&["x", "--allow", ALLOW, "--format", "xml"])), 2);
+    assert_eq!(code(&run(&["x", "--allow", ALLOW, "--bogus"])), 2);
+}
+
+#[test]
+fn help_explains_the_allowlist_and_shows_an_example() {
+    let out = run(&["--help"]);
+    assert_eq!(code(&out), 0);
+    let help = stdout(&out);
+    for needle in [
+        "--allow <FILE>",
+        "Allowlist",
+        "REPO[:TAG][@DIGEST]",
+        "Example:",
+        "Exit status",
+        "NO_COLOR",
+    ] {
+        assert!(help.contains(needle), "--help lacks {needle:?}:\n{help}");
+    }
+}
+
+#[test]
+fn strict_makes_skipped_lines_an_error() {
+    let out = run(&["testdata/2-garbage.jsonl", "--allow", ALLOW, "--strict"]);
+    assert_eq!(code(&out), 2);
+    let err = stderr(&out);
+    assert!(
+        err.contains("--strict: 6 lines are not audit events (first: testdata/2-garbage.jsonl:3"),
+        "{err}"
+    );
+    assert!(
+        stdout(&out).contains("redis:7.2.4"),
+        "findings are still reported"
+    );
+    let clean_input = run(&["testdata/2-cases.jsonl", "--allow", ALLOW, "--strict"]);
+    assert_eq!(code(&clean_input), 1);
+}
+
+#[test]
+fn quiet_silences_the_summary_but_not_errors() {
+    let out = run(&["testdata/sample-audit.log", "--allow", ALLOW, "--quiet"]);
+    assert_eq!(code(&out), 1);
+    assert_eq!(stderr(&out), "");
+    let out = run(&["testdata/missing.log", "--allow", ALLOW, "--quiet"]);
+    assert!(stderr(&out).contains("missing.log"));
+}
+
+#[test]
+fn the_summary_says_what_was_read_and_hints_at_the_audit_level() {
+    let err = stderr(&run(&["testdata/sample-audit.log", "--allow", ALLOW]));
+    assert!(
+        err.contains("5 findings (3 disallowed-image, 2 images-unknown)"),
+        "{err}"
+    );
+    assert!(err.contains("58 lines"), "{err}");
+    assert!(err.contains("level Request"), "{err}");
+}
+
+#[test]
+fn a_broken_pipe_is_not_an_error() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let log = dir.path().join("big.log");
+    let line = std::fs::read_to_string("testdata/2-falco-nginx.json").expect("fixture");
+    let body: String = (0..20_000)
+        .map(|i| {
+            line.trim_end()
+                .replace("\"auditID\":\"", &format!("\"auditID\":\"{i}-"))
+                + "\n"
+        })
+        .collect();
+    std::fs::write(&log, body).expect("write");
+    let mut child = cmd()
+        .args([
+            log.to_str().expect("utf-8"),
+            "--allow",
+            "testdata/allow-apache.yaml",
+            "--format",
+            "jsonl",
+        ])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    let mut first = [0u8; 64];
+    child
+        .stdout
+        .take()
+        .expect("stdout")
+        .read_exact(&mut first)
+        .expect("some output");
+    // Dropping our end closes the pipe while the tool still has megabytes to write.
+    let out = child.wait_with_output().expect("wait");
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "findings, not an error: {}",
+        stderr(&out)
+    );
+    assert!(!stderr(&out).contains("error"), "{}", stderr(&out));
+}

@@ -1,0 +1,210 @@
+//! Every fixture against the findings worked out by hand from the SPEC (`testdata/expected/`),
+//! and the same findings whichever way the input is read.
+
+use serde_json::Value;
+
+use crate::util::{code, findings, fixture, json, root, run, stderr, stdout};
+
+/// The fixtures that have an expected-findings file for `allow.yaml`.
+const FIXTURES: &[&str] = &[
+    "sample-audit.log",
+    "2-subresources.jsonl",
+    "2-stages.jsonl",
+    "2-cases.jsonl",
+    "2-eventlist.jsonl",
+    "2-pretty.json",
+    "2-crlf.jsonl",
+    "2-garbage.jsonl",
+];
+
+/// The expected findings of `name` (the `file` key is implied).
+fn expected(name: &str) -> Value {
+    let path = root()
+        .join("testdata/expected")
+        .join(format!("{name}.json"));
+    let text = std::fs::read_to_string(&path).expect("expected file exists");
+    serde_json::from_str(&text).expect("expected file is JSON")
+}
+
+/// Compares findings one by one, naming the line of the first difference.
+fn assert_findings(name: &str, got: &[Value], want: &[Value]) {
+    let file = fixture(name).display().to_string();
+    for (i, (g, w)) in got.iter().zip(want).enumerate() {
+        let mut g = g.clone();
+        let g_file = g.as_object_mut().and_then(|o| o.remove("file"));
+        assert_eq!(
+            g_file,
+            Some(Value::String(file.clone())),
+            "{name} finding {i}: file"
+        );
+        assert_eq!(&g, w, "{name} finding {i} (line {})", w["line"]);
+    }
+    let lines = |v: &[Value]| v.iter().map(|f| f["line"].clone()).collect::<Vec<_>>();
+    assert_eq!(lines(got), lines(want), "{name}: finding lines");
+}
+
+#[test]
+fn every_fixture_gives_the_hand_derived_findings() {
+    for name in FIXTURES {
+        let path = fixture(name);
+        let (doc, out) = json(&[
+            path.to_str().expect("utf-8 path"),
+            "--allow",
+            "testdata/allow.yaml",
+        ]);
+        let want = expected(name);
+        let want = want.as_array().expect("expected is an array");
+        assert_findings(name, findings(&doc), want);
+        assert_eq!(
+            code(&out),
+            i32::from(!want.is_empty()),
+            "{name}: exit status"
+        );
+    }
+}
+
+#[test]
+fn falco_nginx_capture_with_apache_and_nginx_allowlists() {
+    let want = expected("2-falco-nginx.json");
+    for (allow, want) in want.as_object().expect("keyed by allowlist") {
+        let allow = format!("testdata/{allow}");
+        let (doc, out) = json(&["testdata/2-falco-nginx.json", "--allow", &allow]);
+        let want = want.as_array().expect("array");
+        assert_findings("2-falco-nginx.json", findings(&doc), want);
+        assert_eq!(code(&out), i32::from(!want.is_empty()));
+    }
+    // The fields the issue names, spelled out (our capture's pod name differs from Falco's).
+    let (doc, _) = json(&[
+        "testdata/2-falco-nginx.json",
+        "--allow",
+        "testdata/allow-apache.yaml",
+    ]);
+    let f = &findings(&doc)[0];
+    assert_eq!(f["pod"], "nginx-deployment-7c79c4bf97-vqtwc");
+    assert_eq!(
+        f["user"],
+        "system:serviceaccount:kube-system:replicaset-controller"
+    );
+    assert_eq!(f["disallowed_images"], serde_json::json!(["nginx"]));
+}
+
+#[test]
+fn garbage_lines_are_counted_with_locations() {
+    let (doc, _) = json(&["testdata/2-garbage.jsonl", "--allow", "testdata/allow.yaml"]);
+    let summary = &doc["summary"];
+    assert_eq!(summary["skipped"], 6);
+    let at: Vec<String> = summary["skipped_at"]
+        .as_array()
+        .expect("array")
+        .iter()
+        .map(|s| format!("{}:{}", s["file"].as_str().expect("file"), s["line"]))
+        .collect();
+    assert_eq!(
+        at,
+        ["3", "4", "5", "6", "7"].map(|l| format!("testdata/2-garbage.jsonl:{l}"))
+    );
+    assert_eq!(summary["lines"], 11);
+    // The text summary names them too.
+    let out = run(&["testdata/2-garbage.jsonl", "--allow", "testdata/allow.yaml"]);
+    let err = stderr(&out);
+    assert!(
+        err.contains("skipped 6 lines that are not audit events"),
+        "{err}"
+    );
+    assert!(
+        err.contains("testdata/2-garbage.jsonl:3 (not valid JSON"),
+        "{err}"
+    );
+    assert!(err.contains("and 1 more"), "{err}");
+}
+
+/// The findings of one run as JSON lines, for byte comparison.
+fn jsonl(args: &[&str]) -> String {
+    let mut all = args.to_vec();
+    all.extend(["--format", "jsonl", "--quiet"]);
+    let out = run(&all);
+    assert!(code(&out) < 2, "{}", stderr(&out));
+    stdout(&out)
+}
+
+#[test]
+fn output_is_byte_identical_for_any_thread_count_and_read_path() {
+    let all: Vec<String> = FIXTURES
+        .iter()
+        .map(|f| fixture(f).display().to_string())
+        .collect();
+    let mut args: Vec<&str> = all.iter().map(String::as_str).collect();
+    args.extend(["--allow", "testdata/allow.yaml"]);
+    let base = jsonl(&[&args[..], &["--threads", "1"]].concat());
+    assert!(base.lines().count() > 30);
+    for extra in [
+        &["--threads", "2"][..],
+        &["--threads", "7"],
+        &["--no-mmap"],
+        &["--no-mmap", "--threads", "1"],
+    ] {
+        assert_eq!(jsonl(&[&args[..], extra].concat()), base, "{extra:?}");
+    }
+}
+
+#[test]
+fn standard_input_gives_the_same_findings_named_dash() {
+    for name in ["2-cases.jsonl", "2-pretty.json", "2-crlf.jsonl"] {
+        let bytes = std::fs::read(root().join(fixture(name))).expect("fixture");
+        let mut child = crate::util::cmd()
+            .args([
+                "-",
+                "--allow",
+                "testdata/allow.yaml",
+                "--format",
+                "jsonl",
+                "--quiet",
+            ])
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .expect("spawn");
+        let mut stdin = child.stdin.take().expect("stdin");
+        let writer = std::thread::spawn(move || std::io::Write::write_all(&mut stdin, &bytes));
+        let out = child.wait_with_output().expect("output");
+        writer.join().expect("writer").expect("write stdin");
+        let from_file = jsonl(&[
+            fixture(name).to_str().expect("path"),
+            "--allow",
+            "testdata/allow.yaml",
+        ]);
+        let renamed = from_file.replace(&format!("\"file\":\"testdata/{name}\""), "\"file\":\"-\"");
+        assert_eq!(stdout(&out), renamed, "{name}");
+    }
+}
+
+#[test]
+fn several_paths_keep_argument_order() {
+    let out = jsonl(&[
+        "testdata/2-crlf.jsonl",
+        "testdata/2-pretty.json",
+        "testdata/2-crlf.jsonl",
+        "--allow",
+        "testdata/allow.yaml",
+    ]);
+    let files: Vec<String> = out
+        .lines()
+        .map(|l| {
+            serde_json::from_str::<Value>(l).expect("json")["file"]
+                .as_str()
+                .expect("file")
+                .to_owned()
+        })
+        .collect();
+    assert_eq!(
+        files,
+        [
+            "2-crlf.jsonl",
+            "2-crlf.jsonl",
+            "2-pretty.json",
+            "2-crlf.jsonl",
+            "2-crlf.jsonl"
+        ]
+        .map(|f| format!("testdata/{f}"))
+    );
+}

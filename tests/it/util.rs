@@ -1,0 +1,63 @@
+//! Running the binary the way a user would, but reproducibly: cleared environment, project root
+//! as working directory, output captured.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+use serde_json::Value;
+
+/// The project root, where `testdata/` is.
+pub fn root() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// A fixture's path relative to the project root.
+pub fn fixture(name: &str) -> PathBuf {
+    Path::new("testdata").join(name)
+}
+
+/// The binary with an empty environment, run from the project root.
+pub fn cmd() -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_falco-pod-scan"));
+    cmd.env_clear().current_dir(root()).stdin(Stdio::null());
+    cmd
+}
+
+/// Runs with `args` and returns the output.
+pub fn run(args: &[&str]) -> Output {
+    cmd().args(args).output().expect("the binary runs")
+}
+
+/// The exit code (panics on a signal).
+pub fn code(out: &Output) -> i32 {
+    out.status.code().expect("exited normally")
+}
+
+/// Stdout as text.
+pub fn stdout(out: &Output) -> String {
+    String::from_utf8(out.stdout.clone()).expect("stdout is UTF-8")
+}
+
+/// Stderr as text.
+pub fn stderr(out: &Output) -> String {
+    String::from_utf8(out.stderr.clone()).expect("stderr is UTF-8")
+}
+
+/// Runs with `--format json` and returns the parsed document.
+pub fn json(args: &[&str]) -> (Value, Output) {
+    let mut all = args.to_vec();
+    all.extend(["--format", "json"]);
+    let out = run(&all);
+    let doc = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "stdout is one JSON document ({e}); stderr: {}",
+            stderr(&out)
+        )
+    });
+    (doc, out)
+}
+
+/// The `findings` array of a JSON document.
+pub fn findings(doc: &Value) -> &Vec<Value> {
+    doc["findings"].as_array().expect("findings is an array")
+}
