@@ -249,7 +249,7 @@ impl AuditEvent<'_> {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum LineError {
     /// Not valid JSON (the message is serde_json's, with its column).
-    #[error("not valid JSON ({0})")]
+    #[error("not valid JSON: {0}")]
     Json(String),
     /// Valid JSON, but not an object or array.
     #[error("not a JSON object")]
@@ -271,7 +271,7 @@ pub fn for_each_event(
     if first != b'{' && first != b'[' {
         return match serde_json::from_slice::<serde::de::IgnoredAny>(bytes) {
             Ok(_) => Err(LineError::NotAnObject),
-            Err(e) => Err(LineError::Json(e.to_string())),
+            Err(e) => Err(json_error(&e)),
         };
     }
     let fast = if first == b'{' {
@@ -281,8 +281,20 @@ pub fn for_each_event(
     };
     match fast {
         Ok(n) => n,
-        Err(fast_err) => slow_path(bytes, f).unwrap_or(Err(LineError::Json(fast_err.to_string()))),
+        Err(fast_err) => slow_path(bytes, f).unwrap_or_else(|| Err(json_error(&fast_err))),
     }
+}
+
+/// serde_json's message, with the position said relative to the line (or document).
+fn json_error(e: &serde_json::Error) -> LineError {
+    let text = e.to_string();
+    let message = text.rfind(" at line ").map_or(&*text, |i| &text[..i]);
+    let at = if e.line() <= 1 {
+        format!("column {}", e.column())
+    } else {
+        format!("line {} column {} of the document", e.line(), e.column())
+    };
+    LineError::Json(format!("{message}, at {at}"))
 }
 
 /// The fallback for duplicate keys and invalid UTF-8: a lossy UTF-8 decode into an owned

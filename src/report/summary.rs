@@ -130,13 +130,15 @@ pub fn write_text(report: &Report<'_>, out: &mut impl Write) -> io::Result<()> {
         plural(s.events, "audit event"),
     )?;
     if s.skipped > 0 {
-        writeln!(
-            out,
-            "  skipped {} that {} not audit events: {}",
-            plural(s.skipped, "line"),
-            if s.skipped == 1 { "is" } else { "are" },
-            locations(&s.skipped_at, s.skipped),
-        )?;
+        let what = if s.skipped == 1 {
+            "1 line that is not an audit event".to_owned()
+        } else {
+            format!("{} lines that are not audit events", s.skipped)
+        };
+        writeln!(out, "  skipped {what}:")?;
+        for at in locations(&s.skipped_at, s.skipped) {
+            writeln!(out, "    {at}")?;
+        }
     }
     if unknown > 0 {
         writeln!(out, "  hint: {}", unknown_hint(report.findings))?;
@@ -172,17 +174,17 @@ fn unknown_hint(findings: &[Finding]) -> String {
     )
 }
 
-/// `a.log:3 (why), a.log:9 (why), … and N more`.
-fn locations(at: &[Skip], total: u64) -> String {
-    let mut parts: Vec<String> = at
+/// `a.log:3 (why)` for each kept location, then `… and N more`.
+fn locations(at: &[Skip], total: u64) -> Vec<String> {
+    let mut lines: Vec<String> = at
         .iter()
         .map(|s| format!("{}:{} ({})", escape(&s.file), s.line, escape(&s.why)))
         .collect();
     let more = total.saturating_sub(at.len() as u64);
     if more > 0 {
-        parts.push(format!("and {more} more"));
+        lines.push(format!("… and {more} more"));
     }
-    parts.join(", ")
+    lines
 }
 
 #[cfg(test)]
@@ -207,7 +209,7 @@ mod tests {
         }];
         assert_eq!(
             locations(&at, 4),
-            "a\\u{1b}.log:3 (not valid JSON), and 3 more"
+            ["a\\u{1b}.log:3 (not valid JSON)", "… and 3 more"]
         );
     }
 }

@@ -115,7 +115,7 @@ fn garbage_lines_are_counted_with_locations() {
         err.contains("testdata/2-garbage.jsonl:3 (not valid JSON"),
         "{err}"
     );
-    assert!(err.contains("and 1 more"), "{err}");
+    assert!(err.contains("… and 1 more"), "{err}");
 }
 
 /// The findings of one run as JSON lines, for byte comparison.
