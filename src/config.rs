@@ -9,7 +9,7 @@ use std::path::PathBuf;
 
 use crate::allow::Allowlist;
 use crate::cli::{Cli, Format, When};
-use crate::finding::Policy;
+use crate::finding::{Mode, Policy};
 use crate::report::Style;
 use crate::scan::ScanOptions;
 
@@ -61,6 +61,7 @@ impl Config {
             policy: Policy {
                 allowlist,
                 default_registry: cli.default_registry,
+                mode: Mode::Default,
             },
             format: cli.format,
             quiet: cli.quiet,

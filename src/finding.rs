@@ -11,13 +11,37 @@ use crate::allow::Allowlist;
 use crate::event::{Action, AuditEvent, List, Obj, PodSpec, Str};
 use crate::image::ImageRef;
 
-/// Everything that decides a verdict: the allowlist and how unqualified images resolve.
+/// Everything that decides a verdict: the allowlist, how unqualified images resolve, and whose
+/// rules apply.
 #[derive(Debug)]
 pub struct Policy {
     /// The compiled allowlist.
     pub allowlist: Allowlist,
     /// The registry unqualified names resolve to (`--default-registry`).
     pub default_registry: String,
+    /// This tool's rules (SPEC §4) or Falco's (§8).
+    pub mode: Mode,
+}
+
+/// Whose rules select and judge events.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Mode {
+    /// SPEC §4: pod creates and the other ways a pod gets an image, normalized images, globs.
+    #[default]
+    Default,
+    /// SPEC §8 (`--falco`): exactly Falco's *Create Disallowed Pod*.
+    Falco,
+}
+
+impl Policy {
+    /// The verdict on one event: `None` when the rules do not consider it at all, `Some(None)`
+    /// when it is a pod request whose images are allowed, `Some(Some(finding))` otherwise.
+    pub fn consider(&self, ev: &AuditEvent<'_>) -> Option<Option<Finding>> {
+        match self.mode {
+            Mode::Default => ev.pod_action().map(|action| judge(ev, action, self)),
+            Mode::Falco => crate::falco::consider(ev, self),
+        }
+    }
 }
 
 /// A pod request whose images are not all allowed (§7). Every key is always serialized.
@@ -323,6 +347,7 @@ mod tests {
         Policy {
             allowlist: Allowlist::parse(yaml, "test.yaml", "docker.io").expect("valid allowlist"),
             default_registry: "docker.io".to_owned(),
+            mode: Mode::Default,
         }
     }
 

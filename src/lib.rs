@@ -21,6 +21,7 @@ pub mod allow;
 pub mod cli;
 pub mod config;
 pub mod event;
+pub mod falco;
 pub mod finding;
 pub mod image;
 pub mod input;

@@ -11,7 +11,7 @@
 //! * blank lines are ignored.
 
 use crate::event::{self, AuditEvent};
-use crate::finding::{Finding, Policy, judge};
+use crate::finding::{Finding, Policy};
 use crate::stats::Stats;
 
 use super::prefilter::{Prefilter, is_candidate};
@@ -111,9 +111,9 @@ impl BlockResult {
         let candidates = &mut self.candidates;
         let result = event::for_each_event(line, &mut |ev| {
             stats.events += 1;
-            if let Some(action) = ev.pod_action() {
+            if let Some(verdict) = policy.consider(ev) {
                 stats.pod_requests += 1;
-                candidates.push(candidate(ev, line_no, judge(ev, action, policy)));
+                candidates.push(candidate(ev, line_no, verdict));
             }
         });
         if let Err(e) = result {

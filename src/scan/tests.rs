@@ -5,12 +5,14 @@ use proptest::prelude::*;
 
 use super::*;
 use crate::allow::Allowlist;
+use crate::finding::Mode;
 
 fn policy() -> Policy {
     Policy {
         allowlist: Allowlist::parse("[nginx, registry.k8s.io/]", "test.yaml", "docker.io")
             .expect("valid allowlist"),
         default_registry: "docker.io".to_owned(),
+        mode: Mode::Default,
     }
 }
 

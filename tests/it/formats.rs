@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use falco_pod_scan::allow::Allowlist;
 use falco_pod_scan::cli::Format;
-use falco_pod_scan::finding::Policy;
+use falco_pod_scan::finding::{Mode, Policy};
 use falco_pod_scan::report::{self, Report, Style};
 use falco_pod_scan::scan::{self, ScanOptions};
 use serde_json::Value;
@@ -20,6 +20,7 @@ fn table(paths: &[&str], width: Option<u16>) -> String {
     let policy = Policy {
         allowlist: Allowlist::load(&root().join(ALLOW), "docker.io").expect("allowlist"),
         default_registry: "docker.io".to_owned(),
+        mode: Mode::Default,
     };
     let paths: Vec<PathBuf> = paths.iter().map(PathBuf::from).collect();
     let cwd = std::env::current_dir().expect("cwd");
