@@ -8,7 +8,8 @@
 use serde::Serialize;
 
 use crate::allow::Allowlist;
-use crate::event::{Action, AuditEvent, List, Obj, PodSpec, Str};
+pub use crate::event::ContainerKind;
+use crate::event::{Action, AuditEvent, Requested, Semantics, Str, request};
 use crate::image::ImageRef;
 
 /// Everything that decides a verdict: the allowlist, how unqualified images resolve, and whose
@@ -38,7 +39,7 @@ impl Policy {
     /// when it is a pod request whose images are allowed, `Some(Some(finding))` otherwise.
     pub fn consider(&self, ev: &AuditEvent<'_>) -> Option<Option<Finding>> {
         match self.mode {
-            Mode::Default => ev.pod_action().map(|action| judge(ev, action, self)),
+            Mode::Default => ev.pod_action().and_then(|action| judge(ev, action, self)),
             Mode::Falco => crate::falco::consider(ev, self),
         }
     }
@@ -103,18 +104,6 @@ pub struct ContainerVerdict {
     pub allowed: bool,
 }
 
-/// The container list a container was declared in.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum ContainerKind {
-    /// `spec.containers`.
-    Container,
-    /// `spec.initContainers`.
-    Init,
-    /// `spec.ephemeralContainers`.
-    Ephemeral,
-}
-
 /// What the API server did with the request.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
@@ -173,56 +162,46 @@ impl Reason {
     }
 }
 
-/// The containers of a request and whether they could all be determined.
-struct Containers {
-    /// The verdict per container, in §4.4 order; `None` without a pod spec.
-    list: Option<Vec<ContainerVerdict>>,
-    /// False when a list is not an array, an element is not an object, an image is not a string,
-    /// or the request body is missing.
-    complete: bool,
-}
-
-/// Judges one pod request; `None` when every image is allowed.
-pub fn judge(ev: &AuditEvent<'_>, action: Action, policy: &Policy) -> Option<Finding> {
-    let request = ev.request_object.get();
+/// Judges one pod request: `None` when the rules do not consider it (an image change whose body
+/// sets no image, or was not logged), `Some(None)` when every image is allowed.
+pub fn judge(ev: &AuditEvent<'_>, action: Action, policy: &Policy) -> Option<Option<Finding>> {
+    let object = ev.request_object.object();
     let namespace = ev
         .object_ref
         .get()
         .and_then(|o| o.namespace.get())
         .or_else(|| {
-            request
+            object
                 .and_then(|r| r.metadata.get())
                 .and_then(|m| m.namespace.get())
         });
-    let spec = if ev.is_truncated() {
+    let requested = if ev.is_truncated() {
         None
     } else {
-        request.and_then(|r| r.spec.get())
+        request::requested(&ev.request_object, action.semantics())
     };
-    let containers = spec.map_or(
-        Containers {
-            list: None,
-            complete: false,
-        },
-        |spec| containers(spec, namespace, policy),
-    );
-    let list = containers.list.as_deref().unwrap_or_default();
+    if action.semantics() == Semantics::Change
+        && requested
+            .as_ref()
+            .is_none_or(|r| r.containers.is_empty() && r.complete)
+    {
+        // Not an image change: no body logged, or a body that touches no image.
+        return None;
+    }
+    let complete = requested.as_ref().is_some_and(|r| r.complete);
+    let verdicts = requested.map(|r| verdicts(&r.containers, namespace, policy));
+    let list = verdicts.as_deref().unwrap_or_default();
     let disallowed = disallowed_images(list);
     let reason = if !disallowed.is_empty() {
         Reason::DisallowedImage
-    } else if !containers.complete || list.is_empty() {
+    } else if !complete || list.is_empty() {
         Reason::ImagesUnknown
     } else {
-        return None;
+        return Some(None);
     };
-    Some(finding(
-        ev,
-        action,
-        namespace,
-        reason,
-        containers.list,
-        disallowed,
-    ))
+    Some(Some(finding(
+        ev, action, namespace, reason, verdicts, disallowed,
+    )))
 }
 
 /// Builds the owned finding.
@@ -234,7 +213,7 @@ fn finding(
     containers: Option<Vec<ContainerVerdict>>,
     disallowed_images: Vec<String>,
 ) -> Finding {
-    let request_meta = ev.request_object.get().and_then(|r| r.metadata.get());
+    let request_meta = ev.request_object.object().and_then(|r| r.metadata.get());
     let response_name = ev
         .response_object
         .get()
@@ -281,48 +260,29 @@ fn finding(
     }
 }
 
-/// Judges every container of a spec, in §4.4 order.
-fn containers(spec: &PodSpec<'_>, namespace: Option<&str>, policy: &Policy) -> Containers {
-    let mut verdicts = Vec::new();
-    let mut complete = true;
-    let lists = [
-        (&spec.containers, ContainerKind::Container),
-        (&spec.init_containers, ContainerKind::Init),
-        (&spec.ephemeral_containers, ContainerKind::Ephemeral),
-    ];
-    for (list, kind) in lists {
-        let items = match list {
-            List::Absent => continue,
-            List::Other => {
-                complete = false;
-                continue;
-            }
-            List::Items(items) => items,
-        };
-        for item in items {
-            let Obj::Map(container) = item else {
-                complete = false;
-                continue;
-            };
-            let image = container.image.get();
-            complete &= image.is_some();
+/// Judges every requested container, in request order.
+fn verdicts(
+    requested: &[Requested<'_>],
+    namespace: Option<&str>,
+    policy: &Policy,
+) -> Vec<ContainerVerdict> {
+    requested
+        .iter()
+        .map(|c| {
+            let image = c.image.as_deref();
             let parsed = image.and_then(|i| ImageRef::parse(i, &policy.default_registry).ok());
             let allowed = parsed
                 .as_ref()
                 .is_some_and(|r| policy.allowlist.allows(r, namespace).is_some());
-            verdicts.push(ContainerVerdict {
-                name: container.name.to_owned_string(),
-                kind,
+            ContainerVerdict {
+                name: c.name.as_deref().map(str::to_owned),
+                kind: c.kind,
                 image: image.map(str::to_owned),
                 reference: parsed.map(|r| r.to_string()),
                 allowed,
-            });
-        }
-    }
-    Containers {
-        list: Some(verdicts),
-        complete,
-    }
+            }
+        })
+        .collect()
 }
 
 /// The images that are present and not allowed, in order, without repeats.
@@ -356,7 +316,7 @@ mod tests {
         let mut out = None;
         for_each_event(json.as_bytes(), &mut |ev| {
             let action = ev.pod_action().expect("a pod create");
-            out = judge(ev, action, policy);
+            out = judge(ev, action, policy).expect("a pod create is always considered");
         })
         .expect("valid event");
         out
@@ -463,6 +423,50 @@ mod tests {
         assert_eq!(f.status_code, Some(201));
         assert_eq!(f.outcome, Outcome::Created);
         assert_eq!(f.audit_id.as_deref(), Some("a1"));
+    }
+
+    #[test]
+    fn image_changes_are_considered_only_when_they_set_an_image() {
+        let p = policy("[nginx]");
+        let judge_patch = |body: &str, level_has_body: bool| {
+            let body = if level_has_body {
+                format!(r#","requestObject":{body}"#)
+            } else {
+                String::new()
+            };
+            let json = format!(
+                r#"{{"kind":"Event","verb":"patch","objectRef":{{"resource":"pods","name":"p"}},"responseStatus":{{"code":200}}{body}}}"#
+            );
+            let mut out = None;
+            for_each_event(json.as_bytes(), &mut |ev| out = Some(p.consider(ev))).expect("valid");
+            out.expect("one event")
+        };
+        assert_eq!(
+            judge_patch(r#"{"metadata":{"labels":{"a":"b"}}}"#, true),
+            None
+        );
+        assert_eq!(
+            judge_patch("", false),
+            None,
+            "a Metadata-level patch shows no body"
+        );
+        assert_eq!(
+            judge_patch(
+                r#"{"spec":{"containers":[{"name":"c","image":"nginx:2"}]}}"#,
+                true
+            ),
+            Some(None)
+        );
+        let bad = judge_patch(
+            r#"[{"op":"replace","path":"/spec/containers/0/image","value":"evil"}]"#,
+            true,
+        );
+        let bad = bad.flatten().expect("a finding");
+        assert_eq!(
+            (bad.action, bad.reason),
+            (Action::ImageChange, Reason::DisallowedImage)
+        );
+        assert_eq!(bad.disallowed_images, ["evil"]);
     }
 
     #[test]

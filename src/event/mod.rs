@@ -12,11 +12,13 @@
 //! in Go) and invalid UTF-8 (replaced by U+FFFD, as in Go).
 
 pub mod lenient;
+pub mod request;
 
 use serde::Deserialize;
 use serde_json::Value;
 
 pub use lenient::{Int, List, Obj, Str};
+pub use request::{Body, ContainerKind, Requested, RequestedImages, Semantics};
 
 /// One audit event, borrowed from the line (or document) it was parsed from.
 #[derive(Debug, Default, Deserialize)]
@@ -58,9 +60,9 @@ pub struct AuditEvent<'a> {
     /// The HTTP outcome.
     #[serde(default)]
     pub response_status: Obj<ResponseStatus>,
-    /// What the client sent (logged at level `Request` and above).
+    /// What the client sent (logged at level `Request` and above): a Pod, a patch, …
     #[serde(borrow, default)]
-    pub request_object: Obj<PodObject<'a>>,
+    pub request_object: Body<'a>,
     /// What the server answered (level `RequestResponse`).
     #[serde(borrow, default)]
     pub response_object: Obj<ResponseObject<'a>>,
@@ -114,9 +116,12 @@ pub struct ResponseStatus {
     pub code: Int,
 }
 
-/// `requestObject` read as a Pod.
+/// `requestObject` read as a Pod (or a merge patch of one, or an `EphemeralContainers` object).
 #[derive(Debug, Default, Deserialize)]
 pub struct PodObject<'a> {
+    /// The top-level list of the pre-1.22 `EphemeralContainers` object.
+    #[serde(borrow, default, rename = "ephemeralContainers")]
+    pub ephemeral_containers: List<Obj<Container<'a>>>,
     /// `Pod` for a create.
     #[serde(borrow, default)]
     pub kind: Str<'a>,
@@ -194,6 +199,12 @@ pub struct Annotations<'a> {
 pub enum Action {
     /// `create` on `pods`.
     Create,
+    /// Server-side apply (`patch` on `pods`) that created the pod (status 201).
+    ApplyCreate,
+    /// `patch` or `update` on `pods` whose body sets container images.
+    ImageChange,
+    /// `update` or `patch` on `pods/ephemeralcontainers` (`kubectl debug`).
+    Ephemeral,
 }
 
 impl Action {
@@ -201,6 +212,17 @@ impl Action {
     pub fn as_str(self) -> &'static str {
         match self {
             Action::Create => "create",
+            Action::ApplyCreate => "apply-create",
+            Action::ImageChange => "image-change",
+            Action::Ephemeral => "ephemeral",
+        }
+    }
+
+    /// How the request body is read: creates must name every image, changes only some.
+    pub fn semantics(self) -> Semantics {
+        match self {
+            Action::Create | Action::ApplyCreate | Action::Ephemeral => Semantics::Create,
+            Action::ImageChange => Semantics::Change,
         }
     }
 }
@@ -219,7 +241,8 @@ impl AuditEvent<'_> {
         self.kind.is("EventList") || (self.kind == Str::Absent && self.items.get().is_some())
     }
 
-    /// How this event puts an image into a pod, if it does (§4.1).
+    /// How this event can put an image into a pod, if it can (§4.1, §4.2). An image change is
+    /// only a candidate here: whether its body sets an image decides later.
     pub fn pod_action(&self) -> Option<Action> {
         let object = self.object_ref.get()?;
         if !object.resource.is("pods") {
@@ -228,6 +251,9 @@ impl AuditEvent<'_> {
         let subresource = object.subresource.get().unwrap_or("");
         match (self.verb.get()?, subresource) {
             ("create", "") => Some(Action::Create),
+            ("patch", "") if self.status_code() == Some(201) => Some(Action::ApplyCreate),
+            ("patch" | "update", "") => Some(Action::ImageChange),
+            ("patch" | "update", "ephemeralcontainers") => Some(Action::Ephemeral),
             _ => None,
         }
     }
@@ -357,7 +383,7 @@ mod tests {
         for_each_event(json.as_bytes(), &mut |ev| {
             let images: Vec<String> = ev
                 .request_object
-                .get()
+                .object()
                 .and_then(|o| o.spec.get())
                 .and_then(|s| s.containers.get())
                 .unwrap_or(&[])
@@ -450,7 +476,7 @@ mod tests {
         let n = for_each_event(&bytes, &mut |ev| {
             let c = &ev
                 .request_object
-                .get()
+                .object()
                 .and_then(|o| o.spec.get())
                 .and_then(|s| s.containers.get())
                 .expect("containers")[0];

@@ -140,23 +140,27 @@ pub fn write_text(report: &Report<'_>, out: &mut impl Write) -> io::Result<()> {
             writeln!(out, "    {at}")?;
         }
     }
-    if unknown > 0 {
-        writeln!(out, "  hint: {}", unknown_hint(report.findings))?;
+    if let Some(hint) = unknown_hint(report.findings) {
+        writeln!(out, "  hint: {hint}")?;
     }
     Ok(())
 }
 
-/// What to do about `images-unknown` findings: raise the audit level, unless the API server
-/// refused the request before reading its body (then no level would show the images).
-fn unknown_hint(findings: &[Finding]) -> String {
-    let unknown = || {
+/// What to do about `images-unknown` findings whose pod spec was not logged: raise the audit
+/// level, unless the API server refused the request before reading its body (then no level
+/// would show the images). `None` when there are none.
+fn unknown_hint(findings: &[Finding]) -> Option<String> {
+    let not_logged = || {
         findings
             .iter()
-            .filter(|f| f.reason == Reason::ImagesUnknown)
+            .filter(|f| f.reason == Reason::ImagesUnknown && f.images.is_none())
     };
-    let total = unknown().count();
-    let refused = unknown()
-        .filter(|f| f.outcome == Outcome::Rejected && f.images.is_none())
+    let total = not_logged().count();
+    if total == 0 {
+        return None;
+    }
+    let refused = not_logged()
+        .filter(|f| f.outcome == Outcome::Rejected)
         .count();
     let (what, verb) = if total == 1 {
         ("1 pod request".to_owned(), "was")
@@ -168,10 +172,10 @@ fn unknown_hint(findings: &[Finding]) -> String {
     } else {
         String::new()
     };
-    format!(
+    Some(format!(
         "{what} {verb} logged without the pod spec{refused}; log pods at level Request or higher \
          in the audit policy to see their images"
-    )
+    ))
 }
 
 /// `a.log:3 (why)` for each kept location, then `… and N more`.

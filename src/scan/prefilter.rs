@@ -9,8 +9,9 @@
 //!   In JSON the only way to write those letters without the literal `pods` is a `\u` escape of
 //!   one of them (`\u0070`, `\u006f`, `\u0064`, `\u0073`, any hex case), so a line is a *hit* if it
 //!   contains `pods` or such an escape. A double-escaped `\\u0070` still contains `\u0070`.
-//! * A hit line is a candidate if it also contains `create` — the verb, or GKE's method suffix —
-//!   or contains any `\u` escape at all (which could spell the verb).
+//! * A hit line is a candidate if it also contains one of the verbs §4 selects — `create`,
+//!   `patch`, `update` (also GKE's method suffixes) — or contains any `\u` escape at all (which
+//!   could spell the verb).
 //!
 //! The hit search runs over the whole chunk with memchr's SIMD `memmem`, not line by line, so the
 //! lines without `pods` — the vast majority — are touched only by the newline scan.
@@ -26,7 +27,13 @@ static ESCAPE: LazyLock<Finder<'static>> = LazyLock::new(|| Finder::new(b"\\u00"
 /// Any `\u` escape.
 static ANY_ESCAPE: LazyLock<Finder<'static>> = LazyLock::new(|| Finder::new(b"\\u"));
 /// The verbs of the requests §4 selects.
-static VERBS: LazyLock<[Finder<'static>; 1]> = LazyLock::new(|| [Finder::new(b"create")]);
+static VERBS: LazyLock<[Finder<'static>; 3]> = LazyLock::new(|| {
+    [
+        Finder::new(b"create"),
+        Finder::new(b"patch"),
+        Finder::new(b"update"),
+    ]
+});
 
 /// No further hit.
 const NONE: usize = usize::MAX;
@@ -127,6 +134,8 @@ mod tests {
         assert!(is_candidate(br#""verb":"create","resource":"pods""#));
         assert!(is_candidate(br#""verb":"cr\u0065ate","resource":"pods""#));
         assert!(!is_candidate(br#""verb":"watch","resource":"pods""#));
+        assert!(is_candidate(br#""verb":"patch","resource":"pods""#));
+        assert!(is_candidate(br#""verb":"update","resource":"pods""#));
         assert!(!is_candidate(
             br#""verb":"get","creationTimestamp":"x","resource":"pods""#
         ));

@@ -1,0 +1,475 @@
+//! What a request asks for: its body, and the container images the body sets (SPEC §4.2, §4.4).
+//!
+//! A pod request's `requestObject` takes three shapes:
+//! * a Pod (`create`, `update`, server-side apply), or the old `EphemeralContainers` object that
+//!   `kubectl debug` sent before Kubernetes 1.22 (images at the top level);
+//! * a strategic-merge or JSON merge patch, which looks like a partial Pod
+//!   (`{"spec":{"containers":[{"name":"c","image":"x"}]}}`, what `kubectl set image` sends);
+//! * a JSON patch, an array of operations (`kubectl patch --type=json`).
+//!
+//! [`requested`] turns any of them into the list of containers whose image the request sets. For
+//! pod-creating requests every container must name its image ([`Semantics::Create`]); a patch only
+//! mentions the containers it changes ([`Semantics::Change`]), so entries without `image` are
+//! simply not image changes. A JSON patch that copies or moves a value onto an image path sets an
+//! image this tool cannot see, which makes the list incomplete — an attacker could stage the
+//! image string in an annotation and copy it.
+
+use std::borrow::Cow;
+use std::fmt;
+use std::marker::PhantomData;
+
+use serde::Serialize;
+use serde::de::value::{MapAccessDeserializer, SeqAccessDeserializer};
+use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
+use serde_json::Value;
+
+use super::{Container, List, Obj, PodObject, PodSpec, Str};
+
+/// A `requestObject`.
+#[derive(Debug, Default)]
+pub enum Body<'a> {
+    /// Not logged (level `Metadata`), or `null`.
+    #[default]
+    Absent,
+    /// An object: a Pod, a partial Pod (merge patch), or an `EphemeralContainers` object.
+    Object(PodObject<'a>),
+    /// A JSON patch.
+    Patch(Vec<Obj<PatchOp<'a>>>),
+    /// Anything else.
+    Other,
+}
+
+impl<'a> Body<'a> {
+    /// The object, if the body is one.
+    pub fn object(&self) -> Option<&PodObject<'a>> {
+        match self {
+            Body::Object(o) => Some(o),
+            _ => None,
+        }
+    }
+}
+
+/// One JSON patch operation (RFC 6902).
+#[derive(Debug, Default, serde::Deserialize)]
+pub struct PatchOp<'a> {
+    /// `add`, `replace`, `copy`, `move`, `remove`, `test`.
+    #[serde(borrow, default)]
+    pub op: Str<'a>,
+    /// A JSON pointer.
+    #[serde(borrow, default)]
+    pub path: Str<'a>,
+    /// The value of `add`, `replace` and `test`.
+    #[serde(default)]
+    pub value: Value,
+}
+
+impl<'de: 'a, 'a> Deserialize<'de> for Body<'a> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        /// Visitor for [`Body`].
+        struct V<'a>(PhantomData<&'a ()>);
+        impl<'de: 'a, 'a> Visitor<'de> for V<'a> {
+            type Value = Body<'a>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("any JSON value")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Body<'a>, A::Error> {
+                PodObject::deserialize(MapAccessDeserializer::new(map)).map(Body::Object)
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Body<'a>, A::Error> {
+                Vec::deserialize(SeqAccessDeserializer::new(seq)).map(Body::Patch)
+            }
+            fn visit_unit<E: de::Error>(self) -> Result<Body<'a>, E> {
+                Ok(Body::Absent)
+            }
+            fn visit_none<E: de::Error>(self) -> Result<Body<'a>, E> {
+                Ok(Body::Absent)
+            }
+            fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Body<'a>, D::Error> {
+                d.deserialize_any(self)
+            }
+            fn visit_bool<E: de::Error>(self, _: bool) -> Result<Body<'a>, E> {
+                Ok(Body::Other)
+            }
+            fn visit_i64<E: de::Error>(self, _: i64) -> Result<Body<'a>, E> {
+                Ok(Body::Other)
+            }
+            fn visit_u64<E: de::Error>(self, _: u64) -> Result<Body<'a>, E> {
+                Ok(Body::Other)
+            }
+            fn visit_f64<E: de::Error>(self, _: f64) -> Result<Body<'a>, E> {
+                Ok(Body::Other)
+            }
+            fn visit_str<E: de::Error>(self, _: &str) -> Result<Body<'a>, E> {
+                Ok(Body::Other)
+            }
+            fn visit_bytes<E: de::Error>(self, _: &[u8]) -> Result<Body<'a>, E> {
+                Ok(Body::Other)
+            }
+        }
+        d.deserialize_any(V(PhantomData))
+    }
+}
+
+/// The container list a container was declared in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ContainerKind {
+    /// `spec.containers`.
+    Container,
+    /// `spec.initContainers`.
+    Init,
+    /// `spec.ephemeralContainers`.
+    Ephemeral,
+}
+
+impl ContainerKind {
+    /// From a pod spec field name.
+    fn of_field(field: &str) -> Option<ContainerKind> {
+        match field {
+            "containers" => Some(ContainerKind::Container),
+            "initContainers" => Some(ContainerKind::Init),
+            "ephemeralContainers" => Some(ContainerKind::Ephemeral),
+            _ => None,
+        }
+    }
+}
+
+/// A container whose image the request sets.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Requested<'e> {
+    /// Which list it is in.
+    pub kind: ContainerKind,
+    /// Its name, when the request gives one.
+    pub name: Option<Cow<'e, str>>,
+    /// The image as written; `None` when a container that must name one does not.
+    pub image: Option<Cow<'e, str>>,
+}
+
+/// The containers a request sets images for.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RequestedImages<'e> {
+    /// In §4.4 order for objects, in operation order for JSON patches.
+    pub containers: Vec<Requested<'e>>,
+    /// False when some image cannot be determined (a wrong type, a container without one in a
+    /// create, a JSON patch copying a value onto an image path).
+    pub complete: bool,
+}
+
+/// Whether every container listed must name an image.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Semantics {
+    /// A pod is created (or gains an ephemeral container): each listed container needs an image.
+    Create,
+    /// An existing pod is changed: only the containers whose `image` is set matter.
+    Change,
+}
+
+/// The images `body` sets, or `None` when the body was not logged or is not an object or patch.
+pub fn requested<'e>(body: &'e Body<'_>, semantics: Semantics) -> Option<RequestedImages<'e>> {
+    let mut out = RequestedImages {
+        containers: Vec::new(),
+        complete: true,
+    };
+    match body {
+        Body::Object(object) => {
+            if let Obj::Map(spec) = &object.spec {
+                from_spec(spec, semantics, &mut out);
+            } else if !matches!(object.ephemeral_containers, List::Absent) {
+                // The pre-1.22 `EphemeralContainers` object keeps the list at the top level.
+                from_list(
+                    &object.ephemeral_containers,
+                    ContainerKind::Ephemeral,
+                    semantics,
+                    &mut out,
+                );
+            } else if semantics == Semantics::Create {
+                return None;
+            }
+        }
+        Body::Patch(ops) => {
+            for op in ops {
+                match op {
+                    Obj::Map(op) => from_patch_op(op, &mut out),
+                    _ => out.complete = false,
+                }
+            }
+        }
+        Body::Absent | Body::Other => return None,
+    }
+    Some(out)
+}
+
+/// The three container lists of a spec, in order.
+fn from_spec<'e>(spec: &'e PodSpec<'_>, semantics: Semantics, out: &mut RequestedImages<'e>) {
+    from_list(&spec.containers, ContainerKind::Container, semantics, out);
+    from_list(&spec.init_containers, ContainerKind::Init, semantics, out);
+    from_list(
+        &spec.ephemeral_containers,
+        ContainerKind::Ephemeral,
+        semantics,
+        out,
+    );
+}
+
+/// One container list.
+fn from_list<'e>(
+    list: &'e List<Obj<Container<'_>>>,
+    kind: ContainerKind,
+    semantics: Semantics,
+    out: &mut RequestedImages<'e>,
+) {
+    let items = match list {
+        List::Absent => return,
+        List::Other => {
+            out.complete = false;
+            return;
+        }
+        List::Items(items) => items,
+    };
+    for item in items {
+        let Obj::Map(container) = item else {
+            out.complete = false;
+            continue;
+        };
+        let image = container.image.get();
+        match (image, &container.image, semantics) {
+            (Some(_), _, _) | (None, _, Semantics::Create) => {}
+            // A merge patch entry that does not touch the image (or deletes it with null).
+            (None, Str::Absent, Semantics::Change) => continue,
+            (None, _, Semantics::Change) => {}
+        }
+        out.complete &= image.is_some();
+        out.containers.push(Requested {
+            kind,
+            name: container.name.get().map(Cow::Borrowed),
+            image: image.map(Cow::Borrowed),
+        });
+    }
+}
+
+/// One JSON patch operation.
+fn from_patch_op<'e>(op: &'e PatchOp<'_>, out: &mut RequestedImages<'e>) {
+    let Some(path) = op.path.get() else {
+        return;
+    };
+    let target = Target::of(path);
+    if target == Target::Elsewhere {
+        return;
+    }
+    match op.op.get() {
+        Some("add" | "replace") => from_value(target, &op.value, out),
+        // The value comes from elsewhere in the pod: an image this tool cannot see.
+        Some("copy" | "move") => out.complete = false,
+        _ => {}
+    }
+}
+
+/// Where a JSON pointer points, as far as images go.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Target {
+    /// The whole object (`""`).
+    Root,
+    /// `/spec`.
+    Spec,
+    /// `/spec/containers` (or init, ephemeral).
+    List(ContainerKind),
+    /// `/spec/containers/N` or `/spec/containers/-`.
+    Container(ContainerKind),
+    /// `/spec/containers/N/image`.
+    Image(ContainerKind),
+    /// Anything else.
+    Elsewhere,
+}
+
+impl Target {
+    /// Classifies a JSON pointer (RFC 6901, `~1` is `/` and `~0` is `~`).
+    fn of(pointer: &str) -> Target {
+        if pointer.is_empty() {
+            return Target::Root;
+        }
+        let Some(rest) = pointer.strip_prefix('/') else {
+            return Target::Elsewhere;
+        };
+        let tokens: Vec<String> = rest
+            .split('/')
+            .map(|t| t.replace("~1", "/").replace("~0", "~"))
+            .collect();
+        let kind = tokens.get(1).and_then(|t| ContainerKind::of_field(t));
+        match (tokens.first().map(String::as_str), kind, tokens.len()) {
+            (Some("spec"), _, 1) => Target::Spec,
+            (Some("spec"), Some(kind), 2) => Target::List(kind),
+            (Some("spec"), Some(kind), 3) => Target::Container(kind),
+            (Some("spec"), Some(kind), 4) if tokens[3] == "image" => Target::Image(kind),
+            _ => Target::Elsewhere,
+        }
+    }
+}
+
+/// The images an `add`/`replace` value sets at `target`.
+fn from_value<'e>(target: Target, value: &'e Value, out: &mut RequestedImages<'e>) {
+    match target {
+        Target::Root => {
+            if let Some(spec) = value.get("spec") {
+                from_value(Target::Spec, spec, out);
+            }
+        }
+        Target::Spec => {
+            for field in ["containers", "initContainers", "ephemeralContainers"] {
+                if let (Some(list), Some(kind)) = (value.get(field), ContainerKind::of_field(field))
+                {
+                    from_value(Target::List(kind), list, out);
+                }
+            }
+        }
+        Target::List(kind) => match value.as_array() {
+            Some(items) => items
+                .iter()
+                .for_each(|c| from_value(Target::Container(kind), c, out)),
+            None => out.complete = false,
+        },
+        Target::Container(kind) => {
+            let image = value.get("image").and_then(Value::as_str);
+            out.complete &= image.is_some();
+            out.containers.push(Requested {
+                kind,
+                name: value.get("name").and_then(Value::as_str).map(Cow::Borrowed),
+                image: image.map(Cow::Borrowed),
+            });
+        }
+        Target::Image(kind) => {
+            let image = value.as_str();
+            out.complete &= image.is_some();
+            out.containers.push(Requested {
+                kind,
+                name: None,
+                image: image.map(Cow::Borrowed),
+            });
+        }
+        Target::Elsewhere => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The (kind, image) pairs and completeness of the body in `json`.
+    fn images(json: &str, semantics: Semantics) -> Option<(Vec<String>, bool)> {
+        let body: Body<'_> = serde_json::from_str(json).expect("valid JSON");
+        requested(&body, semantics).map(|r| {
+            let list = r
+                .containers
+                .iter()
+                .map(|c| format!("{:?}:{}", c.kind, c.image.as_deref().unwrap_or("?")))
+                .collect();
+            (list, r.complete)
+        })
+    }
+
+    fn list(items: &[&str]) -> Vec<String> {
+        items.iter().map(|s| (*s).to_owned()).collect()
+    }
+
+    #[test]
+    fn pods_and_merge_patches() {
+        let pod = r#"{"kind":"Pod","spec":{"containers":[{"name":"a","image":"x"},{"name":"b"}],"initContainers":[{"image":"i"}]}}"#;
+        assert_eq!(
+            images(pod, Semantics::Create),
+            Some((list(&["Container:x", "Container:?", "Init:i"]), false))
+        );
+        assert_eq!(
+            images(pod, Semantics::Change),
+            Some((list(&["Container:x", "Init:i"]), true))
+        );
+        let set_image = r#"{"spec":{"containers":[{"image":"evil","name":"c"}]}}"#;
+        assert_eq!(
+            images(set_image, Semantics::Change),
+            Some((list(&["Container:evil"]), true))
+        );
+        let labels_only = r#"{"metadata":{"labels":{"a":"b"}}}"#;
+        assert_eq!(images(labels_only, Semantics::Change), Some((vec![], true)));
+        assert_eq!(images(labels_only, Semantics::Create), None);
+        let resources_only = r#"{"spec":{"containers":[{"name":"c","resources":{}}]}}"#;
+        assert_eq!(
+            images(resources_only, Semantics::Change),
+            Some((vec![], true))
+        );
+        let wrong_type = r#"{"spec":{"containers":[{"name":"c","image":7}]}}"#;
+        assert_eq!(
+            images(wrong_type, Semantics::Change),
+            Some((list(&["Container:?"]), false))
+        );
+    }
+
+    #[test]
+    fn legacy_ephemeral_containers_object() {
+        let body = r#"{"kind":"EphemeralContainers","ephemeralContainers":[{"name":"debugger","image":"busybox"}]}"#;
+        assert_eq!(
+            images(body, Semantics::Create),
+            Some((list(&["Ephemeral:busybox"]), true))
+        );
+    }
+
+    #[test]
+    fn json_patches() {
+        let replace = r#"[{"op":"replace","path":"/spec/containers/0/image","value":"evil:1"}]"#;
+        assert_eq!(
+            images(replace, Semantics::Change),
+            Some((list(&["Container:evil:1"]), true))
+        );
+        let add = r#"[{"op":"add","path":"/spec/initContainers/-","value":{"name":"x","image":"evil:2"}},{"op":"add","path":"/metadata/labels/a","value":"b"}]"#;
+        assert_eq!(
+            images(add, Semantics::Change),
+            Some((list(&["Init:evil:2"]), true))
+        );
+        let whole = r#"[{"op":"replace","path":"/spec/ephemeralContainers","value":[{"image":"e1"},{"image":"e2"}]},{"op":"add","path":"/spec","value":{"containers":[{"image":"c1"}]}}]"#;
+        assert_eq!(
+            images(whole, Semantics::Change),
+            Some((
+                list(&["Ephemeral:e1", "Ephemeral:e2", "Container:c1"]),
+                true
+            ))
+        );
+        let copy =
+            r#"[{"op":"copy","from":"/metadata/annotations/x","path":"/spec/containers/0/image"}]"#;
+        assert_eq!(images(copy, Semantics::Change), Some((vec![], false)));
+        let elsewhere = r#"[{"op":"replace","path":"/metadata/labels/image","value":"x"},{"op":"remove","path":"/spec/containers/0/image"}]"#;
+        assert_eq!(images(elsewhere, Semantics::Change), Some((vec![], true)));
+        let escaped = r#"[{"op":"replace","path":"/spec/containers/0/image","value":7}]"#;
+        assert_eq!(
+            images(escaped, Semantics::Change),
+            Some((list(&["Container:?"]), false))
+        );
+    }
+
+    #[test]
+    fn absent_and_other_bodies() {
+        assert_eq!(images("null", Semantics::Create), None);
+        assert_eq!(images("\"x\"", Semantics::Change), None);
+        assert_eq!(images(r#"{"spec":null}"#, Semantics::Create), None);
+    }
+
+    #[test]
+    fn pointers() {
+        assert_eq!(
+            Target::of("/spec/containers/0/image"),
+            Target::Image(ContainerKind::Container)
+        );
+        assert_eq!(
+            Target::of("/spec/initContainers/-"),
+            Target::Container(ContainerKind::Init)
+        );
+        assert_eq!(
+            Target::of("/spec/ephemeralContainers"),
+            Target::List(ContainerKind::Ephemeral)
+        );
+        assert_eq!(Target::of("/spec"), Target::Spec);
+        assert_eq!(Target::of(""), Target::Root);
+        assert_eq!(Target::of("/metadata/name"), Target::Elsewhere);
+        assert_eq!(
+            Target::of("/spec/containers/0/imagePullPolicy"),
+            Target::Elsewhere
+        );
+        assert_eq!(Target::of("spec"), Target::Elsewhere);
+    }
+}
