@@ -119,10 +119,17 @@ pub enum Outcome {
 }
 
 impl Outcome {
-    /// From the request URI and the status code.
-    fn of(request_uri: Option<&str>, code: Option<i64>) -> Outcome {
+    /// From the request URI and the status code (GKE: the gRPC code, 0 = OK).
+    fn of(request_uri: Option<&str>, code: Option<i64>, grpc: Option<i64>) -> Outcome {
         if request_uri.is_some_and(|uri| uri.contains("dryRun")) {
             return Outcome::DryRun;
+        }
+        if let Some(grpc) = grpc {
+            return if grpc == 0 {
+                Outcome::Created
+            } else {
+                Outcome::Rejected
+            };
         }
         match code {
             Some(200..=299) => Outcome::Created,
@@ -250,7 +257,7 @@ fn finding(
             .map(|ips| ips.iter().filter_map(Str::to_owned_string).collect()),
         user_agent: ev.user_agent.to_owned_string(),
         status_code,
-        outcome: Outcome::of(ev.request_uri.get(), status_code),
+        outcome: Outcome::of(ev.request_uri.get(), status_code, ev.grpc_code),
         reason,
         images: containers
             .as_ref()
@@ -472,13 +479,13 @@ mod tests {
     #[test]
     fn outcomes() {
         assert_eq!(
-            Outcome::of(Some("/api/v1/pods?dryRun=All"), Some(201)),
+            Outcome::of(Some("/api/v1/pods?dryRun=All"), Some(201), None),
             Outcome::DryRun
         );
-        assert_eq!(Outcome::of(None, Some(201)), Outcome::Created);
-        assert_eq!(Outcome::of(None, Some(403)), Outcome::Rejected);
-        assert_eq!(Outcome::of(None, Some(500)), Outcome::Rejected);
-        assert_eq!(Outcome::of(None, None), Outcome::Unknown);
+        assert_eq!(Outcome::of(None, Some(201), None), Outcome::Created);
+        assert_eq!(Outcome::of(None, Some(403), None), Outcome::Rejected);
+        assert_eq!(Outcome::of(None, Some(500), None), Outcome::Rejected);
+        assert_eq!(Outcome::of(None, None, None), Outcome::Unknown);
     }
 
     #[test]

@@ -11,13 +11,17 @@
 //! (which the API server and the container runtime use) accepts: duplicate keys (last one wins, as
 //! in Go) and invalid UTF-8 (replaced by U+FFFD, as in Go).
 
+pub mod cloud;
 pub mod lenient;
+mod parse;
 pub mod request;
 
 use serde::Deserialize;
-use serde_json::Value;
+
+use cloud::{AksProperties, CloudWatchEvent, GkePayload, Operation};
 
 pub use lenient::{Int, List, Obj, Str};
+pub use parse::{Seen, for_each_event};
 pub use request::{Body, ContainerKind, Requested, RequestedImages, Semantics};
 
 /// One audit event, borrowed from the line (or document) it was parsed from.
@@ -81,6 +85,33 @@ pub struct AuditEvent<'a> {
     /// The events of an `EventList`.
     #[serde(borrow, default)]
     pub items: List<Obj<AuditEvent<'a>>>,
+    /// AKS: the records of a diagnostic-settings batch (each read with this same struct).
+    #[serde(borrow, default)]
+    pub records: List<Obj<AuditEvent<'a>>>,
+    /// AKS: a record's category (`kube-audit`, …).
+    #[serde(borrow, default)]
+    pub category: Str<'a>,
+    /// AKS: a record's properties, holding the event in `log`.
+    #[serde(borrow, default)]
+    pub properties: Obj<AksProperties<'a>>,
+    /// EKS: CloudWatch Logs export events, each holding an event as a JSON string.
+    #[serde(borrow, default, rename = "logEvents")]
+    pub log_events: List<Obj<CloudWatchEvent<'a>>>,
+    /// EKS: the same under the name some exporters use.
+    #[serde(borrow, default)]
+    pub events: List<Obj<CloudWatchEvent<'a>>>,
+    /// GKE: the Cloud Logging audit payload.
+    #[serde(borrow, default, rename = "protoPayload")]
+    pub proto_payload: Obj<GkePayload<'a>>,
+    /// GKE: the operation, whose `id` is the audit ID.
+    #[serde(borrow, default)]
+    pub operation: Obj<Operation<'a>>,
+    /// GKE: the log entry's ID, the audit ID when there is no operation.
+    #[serde(borrow, default, rename = "insertId")]
+    pub insert_id: Str<'a>,
+    /// GKE: the gRPC status code (0 = OK), which replaces `responseStatus` there.
+    #[serde(skip)]
+    pub grpc_code: Option<i64>,
 }
 
 /// `user` and `impersonatedUser`.
@@ -237,7 +268,7 @@ impl AuditEvent<'_> {
     }
 
     /// Is this an `EventList` (a webhook batch)?
-    fn is_list(&self) -> bool {
+    pub fn is_list(&self) -> bool {
         self.kind.is("EventList") || (self.kind == Str::Absent && self.items.get().is_some())
     }
 
@@ -283,94 +314,6 @@ pub enum LineError {
     /// A JSON object or array, but no audit `Event` in it.
     #[error("not an audit event")]
     NotAnEvent,
-}
-
-/// Parses one line or document and calls `f` for every audit event in it (an `Event`, the items
-/// of an `EventList`, or the elements of an array). Returns the number of events.
-pub fn for_each_event(
-    bytes: &[u8],
-    f: &mut dyn FnMut(&AuditEvent<'_>),
-) -> Result<usize, LineError> {
-    let Some(&first) = bytes.iter().find(|b| !b.is_ascii_whitespace()) else {
-        return Err(LineError::NotAnObject);
-    };
-    if first != b'{' && first != b'[' {
-        return match serde_json::from_slice::<serde::de::IgnoredAny>(bytes) {
-            Ok(_) => Err(LineError::NotAnObject),
-            Err(e) => Err(json_error(&e)),
-        };
-    }
-    let fast = if first == b'{' {
-        serde_json::from_slice::<AuditEvent<'_>>(bytes).map(|ev| visit(&ev, f))
-    } else {
-        serde_json::from_slice::<Vec<Obj<AuditEvent<'_>>>>(bytes).map(|evs| visit_all(&evs, f))
-    };
-    match fast {
-        Ok(n) => n,
-        Err(fast_err) => slow_path(bytes, f).unwrap_or_else(|| Err(json_error(&fast_err))),
-    }
-}
-
-/// serde_json's message, with the position said relative to the line (or document).
-fn json_error(e: &serde_json::Error) -> LineError {
-    let text = e.to_string();
-    let message = text.rfind(" at line ").map_or(&*text, |i| &text[..i]);
-    let at = if e.line() <= 1 {
-        format!("column {}", e.column())
-    } else {
-        format!("line {} column {} of the document", e.line(), e.column())
-    };
-    LineError::Json(format!("{message}, at {at}"))
-}
-
-/// The fallback for duplicate keys and invalid UTF-8: a lossy UTF-8 decode into an owned
-/// [`Value`] (which keeps the last of duplicate keys, like Go), then the same borrowed structs
-/// over it. `None` when even that fails, so the caller reports the fast path's error.
-fn slow_path(bytes: &[u8], f: &mut dyn FnMut(&AuditEvent<'_>)) -> Option<Result<usize, LineError>> {
-    let text = String::from_utf8_lossy(bytes);
-    let value: Value = serde_json::from_str(&text).ok()?;
-    match &value {
-        Value::Object(_) => AuditEvent::deserialize(&value).ok().map(|ev| visit(&ev, f)),
-        Value::Array(_) => Vec::<Obj<AuditEvent<'_>>>::deserialize(&value)
-            .ok()
-            .map(|evs| visit_all(&evs, f)),
-        _ => Some(Err(LineError::NotAnObject)),
-    }
-}
-
-/// Visits one top-level object: an event, or the events of a list.
-fn visit(ev: &AuditEvent<'_>, f: &mut dyn FnMut(&AuditEvent<'_>)) -> Result<usize, LineError> {
-    if ev.is_event() {
-        f(ev);
-        Ok(1)
-    } else if ev.is_list() {
-        Ok(ev.items.get().map_or(0, |items| visit_items(items, f)))
-    } else {
-        Err(LineError::NotAnEvent)
-    }
-}
-
-/// Visits the elements of a top-level array; it must hold at least one event (or be empty).
-fn visit_all(
-    evs: &[Obj<AuditEvent<'_>>],
-    f: &mut dyn FnMut(&AuditEvent<'_>),
-) -> Result<usize, LineError> {
-    let n = visit_items(evs, f);
-    if n == 0 && !evs.is_empty() {
-        Err(LineError::NotAnEvent)
-    } else {
-        Ok(n)
-    }
-}
-
-/// Calls `f` for every element that is an event; other elements are ignored.
-fn visit_items(items: &[Obj<AuditEvent<'_>>], f: &mut dyn FnMut(&AuditEvent<'_>)) -> usize {
-    let mut n = 0;
-    for ev in items.iter().filter_map(Obj::get).filter(|ev| ev.is_event()) {
-        f(ev);
-        n += 1;
-    }
-    n
 }
 
 #[cfg(test)]
@@ -482,7 +425,7 @@ mod tests {
                 .expect("containers")[0];
             images.push(c.get().and_then(|c| c.image.get()).map(str::to_owned));
         });
-        assert_eq!(n, Ok(1));
+        assert_eq!(n.map(|s| s.events), Ok(1));
         assert_eq!(images, vec![Some("ng\u{fffd}nx".to_owned())]);
     }
 

@@ -232,11 +232,9 @@ fn from_list<'e>(
             continue;
         };
         let image = container.image.get();
-        match (image, &container.image, semantics) {
-            (Some(_), _, _) | (None, _, Semantics::Create) => {}
+        if semantics == Semantics::Change && container.image == Str::Absent {
             // A merge patch entry that does not touch the image (or deletes it with null).
-            (None, Str::Absent, Semantics::Change) => continue,
-            (None, _, Semantics::Change) => {}
+            continue;
         }
         out.complete &= image.is_some();
         out.containers.push(Requested {

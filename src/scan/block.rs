@@ -10,11 +10,14 @@
 //!   garbage is counted, never silently dropped;
 //! * blank lines are ignored.
 
-use crate::event::{self, AuditEvent};
+use crate::event::{self, AuditEvent, LineError, Seen};
 use crate::finding::{Finding, Policy};
 use crate::stats::Stats;
 
 use super::prefilter::{Prefilter, is_candidate};
+
+/// Why an event cut short by its exporter was not parsed.
+const TRUNCATED: &str = "event truncated by the exporter ([Truncated...]), not parsed";
 
 /// How the API server starts every event line it writes.
 const EVENT_PREFIX: &[u8] = br#"{"kind":"Event","#;
@@ -110,15 +113,12 @@ impl BlockResult {
         let stats = &mut self.stats;
         let candidates = &mut self.candidates;
         let result = event::for_each_event(line, &mut |ev| {
-            stats.events += 1;
             if let Some(verdict) = policy.consider(ev) {
                 stats.pod_requests += 1;
                 candidates.push(candidate(ev, line_no, verdict));
             }
         });
-        if let Err(e) = result {
-            self.stats.skip(line_no, e.to_string());
-        }
+        self.count(line_no, result);
     }
 
     /// Checks a line that cannot hold a pod request: blank, event-shaped, or parsed to see.
@@ -131,8 +131,23 @@ impl BlockResult {
             return;
         }
         self.stats.parsed += 1;
-        match event::for_each_event(trimmed, &mut |_| {}) {
-            Ok(n) => self.stats.events += n as u64,
+        let result = event::for_each_event(trimmed, &mut |_| {});
+        self.count(line_no, result);
+    }
+
+    /// Counts what a parsed line held, and why it (or something inside it) was skipped.
+    fn count(&mut self, line_no: u64, result: Result<Seen, LineError>) {
+        match result {
+            Ok(seen) => {
+                self.stats.events += seen.events as u64;
+                for _ in 0..seen.truncated {
+                    self.stats.skip(line_no, TRUNCATED.to_owned());
+                }
+                for e in seen.failed {
+                    self.stats
+                        .skip(line_no, format!("inside a wrapped event: {e}"));
+                }
+            }
             Err(e) => self.stats.skip(line_no, e.to_string()),
         }
     }

@@ -3,6 +3,7 @@
 
 mod actions;
 mod cli;
+mod cloud;
 mod fixtures;
 mod formats;
 mod util;

@@ -1,0 +1,191 @@
+//! Issue 5 (cloud shapes): EKS, AKS and GKE exports give the same findings as the API server's
+//! own log lines they carry (SPEC §3 item 5).
+
+use serde_json::Value;
+
+use crate::util::{code, findings, json, stderr};
+
+/// (line, action, reason, outcome, user, disallowed images) of one finding.
+type Row = (u64, String, String, String, String, Vec<String>);
+
+/// The rows of every finding in `file`, and the summary.
+fn scan(file: &str) -> (Vec<Row>, Value) {
+    let (doc, out) = json(&[file, "--allow", "testdata/allow.yaml"]);
+    assert!(code(&out) < 2, "{}", stderr(&out));
+    let rows = findings(&doc)
+        .iter()
+        .map(|f| {
+            let s = |k: &str| f[k].as_str().unwrap_or("null").to_owned();
+            let images = f["disallowed_images"]
+                .as_array()
+                .expect("array")
+                .iter()
+                .map(|i| i.as_str().expect("string").to_owned())
+                .collect();
+            (
+                f["line"].as_u64().expect("line"),
+                s("action"),
+                s("reason"),
+                s("outcome"),
+                s("user"),
+                images,
+            )
+        })
+        .collect();
+    (rows, doc["summary"].clone())
+}
+
+/// A row for the expectations.
+fn row(line: u64, action: &str, reason: &str, outcome: &str, user: &str, images: &[&str]) -> Row {
+    let images = images.iter().map(|i| (*i).to_owned()).collect();
+    (
+        line,
+        action.into(),
+        reason.into(),
+        outcome.into(),
+        user.into(),
+        images,
+    )
+}
+
+const MINER: &str = "system:serviceaccount:ci:deploy-bot";
+
+#[test]
+fn eks_timestamp_lines_and_cloudwatch_exports() {
+    let (rows, summary) = scan("testdata/5-eks.log");
+    assert_eq!(
+        rows,
+        [
+            row(
+                2,
+                "create",
+                "disallowed-image",
+                "created",
+                MINER,
+                &["xmrig/xmrig:latest"]
+            ),
+            row(
+                4,
+                "create",
+                "disallowed-image",
+                "created",
+                "alice@example.com",
+                &["docker.io/library/alpine:3.19"]
+            ),
+            row(
+                5,
+                "create",
+                "disallowed-image",
+                "created",
+                "system:serviceaccount:kube-system:statefulset-controller",
+                &["redis:7.2.4-alpine", "bitnami/redis-exporter:1.58.0"]
+            ),
+        ]
+    );
+    // The CloudWatch message ending in [Truncated...] is counted, not parsed.
+    assert_eq!(summary["skipped"], 1, "{summary}");
+    let why = summary["skipped_at"][0]["why"].as_str().expect("why");
+    assert!(why.contains("[Truncated...]"), "{why}");
+    assert_eq!(summary["skipped_at"][0]["line"], 4);
+}
+
+#[test]
+fn aks_records_with_log_as_string_or_object() {
+    let (rows, summary) = scan("testdata/5-aks.jsonl");
+    assert_eq!(
+        rows,
+        [
+            row(
+                1,
+                "create",
+                "disallowed-image",
+                "rejected",
+                "frank@example.com",
+                &["ubuntu:22.04"]
+            ),
+            row(
+                1,
+                "create",
+                "disallowed-image",
+                "created",
+                "system:serviceaccount:kube-system:statefulset-controller",
+                &["redis:7.2.4-alpine", "bitnami/redis-exporter:1.58.0"]
+            ),
+            row(
+                2,
+                "create",
+                "disallowed-image",
+                "created",
+                MINER,
+                &["xmrig/xmrig:latest"]
+            ),
+        ]
+    );
+    assert_eq!(
+        summary["skipped"], 0,
+        "a kube-apiserver record is not an error: {summary}"
+    );
+    let (rows, _) = scan("testdata/5-aks-pretty.json");
+    assert_eq!(
+        rows,
+        [row(
+            1,
+            "create",
+            "disallowed-image",
+            "created",
+            "alice@example.com",
+            &["docker.io/library/alpine:3.19"]
+        )]
+    );
+}
+
+#[test]
+fn gke_log_entries_map_onto_findings() {
+    let (doc, _) = json(&["testdata/5-gke.jsonl", "--allow", "testdata/allow.yaml"]);
+    let (rows, _) = scan("testdata/5-gke.jsonl");
+    assert_eq!(
+        rows,
+        [
+            row(
+                1,
+                "create",
+                "disallowed-image",
+                "created",
+                MINER,
+                &["xmrig/xmrig:latest"]
+            ),
+            row(
+                3,
+                "image-change",
+                "disallowed-image",
+                "created",
+                "mallory@example.com",
+                &["xmrig/xmrig:6.21.0"]
+            ),
+            row(
+                4,
+                "ephemeral",
+                "disallowed-image",
+                "created",
+                "alice@example.com",
+                &["busybox:latest"]
+            ),
+            // gRPC status 7 (PERMISSION_DENIED): the attempt, refused.
+            row(
+                5,
+                "create",
+                "disallowed-image",
+                "rejected",
+                "alice@example.com",
+                &["docker.io/library/alpine:3.19"]
+            ),
+        ]
+    );
+    let first = &findings(&doc)[0];
+    assert_eq!(first["namespace"], "default");
+    assert_eq!(first["pod"], "kworker-sync");
+    assert_eq!(first["status_code"], Value::Null, "GKE logs no HTTP status");
+    assert_eq!(first["stage"], Value::Null, "GKE logs no stage");
+    assert_eq!(first["source_ips"], serde_json::json!(["198.51.100.77"]));
+    assert!(first["audit_id"].is_string() && first["time"].is_string());
+}
