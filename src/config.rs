@@ -38,9 +38,11 @@ pub struct Config {
 }
 
 impl Config {
-    /// Validates `cli` and loads the allowlist.
+    /// Validates `cli` and loads the allowlist; `--falco` picks Falco's rules (SPEC §8) and, unless
+    /// `--format` says otherwise, Falco's text format.
     pub fn from_cli(cli: Cli) -> anyhow::Result<Config> {
-        let allowlist = Allowlist::load(&cli.allow, &cli.default_registry)?;
+        let falco = cli.falco;
+        let allowlist = Allowlist::load_all(&cli.allow, &cli.default_registry, falco)?;
         let stdout_is_tty = std::io::stdout().is_terminal();
         let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
         let color = match cli.color {
@@ -61,9 +63,11 @@ impl Config {
             policy: Policy {
                 allowlist,
                 default_registry: cli.default_registry,
-                mode: Mode::Default,
+                mode: if falco { Mode::Falco } else { Mode::Default },
             },
-            format: cli.format,
+            format: cli
+                .format
+                .unwrap_or(if falco { Format::Falco } else { Format::Table }),
             quiet: cli.quiet,
             strict: cli.strict,
             style: Style { color, width },

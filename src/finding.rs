@@ -120,7 +120,7 @@ pub enum Outcome {
 
 impl Outcome {
     /// From the request URI and the status code (GKE: the gRPC code, 0 = OK).
-    fn of(request_uri: Option<&str>, code: Option<i64>, grpc: Option<i64>) -> Outcome {
+    pub(crate) fn of(request_uri: Option<&str>, code: Option<i64>, grpc: Option<i64>) -> Outcome {
         if request_uri.is_some_and(|uri| uri.contains("dryRun")) {
             return Outcome::DryRun;
         }

@@ -9,8 +9,20 @@
 //! * **Bare list** of patterns, which is the same as `images:` alone.
 //! * An empty file, an empty list, `images: []` or an `images:` with no value is an empty
 //!   allowlist: every image is disallowed.
-//! * Falco rules files (SPEC §6 form 3) are not understood yet; a list whose items are mappings
-//!   starting with `rule`, `macro`, `list` or another Falco key is refused with a message saying so.
+//! * A **Falco rules file** (SPEC §6 form 3): a list of `rule`/`macro`/`list` items, whose
+//!   `macro: allowed_k8s_containers` condition `ka.req.pod.containers.image.repository in (…)`
+//!   names the allowed repositories, lists expanded (`falco_rules.rs`, `condition.rs`). In the
+//!   default mode each repository is then a pattern like any other; in Falco parity mode
+//!   (`--falco`) they are only literal strings, as Falco compares them, and are not checked as
+//!   patterns.
+//!
+//! Several files can be given ([`Allowlist::load_all`]): their patterns add up, and Falco rules
+//! files among them are read together, in order, the way Falco loads several rules files (a later
+//! file can append to or replace a list or the macro of an earlier one).
+//!
+//! [`Allowlist::literal_patterns`] gives what `--falco` compares image repositories with: the
+//! global patterns as written (form 1's `images`, form 2's items), then the rules files'
+//! repositories. `namespaces:` patterns have no place there: Falco's macro has no namespaces.
 //!
 //! # Patterns
 //!
@@ -61,13 +73,18 @@
 use std::cell::Cell;
 use std::collections::HashSet;
 use std::fmt;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use anyhow::Context as _;
 use globset::{Glob, GlobBuilder, GlobMatcher, GlobSet, GlobSetBuilder};
 use serde::de::{self, DeserializeSeed, Deserializer as _, MapAccess, SeqAccess, Visitor};
 
 use crate::image::{self, DOCKER_HUB, ImageRef};
+
+mod condition;
+mod falco_rules;
+
+use falco_rules::Rules;
 
 /// The characters that make a pattern part a glob (and keep REPO from being normalized).
 const GLOB_CHARS: [char; 4] = ['*', '?', '[', '{'];
@@ -90,6 +107,13 @@ pub struct Allowlist {
     namespace_globs: GlobSet,
     /// The patterns of each `namespaces:` key, in the order of `namespace_globs`.
     namespaces: Vec<Scope>,
+    /// What Falco parity mode compares repositories with: the global patterns as written, then
+    /// the repositories of Falco rules files, in order.
+    literals: Vec<String>,
+    /// `literals`, for lookups.
+    literal_set: HashSet<String>,
+    /// How many of `literals` are not also compiled patterns (rules files read for `--falco`).
+    uncompiled: usize,
 }
 
 /// One list of patterns, with their REPO globs compiled into a single set.
@@ -133,13 +157,27 @@ struct Parsed {
 impl Allowlist {
     /// Reads and compiles `path`; errors name the file, line, column and the offending pattern.
     pub fn load(path: &Path, default_registry: &str) -> anyhow::Result<Allowlist> {
-        let text = std::fs::read_to_string(path)
-            .with_context(|| format!("cannot read the allowlist {}", path.display()))?;
-        Ok(Self::parse(
-            &text,
-            &path.display().to_string(),
-            default_registry,
-        )?)
+        Self::load_all(&[path.to_path_buf()], default_registry, false)
+    }
+
+    /// Reads and compiles several files, in order (see the module docs). With `falco` (Falco
+    /// parity mode), the repositories of Falco rules files are kept as literal strings only.
+    pub fn load_all(
+        paths: &[PathBuf],
+        default_registry: &str,
+        falco: bool,
+    ) -> anyhow::Result<Allowlist> {
+        let mut files = Vec::with_capacity(paths.len());
+        for path in paths {
+            let text = std::fs::read_to_string(path)
+                .with_context(|| format!("cannot read the allowlist {}", path.display()))?;
+            files.push((path.display().to_string(), text));
+        }
+        let files: Vec<(&str, &str)> = files
+            .iter()
+            .map(|(o, t)| (o.as_str(), t.as_str()))
+            .collect();
+        Ok(Self::parse_all(&files, default_registry, falco)?)
     }
 
     /// Same as [`Allowlist::load`] from text; `origin` is the name used in error messages.
@@ -148,13 +186,50 @@ impl Allowlist {
         origin: &str,
         default_registry: &str,
     ) -> Result<Allowlist, AllowError> {
-        let ctx = Ctx {
-            default_registry,
-            problem: Cell::new(None),
-        };
-        let parsed = read_document(text, &ctx)
-            .map_err(|err| AllowError::from_yaml(origin, &err, ctx.problem.take()))?;
-        Self::build(parsed).map_err(|err| AllowError {
+        Self::parse_all(&[(origin, text)], default_registry, false)
+    }
+
+    /// Same as [`Allowlist::load_all`] from `(origin, text)` pairs.
+    pub fn parse_all(
+        files: &[(&str, &str)],
+        default_registry: &str,
+        falco: bool,
+    ) -> Result<Allowlist, AllowError> {
+        let mut parsed = Parsed::default();
+        let mut literals = Vec::new();
+        let mut rules = Rules::default();
+        for &(origin, text) in files {
+            if falco_rules::is_rules_file(text) {
+                rules.read(origin, text)?;
+                continue;
+            }
+            let one = parse_patterns(text, origin, default_registry)?;
+            literals.extend(one.global.iter().map(|c| c.pattern.text.clone()));
+            parsed.global.extend(one.global);
+            parsed.namespaces.extend(one.namespaces);
+        }
+        let mut uncompiled = 0;
+        if !rules.is_empty() {
+            for repository in rules.allowed_repositories()? {
+                if falco {
+                    uncompiled += 1;
+                } else {
+                    let compiled =
+                        compile_pattern(&repository.text, default_registry).map_err(|p| {
+                            rules.error(
+                                &repository.place,
+                                &p.message,
+                                p.pattern.as_deref(),
+                                p.hint.as_deref(),
+                            )
+                        })?;
+                    parsed.global.push(compiled);
+                }
+                literals.push(repository.text);
+            }
+        }
+        let origin = files.first().map_or("", |&(origin, _)| origin);
+        Self::build(parsed, literals, uncompiled).map_err(|err| AllowError {
             origin: origin.to_owned(),
             location: None,
             message: format!("cannot compile the allowlist: {err}"),
@@ -164,7 +239,11 @@ impl Allowlist {
     }
 
     /// Builds the glob sets of every scope.
-    fn build(parsed: Parsed) -> Result<Allowlist, globset::Error> {
+    fn build(
+        parsed: Parsed,
+        literals: Vec<String>,
+        uncompiled: usize,
+    ) -> Result<Allowlist, globset::Error> {
         let global = Scope::build(parsed.global)?;
         let mut globs = GlobSetBuilder::new();
         let mut namespaces = Vec::with_capacity(parsed.namespaces.len());
@@ -176,6 +255,9 @@ impl Allowlist {
             global,
             namespace_globs: globs.build()?,
             namespaces,
+            literal_set: literals.iter().cloned().collect(),
+            literals,
+            uncompiled,
         })
     }
 
@@ -194,7 +276,8 @@ impl Allowlist {
             .find_map(|scope| scope.find(image))
     }
 
-    /// Number of patterns (global plus per-namespace), for the summary.
+    /// Number of patterns (global plus per-namespace, plus the literal-only repositories of
+    /// rules files read for `--falco`), for the summary.
     pub fn len(&self) -> usize {
         self.global.patterns.len()
             + self
@@ -202,6 +285,7 @@ impl Allowlist {
                 .iter()
                 .map(|s| s.patterns.len())
                 .sum::<usize>()
+            + self.uncompiled
     }
 
     /// Whether the allowlist has no pattern at all (everything is disallowed).
@@ -209,10 +293,16 @@ impl Allowlist {
         self.len() == 0
     }
 
-    /// The global patterns exactly as written, in file order (Falco parity mode, SPEC §8, uses
-    /// them as literal repositories).
+    /// The literal repositories of Falco parity mode (SPEC §8), in order: the global patterns
+    /// exactly as written, then the repositories of Falco rules files.
     pub fn literal_patterns(&self) -> impl Iterator<Item = &str> {
-        self.global.patterns.iter().map(|p| p.text.as_str())
+        self.literals.iter().map(String::as_str)
+    }
+
+    /// Is `repository` one of the [`literal_patterns`](Allowlist::literal_patterns), byte for
+    /// byte (Falco's `in`)?
+    pub fn has_literal(&self, repository: &str) -> bool {
+        self.literal_set.contains(repository)
     }
 }
 
@@ -421,6 +511,15 @@ impl Ctx<'_> {
         self.problem.set(Some(problem));
         err
     }
+}
+
+/// Reads a file of form 1 or 2 into checked, compiled patterns.
+fn parse_patterns(text: &str, origin: &str, default_registry: &str) -> Result<Parsed, AllowError> {
+    let ctx = Ctx {
+        default_registry,
+        problem: Cell::new(None),
+    };
+    read_document(text, &ctx).map_err(|err| AllowError::from_yaml(origin, &err, ctx.problem.take()))
 }
 
 /// Reads the single YAML document of `text`. No document at all is an empty allowlist; a second
@@ -646,10 +745,10 @@ impl<'de> Visitor<'de> for PatternSeed<'_, '_> {
         let key: String = map.next_key()?.unwrap_or_default();
         let problem = if FALCO_KEYS.contains(&key.as_str()) {
             Problem::new(
-                "Falco rules files are not supported yet",
+                "a Falco rules item inside an allowlist of patterns",
                 &format!("- {key}: …"),
             )
-            .hint("list the allowed image patterns, or put them under `images:`")
+            .hint("a Falco rules file is a top-level list of `- list:` and `- macro:` items; or list the allowed image patterns")
         } else {
             Problem::new(
                 "expected an image pattern, found a mapping",

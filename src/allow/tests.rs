@@ -397,14 +397,14 @@ const ERRORS: &[(&str, &str)] = &[
         "- localhost:v1\n",
         "allow.yaml:1:3: a registry needs a `/` after it; without one this names an image on the default registry: `localhost:v1` (did you mean `localhost/` (anything under it)? write `docker.io/library/localhost` for that image)",
     ),
-    // Falco rules files.
+    // Falco rules files (more in falco_rules/tests.rs).
     (
-        "- macro: allowed_k8s_containers\n  condition: (ka.req.pod.containers.image.repository in (nginx))\n",
-        "allow.yaml:1:3: Falco rules files are not supported yet: `- macro: …` (list the allowed image patterns, or put them under `images:`)",
+        "images:\n  - macro: allowed_k8s_containers\n    condition: x\n",
+        "allow.yaml:2:5: a Falco rules item inside an allowlist of patterns: `- macro: …` (a Falco rules file is a top-level list of `- list:` and `- macro:` items; or list the allowed image patterns)",
     ),
     (
         "- required_engine_version: 10\n- rule: x\n",
-        "allow.yaml:1:3: Falco rules files are not supported yet: `- required_engine_version: …` (list the allowed image patterns, or put them under `images:`)",
+        "allow.yaml: no `- macro: allowed_k8s_containers` in the Falco rules file (override it: `- macro: allowed_k8s_containers` with `condition: ka.req.pod.containers.image.repository in (…)`)",
     ),
     // Patterns that can match nothing.
     (

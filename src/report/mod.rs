@@ -3,6 +3,7 @@
 //! Renderers take `&mut impl Write`, so tests render into a `Vec<u8>` and `main` decides where
 //! bytes go. This module tree is the only place allowed to format output for people.
 
+mod falco;
 mod json;
 pub mod sanitize;
 mod summary;
@@ -39,7 +40,8 @@ pub struct Style {
     pub width: Option<u16>,
 }
 
-/// Writes the findings (and, for `json`, the summary) in `format`.
+/// Writes the findings (and, for `json`, the summary) in `format`. `falco-json` reads the host
+/// name from the environment as Falco does (`FALCO_HOSTNAME`, …).
 pub fn write_findings(
     report: &Report<'_>,
     format: Format,
@@ -50,6 +52,8 @@ pub fn write_findings(
         Format::Table => table::write(report.findings, *style, out),
         Format::Json => json::write_document(report, out),
         Format::Jsonl => json::write_lines(report.findings, out),
+        Format::Falco => falco::write_text(report.findings, out),
+        Format::FalcoJson => falco::write_json(report.findings, &falco::hostname(), out),
     }
 }
 

@@ -4,6 +4,7 @@
 mod actions;
 mod cli;
 mod cloud;
+mod falco;
 mod fixtures;
 mod formats;
 mod util;

@@ -1,0 +1,471 @@
+//! The condition of Falco's `allowed_k8s_containers` macro, read the way Falco reads it (SPEC §6
+//! form 3).
+//!
+//! Falco does not parse list names: before parsing a condition it *substitutes* every list into
+//! the text ([`expand_list`], a port of `resolve_list` in Falco's `rule_loader_compiler.cpp`): a
+//! list's name, standing between blanks, `(`, `)`, `,`, `=` or the ends of the text, is replaced
+//! by its items joined with `", "`, an item holding a space being wrapped in `"…"`. The result is
+//! parsed by libsinsp's filter grammar; [`parse`] implements the one shape this tool
+//! understands, with that grammar's tokens:
+//!
+//! ```text
+//! ( "(" )* ka.req.pod.containers.image.repository in ( VALUE ( "," VALUE )* )? ")" ( ")" )*
+//! ```
+//!
+//! where blanks (space, tab, `\b`, `\r`, `\n`) may stand between tokens and a VALUE is a bare
+//! string (no blank, parenthesis, quote, `=` or `,`) or a `"…"` / `'…'` string with libsinsp's
+//! escapes (`\\`, `\"` or `\'` matching the quote, `\/`, `\b`, `\f`, `\n`, `\r`, `\t`, and `\ `
+//! which Falco reads as a backslash). Anything else — `or`, `and`, `not`, another field, another
+//! operator, a macro name — is refused: this tool cannot evaluate it, and guessing would change
+//! which pods are allowed.
+
+/// The one field this tool understands in the macro.
+pub const FIELD: &str = "ka.req.pod.containers.image.repository";
+
+/// The characters around a list name that make it a name (Falco's `blanks + "(),="`).
+const DELIMS: &[u8] = b" \t\n\r(),=";
+/// The blanks Falco swallows around a substituted list name.
+const BLANKS: &[u8] = b" \t\n\r";
+
+/// Why a condition is not understood, and where (a byte offset into the parsed text).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CondError {
+    /// Byte offset of the problem in the condition as parsed (lists expanded).
+    pub at: usize,
+    /// What was expected or found.
+    pub message: String,
+}
+
+/// Falco's `quote_item`: an item with a space, not already quoted, is wrapped in `"`.
+fn quote_item(item: &str) -> String {
+    if item.contains(' ') && !item.starts_with(['"', '\'']) {
+        format!("\"{item}\"")
+    } else {
+        item.to_owned()
+    }
+}
+
+/// The byte offset of `needle` in `hay` at or after `from`.
+fn find_from(hay: &str, needle: &str, from: usize) -> Option<usize> {
+    let rest = hay.as_bytes().get(from..)?;
+    memchr::memmem::find(rest, needle.as_bytes()).map(|i| from + i)
+}
+
+/// Substitutes list `name` (with `items`) into `cond` wherever it stands as a name; returns
+/// whether it did. A port of Falco's `resolve_list`, quirks included (it also rewrites inside
+/// quoted strings, as Falco does).
+pub fn expand_list(cond: &mut String, name: &str, items: &[String]) -> bool {
+    if name.is_empty() {
+        return false;
+    }
+    let mut used = false;
+    let mut found = find_from(cond, name, 0);
+    while let Some(mut start) = found {
+        let bytes = cond.as_bytes();
+        let mut end = start + name.len();
+        let delimited = (start == 0 || DELIMS.contains(&bytes[start - 1]))
+            && (end >= bytes.len() || DELIMS.contains(&bytes[end]));
+        if delimited {
+            while start > 0 && BLANKS.contains(&bytes[start - 1]) {
+                start -= 1;
+            }
+            while end < bytes.len() && BLANKS.contains(&bytes[end]) {
+                end += 1;
+            }
+            let sub = items
+                .iter()
+                .map(|item| quote_item(item))
+                .collect::<Vec<_>>()
+                .join(", ");
+            if sub.is_empty() {
+                if start > 0 && bytes[start - 1] == b',' {
+                    start -= 1;
+                } else if end < bytes.len() && bytes[end] == b',' {
+                    end += 1;
+                }
+            }
+            let mut expanded = String::with_capacity(cond.len() + sub.len() + 2);
+            if start > 0 {
+                expanded.push_str(&cond[..start]);
+                expanded.push(' ');
+            }
+            expanded.push_str(&sub);
+            expanded.push(' ');
+            expanded.push_str(&cond[end..]);
+            *cond = expanded;
+            start += sub.len() + 1;
+            used = true;
+        }
+        found = find_from(cond, name, start + 1);
+    }
+    used
+}
+
+/// A cursor over a condition.
+struct Parser<'a> {
+    /// The condition.
+    text: &'a str,
+    /// The next byte to read.
+    at: usize,
+}
+
+impl Parser<'_> {
+    /// The bytes from the cursor on.
+    fn rest(&self) -> &[u8] {
+        &self.text.as_bytes()[self.at..]
+    }
+
+    /// An error at the cursor.
+    fn error(&self, message: impl Into<String>) -> CondError {
+        CondError {
+            at: self.at,
+            message: message.into(),
+        }
+    }
+
+    /// Skips libsinsp's blanks (` `, `\t`, `\b`, `\r`, `\n`).
+    fn blank(&mut self) {
+        while matches!(
+            self.rest().first(),
+            Some(b' ' | b'\t' | b'\x08' | b'\r' | b'\n')
+        ) {
+            self.at += 1;
+        }
+    }
+
+    /// Consumes `token` if the text continues with it.
+    fn token(&mut self, token: &str) -> bool {
+        let found = self.rest().starts_with(token.as_bytes());
+        if found {
+            self.at += token.len();
+        }
+        found
+    }
+
+    /// A field name: `[a-zA-Z]+[a-zA-Z0-9_]*(\.[a-zA-Z]+[a-zA-Z0-9_]*)+`.
+    fn field_name(&mut self) -> Option<&str> {
+        let start = self.at;
+        let mut parts = 0;
+        loop {
+            let rest = self.rest();
+            let letters = rest.iter().take_while(|b| b.is_ascii_alphabetic()).count();
+            if letters == 0 {
+                break;
+            }
+            let word = rest
+                .iter()
+                .take_while(|b| b.is_ascii_alphanumeric() || **b == b'_')
+                .count();
+            self.at += word;
+            parts += 1;
+            if self.rest().first() == Some(&b'.')
+                && self.rest().get(1).is_some_and(u8::is_ascii_alphabetic)
+            {
+                self.at += 1;
+            } else {
+                break;
+            }
+        }
+        if parts >= 2 {
+            Some(&self.text[start..self.at])
+        } else {
+            self.at = start;
+            None
+        }
+    }
+
+    /// A list value: a quoted string (unescaped) or a bare string; `None` when neither starts
+    /// here.
+    fn value(&mut self) -> Result<Option<String>, CondError> {
+        if let Some(&quote @ (b'"' | b'\'')) = self.rest().first() {
+            return self.quoted(quote).map(Some);
+        }
+        let len = self
+            .rest()
+            .iter()
+            .take_while(|b| !b"()\"' \t\n\x0b\x0c\r=,".contains(b))
+            .count();
+        if len == 0 {
+            return Ok(None);
+        }
+        let value = self.text[self.at..self.at + len].to_owned();
+        self.at += len;
+        Ok(Some(value))
+    }
+
+    /// A quoted string, ended by the first `quote` not preceded by a backslash (libsinsp's
+    /// `lex_quoted_str`), then unescaped (`unescape_str`).
+    fn quoted(&mut self, quote: u8) -> Result<String, CondError> {
+        let start = self.at;
+        let bytes = self.rest();
+        let mut prev = b'\\';
+        let mut end = None;
+        for (i, &b) in bytes.iter().enumerate() {
+            if b == quote && prev != b'\\' {
+                end = Some(i);
+                break;
+            }
+            prev = b;
+        }
+        let Some(end) = end else {
+            return Err(self.error("a quoted string is not closed"));
+        };
+        let inner = &self.text[start + 1..start + end];
+        self.at = start + end + 1;
+        unescape(inner, quote).map_err(|message| CondError { at: start, message })
+    }
+}
+
+/// libsinsp's `unescape_str` on the inside of a string quoted with `quote`.
+fn unescape(inner: &str, quote: u8) -> Result<String, String> {
+    let mut out = String::with_capacity(inner.len());
+    let mut chars = inner.chars();
+    while let Some(c) = chars.next() {
+        if c != '\\' {
+            out.push(c);
+            continue;
+        }
+        let Some(escaped) = chars.next() else {
+            break;
+        };
+        match escaped {
+            'b' => out.push('\u{8}'),
+            'f' => out.push('\u{c}'),
+            'n' => out.push('\n'),
+            'r' => out.push('\r'),
+            't' => out.push('\t'),
+            ' ' | '\\' => out.push('\\'),
+            '/' => out.push('/'),
+            '"' | '\'' if escaped == char::from(quote) => out.push(escaped),
+            other => return Err(format!("unsupported escape `\\{other}` in a quoted string")),
+        }
+    }
+    Ok(out)
+}
+
+/// The values of a condition of the understood shape (lists already expanded), in order.
+pub fn parse(cond: &str) -> Result<Vec<String>, CondError> {
+    let mut p = Parser { text: cond, at: 0 };
+    let mut depth = 0;
+    loop {
+        p.blank();
+        if !p.token("(") {
+            break;
+        }
+        depth += 1;
+    }
+    let field_start = p.at;
+    let Some(field) = p.field_name() else {
+        return Err(p.error(format!("expected the field `{FIELD}`")));
+    };
+    if field != FIELD {
+        return Err(CondError {
+            at: field_start,
+            message: format!("the field `{field}` is not understood, only `{FIELD}`"),
+        });
+    }
+    if p.rest().first() == Some(&b'[') {
+        return Err(p.error("a field argument (`[…]`) is not understood"));
+    }
+    p.blank();
+    if p.rest().starts_with(b"intersects") || !p.token("in") {
+        return Err(p.error("expected the operator `in`"));
+    }
+    p.blank();
+    if !p.token("(") {
+        return Err(p.error("expected `(` and the allowed repositories after `in`"));
+    }
+    let mut values = Vec::new();
+    p.blank();
+    if let Some(first) = p.value()? {
+        values.push(first);
+        p.blank();
+        while p.token(",") {
+            p.blank();
+            match p.value()? {
+                Some(value) => values.push(value),
+                None => return Err(p.error("expected a repository after `,`")),
+            }
+            p.blank();
+        }
+    }
+    if !p.token(")") {
+        return Err(p.error("expected `,` or `)` in the list of repositories"));
+    }
+    for _ in 0..depth {
+        p.blank();
+        if !p.token(")") {
+            return Err(p.error("expected `)`: only a single `… in (…)` check is understood"));
+        }
+    }
+    p.blank();
+    if p.at != cond.len() {
+        return Err(p.error("unexpected text: only a single `… in (…)` check is understood"));
+    }
+    Ok(values)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn items(list: &[&str]) -> Vec<String> {
+        list.iter().map(|s| (*s).to_owned()).collect()
+    }
+
+    fn expand(cond: &str, name: &str, list: &[&str]) -> String {
+        let mut cond = cond.to_owned();
+        expand_list(&mut cond, name, &items(list));
+        cond
+    }
+
+    #[test]
+    fn lists_are_substituted_like_falco_does() {
+        let field = "ka.req.pod.containers.image.repository";
+        assert_eq!(
+            expand(
+                &format!("{field} in (my_images)"),
+                "my_images",
+                &["nginx", "apache"]
+            ),
+            format!("{field} in ( nginx, apache )")
+        );
+        assert_eq!(
+            expand(
+                &format!("{field} in (a, my_images, b)"),
+                "my_images",
+                &["x"]
+            ),
+            format!("{field} in (a, x , b)")
+        );
+        // Only whole names: `my_images_2` and `ka.my_images` are not `my_images`.
+        let cond = format!("{field} in (my_images_2, x.my_images)");
+        assert_eq!(expand(&cond, "my_images", &["x"]), cond);
+        // An empty list takes a comma with it.
+        assert_eq!(
+            expand(&format!("{field} in (a, empty)"), "empty", &[]),
+            format!("{field} in (a  )")
+        );
+        assert_eq!(
+            expand(&format!("{field} in (empty, a)"), "empty", &[]),
+            format!("{field} in (   a)")
+        );
+        // Items with a space are quoted.
+        assert_eq!(expand("(l)", "l", &["a b", "c"]), "( \"a b\", c )");
+        // Every occurrence, but Falco's search resumes one byte too far after a name at the very
+        // start of the text, so a name right after it is left alone.
+        assert_eq!(expand("(l, l)", "l", &["x"]), "( x , x )");
+        assert_eq!(expand("l l", "l", &["x"]), "x l");
+    }
+
+    #[test]
+    fn the_understood_shape() {
+        let ok = [
+            (
+                "ka.req.pod.containers.image.repository in (nginx)",
+                vec!["nginx"],
+            ),
+            (
+                "(ka.req.pod.containers.image.repository in (nginx))",
+                vec!["nginx"],
+            ),
+            (
+                " ( ( ka.req.pod.containers.image.repository in ( a , 'b c', \"d\\\"e\" ) ) ) ",
+                vec!["a", "b c", "d\"e"],
+            ),
+            (
+                "ka.req.pod.containers.image.repository in(reg:5000/app, docker.io/library/nginx@x)",
+                vec!["reg:5000/app", "docker.io/library/nginx@x"],
+            ),
+            ("ka.req.pod.containers.image.repository in ()", vec![]),
+            (
+                "ka.req.pod.containers.image.repository\nin\n(\n  a,\n  b\n)\n",
+                vec!["a", "b"],
+            ),
+            (
+                "ka.req.pod.containers.image.repository in ('a\\ b')",
+                vec!["a\\b"],
+            ),
+        ];
+        for (cond, want) in ok {
+            assert_eq!(parse(cond), Ok(items(&want)), "{cond}");
+        }
+    }
+
+    #[test]
+    fn everything_else_is_refused_with_its_position() {
+        let refused = [
+            ("(k8s_audit_always_true)", 1, "expected the field"),
+            (
+                "ka.req.container.image.repository in (a)",
+                0,
+                "`ka.req.container.image.repository` is not understood",
+            ),
+            (
+                "ka.req.pod.containers.image.repository[0] in (a)",
+                38,
+                "field argument",
+            ),
+            (
+                "ka.req.pod.containers.image.repository intersects (a)",
+                39,
+                "operator `in`",
+            ),
+            (
+                "ka.req.pod.containers.image.repository = a",
+                39,
+                "operator `in`",
+            ),
+            (
+                "ka.req.pod.containers.image.repository in a",
+                42,
+                "expected `(`",
+            ),
+            (
+                "ka.req.pod.containers.image.repository in (a b)",
+                45,
+                "expected `,` or `)`",
+            ),
+            (
+                "ka.req.pod.containers.image.repository in (a,)",
+                45,
+                "after `,`",
+            ),
+            (
+                "ka.req.pod.containers.image.repository in (a) or ka.req.pod.containers.image.repository in (b)",
+                46,
+                "single",
+            ),
+            (
+                "not ka.req.pod.containers.image.repository in (a)",
+                0,
+                "expected the field",
+            ),
+            (
+                "(ka.req.pod.containers.image.repository in (a)",
+                46,
+                "expected `)`",
+            ),
+            (
+                "ka.req.pod.containers.image.repository in ('a)",
+                43,
+                "not closed",
+            ),
+            (
+                "ka.req.pod.containers.image.repository in ('a\\q')",
+                43,
+                "unsupported escape",
+            ),
+            (
+                "ka.req.pod.containers.image.repository in (\"a\\'\")",
+                43,
+                "unsupported escape",
+            ),
+        ];
+        for (cond, at, message) in refused {
+            let err = parse(cond).expect_err(cond);
+            assert_eq!(err.at, at, "{cond}: {err:?}");
+            assert!(err.message.contains(message), "{cond}: {err:?}");
+        }
+    }
+}
