@@ -15,10 +15,24 @@
 //!
 //! The hit search runs over the whole chunk with memchr's SIMD `memmem`, not line by line, so the
 //! lines without `pods` — the vast majority — are touched only by the newline scan.
+//!
+//! Many hit lines are still not pod requests: kubelets' `pods/status` patches, scheduler
+//! bindings, watches. For lines the API server wrote ([`triage`]: they start with
+//! `{"kind":"Event","apiVersion":"audit.k8s.io/v1…",`), the field order is fixed by the API
+//! server's encoder, and every field before `objectRef` is a string, a list of strings, or a user
+//! (whose `extra` map holds only lists of strings). A string cannot contain an unescaped `"`, so
+//! the first `,"verb":"` is the verb and the first `,"objectRef":{` after it is the object
+//! reference — whatever a client put into its user agent, name or request URI. Reading just those
+//! two decides whether the line can be a pod request, without parsing the request body. Any line
+//! that does not have this exact shape (other encoders, sorted keys, spaces, an escape inside the
+//! verb) falls back to the literal test, which is a necessary condition for any JSON.
 
 use std::sync::LazyLock;
 
 use memchr::memmem::Finder;
+use serde::Deserialize;
+
+use crate::event::ObjectRef;
 
 /// The resource every pod request names.
 static PODS: LazyLock<Finder<'static>> = LazyLock::new(|| Finder::new(b"pods"));
@@ -35,10 +49,86 @@ static VERBS: LazyLock<[Finder<'static>; 3]> = LazyLock::new(|| {
     ]
 });
 
+/// How the API server's encoder starts an event line (`audit.k8s.io/v1` and `v1beta1`).
+const CANONICAL_PREFIXES: [&[u8]; 2] = [
+    br#"{"kind":"Event","apiVersion":"audit.k8s.io/v1","#,
+    br#"{"kind":"Event","apiVersion":"audit.k8s.io/v1beta1","#,
+];
+/// The verb key in a canonical line.
+static VERB_KEY: LazyLock<Finder<'static>> = LazyLock::new(|| Finder::new(br#","verb":""#));
+/// The object reference key in a canonical line.
+static OBJECT_REF_KEY: LazyLock<Finder<'static>> =
+    LazyLock::new(|| Finder::new(br#","objectRef":{"#));
+
+/// What to do with a line the hit search marked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Triage {
+    /// It may be a pod request: parse it in full.
+    Parse,
+    /// It cannot be one: only check that it is an audit event.
+    Check,
+}
+
+/// Decides whether a line needs a full parse: the structural test for lines the API server
+/// wrote, else the literal test (a hit, then a verb or an escape).
+pub fn triage(line: &[u8]) -> Triage {
+    match canonical(line) {
+        Some(triage) => triage,
+        None if has_hit(line) && is_candidate(line) => Triage::Parse,
+        None => Triage::Check,
+    }
+}
+
+/// Does the line mention `pods`, literally or through an escape of one of its letters?
+fn has_hit(line: &[u8]) -> bool {
+    PODS.find(line).is_some() || next_escape(line, 0) != NONE
+}
+
+/// The structural decision for a line the API server wrote; `None` when the line does not have
+/// that exact shape.
+fn canonical(line: &[u8]) -> Option<Triage> {
+    let line = line.trim_ascii_end();
+    if !CANONICAL_PREFIXES.iter().any(|p| line.starts_with(p)) || !line.ends_with(b"}") {
+        return None;
+    }
+    let verb_at = VERB_KEY.find(line)? + VERB_KEY.needle().len();
+    let verb_len = memchr::memchr(b'"', &line[verb_at..])?;
+    let verb = &line[verb_at..verb_at + verb_len];
+    let mutating = match verb {
+        b"create" => false,
+        b"patch" | b"update" => true,
+        // A verb is a lowercase word; anything else (an escape, a broken line) gets the full test.
+        v if v.is_empty() || !v.iter().all(u8::is_ascii_lowercase) => return None,
+        _ => return Some(Triage::Check),
+    };
+    let Some(at) = OBJECT_REF_KEY.find(&line[verb_at..]) else {
+        // No object reference at all: a non-resource request.
+        return Some(Triage::Check);
+    };
+    let start = verb_at + at + OBJECT_REF_KEY.needle().len() - 1;
+    let mut de = serde_json::Deserializer::from_slice(&line[start..]);
+    let object = ObjectRef::deserialize(&mut de).ok()?;
+    if !object.resource.is("pods") {
+        return Some(Triage::Check);
+    }
+    let pod_request = match object.subresource.get().unwrap_or("") {
+        "" => true,
+        "ephemeralcontainers" => mutating,
+        _ => false,
+    };
+    Some(if pod_request {
+        Triage::Parse
+    } else {
+        Triage::Check
+    })
+}
+
 /// No further hit.
 const NONE: usize = usize::MAX;
 
-/// Finds, in increasing order, positions in a buffer where a pod request could be mentioned.
+/// Finds, in increasing order, positions in a buffer where a pod request could be mentioned
+/// (`pods`, or an escape of one of its letters): the literal half of [`triage`], usable over a
+/// whole buffer.
 pub struct Prefilter<'h> {
     /// The buffer searched.
     hay: &'h [u8],
@@ -81,26 +171,32 @@ impl<'h> Prefilter<'h> {
             .map_or(NONE, |i| from + i)
     }
 
-    /// The next `\u00XX` escape of `p`, `o`, `d` or `s` at or after `from`.
-    fn find_escape(&self, mut from: usize) -> usize {
-        while let Some(i) = self.hay.get(from..).and_then(|rest| ESCAPE.find(rest)) {
-            let at = from + i;
-            if let Some(hex) = self.hay.get(at + 4..at + 6)
-                && matches!(
-                    hex.to_ascii_lowercase().as_slice(),
-                    b"70" | b"6f" | b"64" | b"73"
-                )
-            {
-                return at;
-            }
-            from = at + 1;
-        }
-        NONE
+    /// The next escape of `p`, `o`, `d` or `s` at or after `from`.
+    fn find_escape(&self, from: usize) -> usize {
+        next_escape(self.hay, from)
     }
 }
 
-/// Could this hit line (one that mentions `pods`) be a request §4 selects?
-pub fn is_candidate(line: &[u8]) -> bool {
+/// The next `\u00XX` escape of `p`, `o`, `d` or `s` in `hay` at or after `from`, or [`NONE`].
+fn next_escape(hay: &[u8], mut from: usize) -> usize {
+    while let Some(i) = hay.get(from..).and_then(|rest| ESCAPE.find(rest)) {
+        let at = from + i;
+        if let Some(hex) = hay.get(at + 4..at + 6)
+            && matches!(
+                hex.to_ascii_lowercase().as_slice(),
+                b"70" | b"6f" | b"64" | b"73"
+            )
+        {
+            return at;
+        }
+        from = at + 1;
+    }
+    NONE
+}
+
+/// Could this hit line (one that mentions `pods`) be a request §4 selects? The literal test, valid
+/// for any JSON.
+fn is_candidate(line: &[u8]) -> bool {
     VERBS.iter().any(|verb| verb.find(line).is_some()) || ANY_ESCAPE.find(line).is_some()
 }
 
@@ -127,6 +223,68 @@ mod tests {
         assert_eq!(hits(r"\u0026 \u0041 nothing"), Vec::<usize>::new());
         assert_eq!(hits(r"trailing \u00"), Vec::<usize>::new());
         assert_eq!(hits(""), Vec::<usize>::new());
+    }
+
+    /// A canonical line with the given verb, user agent and object reference.
+    fn line(verb: &str, agent: &str, object: &str) -> String {
+        format!(
+            r#"{{"kind":"Event","apiVersion":"audit.k8s.io/v1","level":"Request","auditID":"a","stage":"ResponseComplete","requestURI":"/api/v1/namespaces/d/pods","verb":"{verb}","user":{{"username":"u","extra":{{"objectRef":["x"]}}}},"sourceIPs":["::1"],"userAgent":"{agent}","objectRef":{object},"requestObject":{{"objectRef":{{"resource":"configmaps"}}}}}}"#
+        )
+    }
+
+    #[test]
+    fn canonical_lines_are_triaged_by_verb_and_object_reference() {
+        let pods = r#"{"resource":"pods","namespace":"d","apiVersion":"v1"}"#;
+        let sub = |s: &str| format!(r#"{{"resource":"pods","namespace":"d","subresource":"{s}"}}"#);
+        let cases = [
+            (line("create", "kubectl", pods), Triage::Parse),
+            (line("patch", "kubectl", pods), Triage::Parse),
+            (
+                line("update", "kubectl", &sub("ephemeralcontainers")),
+                Triage::Parse,
+            ),
+            (
+                line("create", "kubectl", &sub("ephemeralcontainers")),
+                Triage::Check,
+            ),
+            (line("patch", "kubelet", &sub("status")), Triage::Check),
+            (
+                line("create", "kube-scheduler", &sub("binding")),
+                Triage::Check,
+            ),
+            (line("create", "kubectl", &sub("")), Triage::Parse),
+            (line("get", "kubectl", pods), Triage::Check),
+            (line("watch", "kubectl", pods), Triage::Check),
+            (
+                line("create", "kubectl", r#"{"resource":"events"}"#),
+                Triage::Check,
+            ),
+            // A user agent cannot fake the object reference: its quotes are escaped.
+            (
+                line(
+                    "create",
+                    r#"x\",\"objectRef\":{\"resource\":\"events\"}"#,
+                    pods,
+                ),
+                Triage::Parse,
+            ),
+            // Escapes the literal test would miss are decoded by the structural one.
+            (
+                line("create", "kubectl", r#"{"resource":"\u0070ods"}"#),
+                Triage::Parse,
+            ),
+            (line(r"cr\u0065ate", "kubectl", pods), Triage::Parse),
+            // A broken verb (a missing quote) is not trusted to be harmless.
+            (line(r#"create,"x":""#, "kubectl", pods), Triage::Parse),
+        ];
+        for (l, want) in cases {
+            assert_eq!(triage(l.as_bytes()), want, "{l}");
+        }
+        // Not the API server's shape: the literal test decides.
+        let sorted = r#"{"apiVersion":"audit.k8s.io/v1","kind":"Event","objectRef":{"resource":"pods","subresource":"status"},"verb":"patch"}"#;
+        assert_eq!(triage(sorted.as_bytes()), Triage::Parse);
+        let truncated = &line("patch", "kubelet", &sub("status"))[..200];
+        assert_eq!(triage(truncated.as_bytes()), Triage::Parse);
     }
 
     #[test]

@@ -1,6 +1,8 @@
 //! The scan's invariants: chunked and streamed scans equal the sequential oracle, for any chunk
 //! size, block size and thread count; layouts are recognised; line numbers are right.
 
+use std::fmt::Write as _;
+
 use proptest::prelude::*;
 
 use super::*;
@@ -154,4 +156,84 @@ fn pretty_document_with_bom_and_crlf_is_one_event_at_its_first_line() {
         stats.lines,
         memchr::memchr_iter(b'\n', &bytes).count() as u64
     );
+}
+
+/// Re-encodes compact JSON with some letters inside strings (keys and values) written as `\u00XX`
+/// escapes, chosen by the bits of `mask`: the same JSON to a parser, different bytes to a filter.
+fn escape_letters(json: &str, mut mask: u64) -> String {
+    let mut out = String::with_capacity(json.len() * 2);
+    let (mut in_string, mut escaped) = (false, false);
+    for c in json.chars() {
+        if in_string && !escaped && c.is_ascii_lowercase() {
+            mask = mask.rotate_left(1);
+            if mask & 1 == 1 {
+                let _ = write!(out, "\\u{:04x}", u32::from(c));
+                continue;
+            }
+        }
+        out.push(c);
+        if escaped {
+            escaped = false;
+        } else if c == '\\' && in_string {
+            escaped = true;
+        } else if c == '"' {
+            in_string = !in_string;
+        }
+    }
+    out
+}
+
+/// One line of a generated log in one of the supported shapes.
+fn shaped(event: &str, shape: u8, mask: u64) -> String {
+    let value: serde_json::Value = serde_json::from_str(event).expect("valid JSON");
+    let quoted = |s: &str| serde_json::to_string(s).expect("a string serializes");
+    match shape % 7 {
+        0 => event.to_owned(),
+        // Sorted keys (serde_json's map), as Falco's trace files are written.
+        1 => value.to_string(),
+        // Spaced JSON on one line.
+        2 => serde_json::to_string_pretty(&value)
+            .expect("serializes")
+            .replace('\n', " "),
+        3 => escape_letters(event, mask),
+        4 => format!(
+            r#"{{"kind":"EventList","items":[{}]}}"#,
+            escape_letters(event, mask)
+        ),
+        5 => format!("2026-03-01T10:00:00Z {}", escape_letters(event, mask)),
+        _ => format!(
+            r#"{{"records":[{{"category":"kube-audit","properties":{{"log":{}}}}}]}}"#,
+            quoted(&escape_letters(event, mask))
+        ),
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(128))]
+
+    /// The prefilter never drops a line that the full parse would turn into a finding, in any
+    /// supported shape, escaped or spaced.
+    #[test]
+    fn prefilter_drops_no_finding(
+        picks in proptest::collection::vec((0usize..15, 0u8..7, any::<u64>()), 1..25),
+    ) {
+        let kinds = line_kinds();
+        let mut bytes = Vec::new();
+        for &(i, shape, mask) in &picks {
+            let kind = &kinds[i % 15];
+            let line = if kind.trim().is_empty() || !kind.starts_with('{') || serde_json::from_str::<serde_json::Value>(kind).is_err() {
+                kind.clone()
+            } else {
+                shaped(kind, shape, mask)
+            };
+            bytes.extend_from_slice(line.as_bytes());
+            bytes.push(b'\n');
+        }
+        let policy = policy();
+        let filtered = block::scan_lines(&bytes, &policy);
+        let unfiltered = block::scan_lines_unfiltered(&bytes, &policy);
+        let findings = |r: &BlockResult| select::select(r.candidates.clone());
+        prop_assert_eq!(findings(&filtered), findings(&unfiltered));
+        prop_assert_eq!(filtered.stats.skipped, unfiltered.stats.skipped);
+    }
 }
