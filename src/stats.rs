@@ -3,11 +3,14 @@
 //! Workers fill a [`Stats`] for their chunk with chunk-relative line numbers; the merge in
 //! [`crate::scan`] turns those into absolute `file:line` locations. Only the first
 //! [`MAX_LOCATIONS`] skipped lines keep their location, so memory stays bounded however broken the
-//! input is; the count is always exact.
+//! input is; the count is always exact. Each scanned input adds one [`InputStats`] entry (what it
+//! was, how much of it was read), so the summary can say where the bytes came from.
 
 use std::ops::AddAssign;
 
 use serde::Serialize;
+
+use crate::input::sniff::Compression;
 
 /// How many skipped-line locations the summary keeps.
 pub const MAX_LOCATIONS: usize = 5;
@@ -17,8 +20,10 @@ pub const MAX_LOCATIONS: usize = 5;
 pub struct Stats {
     /// Inputs scanned (files and standard input).
     pub files: u64,
-    /// Bytes read.
+    /// Bytes read (after decompression).
     pub bytes: u64,
+    /// Compressed bytes read, from gzip and zstd inputs.
+    pub compressed_bytes: u64,
     /// Lines read (as `wc -l` counts them, plus a last line without a newline).
     pub lines: u64,
     /// Lines (or documents) parsed as JSON: those that could hold a pod request, and those whose
@@ -32,6 +37,41 @@ pub struct Stats {
     pub skipped: u64,
     /// Where the first skipped lines are.
     pub skipped_at: Vec<Skip>,
+    /// One entry per input, in scan order (empty inside a worker).
+    pub inputs: Vec<InputStats>,
+}
+
+/// What one input was and how much of it was read.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct InputStats {
+    /// The input's name (`-` for standard input).
+    pub file: String,
+    /// The layout of its (decompressed) content; `null` when it could not be opened.
+    pub format: Option<InputFormat>,
+    /// `gzip`, `zstd`, or `null` for an uncompressed input.
+    pub compression: Option<Compression>,
+    /// Bytes read (after decompression).
+    pub bytes: u64,
+    /// Compressed bytes read, for a compressed input.
+    pub compressed_bytes: Option<u64>,
+    /// Lines scanned.
+    pub lines: u64,
+    /// Why it was not (fully) read, or `null`.
+    pub error: Option<String>,
+}
+
+/// The layout of an input's content (SPEC §3).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum InputFormat {
+    /// No content at all.
+    Empty,
+    /// One JSON value per line (events, EventLists, arrays).
+    JsonLines,
+    /// One JSON document over many lines.
+    Document,
+    /// The API server's `legacy` text format: refused.
+    Legacy,
 }
 
 /// One skipped line.
@@ -74,6 +114,7 @@ impl AddAssign for Stats {
     fn add_assign(&mut self, other: Stats) {
         self.files += other.files;
         self.bytes += other.bytes;
+        self.compressed_bytes += other.compressed_bytes;
         self.lines += other.lines;
         self.parsed += other.parsed;
         self.events += other.events;
@@ -82,6 +123,7 @@ impl AddAssign for Stats {
         let room = MAX_LOCATIONS.saturating_sub(self.skipped_at.len());
         self.skipped_at
             .extend(other.skipped_at.into_iter().take(room));
+        self.inputs.extend(other.inputs);
     }
 }
 

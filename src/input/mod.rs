@@ -1,20 +1,34 @@
 //! Turning the `PATH` arguments into byte sources (SPEC §2, §3).
 //!
 //! [`expand`] resolves the arguments into a list of inputs: files as given, directories walked
-//! recursively in sorted path order, `-` for standard input. [`open`] picks how to read each one:
-//! a memory map when possible (the fast path: the whole file as one `&[u8]`, scanned in parallel
-//! chunks), otherwise a stream of line blocks through a bounded buffer.
+//! recursively in sorted path order (so rotated `audit-2026-03-01T10-00-00.000.log` files come in
+//! time order, before the live `audit.log`), `-` for standard input. [`open`] picks how to read
+//! each one, by content, never by name ([`sniff`]):
+//! * a plain file is memory-mapped when possible (the fast path: the whole file as one `&[u8]`,
+//!   scanned in parallel chunks);
+//! * gzip and zstd (files or standard input) are decoded on the fly ([`decode`]);
+//! * standard input, `--no-mmap` and files that cannot be mapped are read as a stream of line
+//!   blocks through a bounded buffer ([`stream`]).
+//!
+//! The first bytes of a stream are peeked for a magic number and then put back in front of it,
+//! so nothing is lost from a pipe.
 
 pub mod chunk;
+pub mod decode;
 mod mmap;
+pub mod sniff;
 pub mod stream;
 
 use std::fs::File;
 use std::io::{self, Read};
 use std::ops::Deref;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use anyhow::Context;
+
+use decode::Meter;
+use sniff::{Compression, MAGIC_LEN};
 
 /// One thing to scan.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -45,10 +59,31 @@ impl Deref for Source {
 
 /// An opened input.
 pub enum Opened {
-    /// All of it, addressable at once.
+    /// All of it, addressable at once (an uncompressed file).
     Whole(Source),
     /// A reader to consume in blocks.
-    Stream(Box<dyn Read + Send>),
+    Stream(Stream),
+}
+
+/// An input read front to back: its decoded bytes, and what they were decoded from.
+pub struct Stream {
+    /// The (decompressed) bytes.
+    pub reader: Box<dyn Read + Send>,
+    /// The compression the input was found to have, if any.
+    pub compression: Option<Compression>,
+    /// Counts the compressed bytes consumed, for a compressed input.
+    pub meter: Option<Arc<Meter>>,
+}
+
+impl Stream {
+    /// An uncompressed stream.
+    pub fn plain(reader: Box<dyn Read + Send>) -> Stream {
+        Stream {
+            reader,
+            compression: None,
+            meter: None,
+        }
+    }
 }
 
 /// Resolves the `PATH` arguments, in order. Directories contribute their regular files (and
@@ -102,10 +137,13 @@ fn walk(dir: &Path, inputs: &mut Vec<Input>, errors: &mut Vec<anyhow::Error>) {
     }
 }
 
-/// Opens an input: a memory map when `mmap` is set and the file allows it, else a stream.
+/// Opens an input: a memory map when `mmap` is set and the file is uncompressed and allows it,
+/// else a stream (decoded if it starts with a gzip or zstd magic number).
 pub fn open(input: &Input, mmap: bool) -> anyhow::Result<Opened> {
     let Some(path) = &input.path else {
-        return Ok(Opened::Stream(Box::new(io::stdin())));
+        let stream = sniffed(io::stdin(), None)
+            .with_context(|| format!("{}: cannot read standard input", input.name))?;
+        return Ok(Opened::Stream(stream));
     };
     let file = File::open(path).with_context(|| format!("{}: cannot open", input.name))?;
     let meta = file
@@ -114,15 +152,43 @@ pub fn open(input: &Input, mmap: bool) -> anyhow::Result<Opened> {
     if meta.is_dir() {
         anyhow::bail!("{}: is a directory", input.name);
     }
+    let len = meta.is_file().then_some(meta.len());
     if mmap && meta.is_file() {
         if meta.len() == 0 {
             return Ok(Opened::Whole(Source::Owned(Vec::new())));
         }
-        if let Ok(map) = mmap::map(&file) {
+        // A compressed file is decoded sequentially from the file instead: mapping it would only
+        // add it to the resident pages. (Mapping does not move the file's read position.)
+        if let Ok(map) = mmap::map(&file)
+            && Compression::detect(&map).is_none()
+        {
             return Ok(Opened::Whole(Source::Mapped(map)));
         }
     }
-    Ok(Opened::Stream(Box::new(file)))
+    let stream = sniffed(file, len).with_context(|| format!("{}: cannot read", input.name))?;
+    Ok(Opened::Stream(stream))
+}
+
+/// Peeks at the first bytes of `reader` for a magic number, puts them back in front, and
+/// decodes what follows if they name a compression. `len` is the size of a regular file.
+fn sniffed<R: Read + Send + 'static>(mut reader: R, len: Option<u64>) -> io::Result<Stream> {
+    let mut head = Vec::with_capacity(MAGIC_LEN);
+    (&mut reader)
+        .take(MAGIC_LEN as u64)
+        .read_to_end(&mut head)?;
+    let compression = Compression::detect(&head);
+    let whole = io::Cursor::new(head).chain(reader);
+    Ok(match compression {
+        None => Stream::plain(Box::new(whole)),
+        Some(c) => {
+            let (decoded, meter) = decode::decoder_for_reader(c, whole, len)?;
+            Stream {
+                reader: Box::new(decoded),
+                compression: Some(c),
+                meter: Some(meter),
+            }
+        }
+    })
 }
 
 #[cfg(test)]
@@ -151,6 +217,112 @@ mod tests {
             })
             .collect();
         assert_eq!(names, ["a/c/d.log", "a/z.log", "b.log", "c.log", "-"]);
+    }
+
+    #[test]
+    fn rotated_logs_sort_oldest_first_and_the_live_file_last() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        // The API server's rotation names (lumberjack: `NAME-2006-01-02T15-04-05.000.EXT`).
+        let names = [
+            "audit.log",
+            "audit-2026-03-02T00-00-00.000.log.gz",
+            "audit-2026-03-01T23-59-59.999.log.gz",
+            "audit-2026-02-28T10-00-00.000.log",
+        ];
+        for name in names {
+            std::fs::write(dir.path().join(name), "").expect("write");
+        }
+        let (inputs, _) = expand(&[dir.path().to_path_buf()]);
+        let got: Vec<String> = inputs
+            .iter()
+            .filter_map(|i| i.path.as_ref()?.file_name()?.to_str().map(str::to_owned))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                "audit-2026-02-28T10-00-00.000.log",
+                "audit-2026-03-01T23-59-59.999.log.gz",
+                "audit-2026-03-02T00-00-00.000.log.gz",
+                "audit.log"
+            ]
+        );
+    }
+
+    /// Hands out one byte per read, like a slow pipe.
+    struct Trickle(Vec<u8>, usize);
+    impl Read for Trickle {
+        fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+            match (self.0.get(self.1), buf.first_mut()) {
+                (Some(&b), Some(slot)) => {
+                    *slot = b;
+                    self.1 += 1;
+                    Ok(1)
+                }
+                _ => Ok(0),
+            }
+        }
+    }
+
+    /// Everything a stream yields.
+    fn drain(stream: Stream) -> Vec<u8> {
+        let mut out = Vec::new();
+        let mut reader = stream.reader;
+        reader.read_to_end(&mut out).expect("readable");
+        out
+    }
+
+    #[test]
+    fn the_peeked_magic_is_put_back_even_from_a_slow_pipe() {
+        let text = b"{\"kind\":\"Event\"}\n".to_vec();
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        io::Write::write_all(&mut gz, &text).expect("in memory");
+        let gz = gz.finish().expect("in memory");
+        let plain = sniffed(Trickle(text.clone(), 0), None).expect("sniffed");
+        assert_eq!(plain.compression, None);
+        assert_eq!(drain(plain), text);
+        let decoded = sniffed(Trickle(gz, 0), None).expect("sniffed");
+        assert_eq!(decoded.compression, Some(Compression::Gzip));
+        assert_eq!(drain(decoded), text);
+        for short in [&b""[..], b"{", b"\x1f"] {
+            let stream = sniffed(Trickle(short.to_vec(), 0), None).expect("sniffed");
+            assert_eq!(stream.compression, None);
+            assert_eq!(drain(stream), short);
+        }
+    }
+
+    #[test]
+    fn compressed_files_are_streamed_whatever_their_name_and_plain_ones_mapped() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let text = b"{\"kind\":\"Event\"}\n";
+        let zst = zstd::encode_all(&text[..], 3).expect("in memory");
+        let cases = [
+            ("plain.gz", text.to_vec(), None),
+            ("archive.log", zst.clone(), Some(Compression::Zstd)),
+        ];
+        for (name, bytes, compression) in cases {
+            let path = dir.path().join(name);
+            std::fs::write(&path, &bytes).expect("write");
+            let input = file_input(path);
+            for mmap in [true, false] {
+                match open(&input, mmap).expect("opens") {
+                    Opened::Whole(source) => {
+                        assert!(mmap && compression.is_none(), "{name}: mapped");
+                        assert_eq!(&*source, text);
+                    }
+                    Opened::Stream(stream) => {
+                        assert!(!mmap || compression.is_some(), "{name}: streamed");
+                        assert_eq!(stream.compression, compression, "{name}");
+                        let meter = stream.meter.clone();
+                        assert_eq!(drain(stream), text, "{name}");
+                        assert_eq!(
+                            meter.map(|m| m.consumed()),
+                            compression.map(|_| zst.len() as u64),
+                            "{name}"
+                        );
+                    }
+                }
+            }
+        }
     }
 
     #[test]

@@ -9,6 +9,7 @@ use serde::Serialize;
 use super::Report;
 use super::sanitize::escape;
 use crate::finding::{Finding, Outcome, Reason};
+use crate::input::sniff::Compression;
 use crate::stats::{Skip, Stats};
 
 /// The `summary` object of `--format json`.
@@ -120,8 +121,9 @@ pub fn write_text(report: &Report<'_>, out: &mut impl Write) -> io::Result<()> {
     )?;
     writeln!(
         out,
-        "  read {}, {}, {} in {:.2} s ({}/s); parsed {}, {}",
+        "  read {}{}, {}, {} in {:.2} s ({}/s); parsed {}, {}",
         plural(s.files, "input"),
+        compressed_note(s),
         human_bytes(s.bytes),
         plural(s.lines, "line"),
         report.elapsed.as_secs_f64(),
@@ -178,6 +180,27 @@ fn unknown_hint(findings: &[Finding]) -> Option<String> {
     ))
 }
 
+/// ` (1 gzip, 2 zstd, 12.0 MiB compressed)` when some inputs were compressed, else nothing: the
+/// byte count after it is what they decompressed to.
+fn compressed_note(s: &Stats) -> String {
+    let kinds: Vec<String> = [Compression::Gzip, Compression::Zstd]
+        .into_iter()
+        .filter_map(|c| {
+            let n = s.inputs.iter().filter(|i| i.compression == Some(c)).count();
+            (n > 0).then(|| format!("{n} {}", c.as_str()))
+        })
+        .collect();
+    if kinds.is_empty() {
+        String::new()
+    } else {
+        format!(
+            " ({}, {} compressed)",
+            kinds.join(", "),
+            human_bytes(s.compressed_bytes)
+        )
+    }
+}
+
 /// `a.log:3 (why)` for each kept location, then `… and N more`.
 fn locations(at: &[Skip], total: u64) -> Vec<String> {
     let mut lines: Vec<String> = at
@@ -202,6 +225,27 @@ mod tests {
         assert_eq!(human_bytes(3 << 30), "3.0 GiB");
         assert_eq!(plural(1u64, "line"), "1 line");
         assert_eq!(plural(2u64, "line"), "2 lines");
+    }
+
+    #[test]
+    fn compressed_inputs_are_noted_by_kind() {
+        let input = |compression| crate::stats::InputStats {
+            file: "x".into(),
+            format: None,
+            compression,
+            bytes: 0,
+            compressed_bytes: None,
+            lines: 0,
+            error: None,
+        };
+        let mut s = Stats::default();
+        s.inputs.push(input(None));
+        assert_eq!(compressed_note(&s), "");
+        s.inputs.push(input(Some(Compression::Zstd)));
+        s.inputs.push(input(Some(Compression::Gzip)));
+        s.inputs.push(input(Some(Compression::Gzip)));
+        s.compressed_bytes = 3 << 20;
+        assert_eq!(compressed_note(&s), " (2 gzip, 1 zstd, 3.0 MiB compressed)");
     }
 
     #[test]

@@ -4,7 +4,7 @@
 //! the result are 0-based and relative to the block; the merge makes them absolute.
 //!
 //! Every line is looked at, but most only at their ends:
-//! * a line the [`Prefilter`] marks as a possible pod request is parsed in full and judged;
+//! * a line [`triage`] marks as a possible pod request is parsed in full and judged;
 //! * any other line is accepted as an audit event if it is framed like one the API server writes
 //!   (`{"kind":"Event",…}`), and otherwise parsed just to tell whether it is an event, so that
 //!   garbage is counted, never silently dropped;

@@ -1,35 +1,36 @@
 //! The scan pipeline: inputs → blocks of lines → candidate pod requests → findings.
 //!
 //! For each input, in argument order:
-//! 1. detect the layout (SPEC §3): JSON lines, or one JSON document spread over many lines;
+//! 1. detect the layout (SPEC §3): JSON lines, or one JSON document spread over many lines; the
+//!    API server's `legacy` text format is refused;
 //! 2. JSON lines from a mapped file are split into newline-aligned chunks
 //!    ([`crate::input::chunk`]) that rayon scans in parallel ([`block::scan_lines`]); streamed
-//!    input is cut into blocks by a reader thread and scanned the same way as blocks arrive;
+//!    input (standard input, `--no-mmap`, gzip, zstd) is cut into blocks by a reader thread and
+//!    scanned the same way as blocks arrive ([`stream`]);
 //! 3. the per-chunk results are merged in input order, shifting each chunk's line numbers by the
 //!    newline count of the chunks before it (a prefix sum, no second pass);
 //!
 //! and finally [`select::select`] keeps one finding per request (§4.3). Nothing here prints;
-//! errors with one input are collected and the others are still scanned.
+//! errors with one input are collected (each naming the input and how far it was read) and the
+//! others are still scanned.
 
 pub mod block;
+mod document;
 pub mod prefilter;
 pub mod select;
+pub mod stream;
 
-use std::io::Read;
 use std::path::PathBuf;
-use std::sync::mpsc;
 
 use rayon::prelude::*;
 use serde::de::IgnoredAny;
 
 use crate::finding::{Finding, Policy};
-use crate::input::{self, Input, Opened, stream::LineBlocks};
-use crate::stats::Stats;
+use crate::input::sniff::{self, BOM};
+use crate::input::{self, Input, Opened};
+use crate::stats::{InputFormat, InputStats, Stats};
 
 use block::{BlockResult, Candidate};
-
-/// The UTF-8 byte order mark, skipped at the start of an input.
-const BOM: &[u8] = b"\xEF\xBB\xBF";
 
 /// How to read and split the inputs.
 #[derive(Debug, Clone)]
@@ -40,6 +41,9 @@ pub struct ScanOptions {
     pub chunk_size: usize,
     /// Target size of a block read from a stream.
     pub block_size: usize,
+    /// The most a stream may hold in memory for one line, or for one multi-line document.
+    /// Mapped files have no such limit.
+    pub max_buffered: usize,
 }
 
 impl Default for ScanOptions {
@@ -48,6 +52,7 @@ impl Default for ScanOptions {
             mmap: true,
             chunk_size: 4 << 20,
             block_size: 4 << 20,
+            max_buffered: 256 << 20,
         }
     }
 }
@@ -81,34 +86,78 @@ pub fn scan(paths: &[PathBuf], policy: &Policy, opts: &ScanOptions) -> Scan {
     };
     let mut candidates = Vec::new();
     for input in &inputs {
-        let (result, error) = scan_input(input, policy, opts);
+        let (result, errors) = scan_input(input, policy, opts);
         candidates.extend(result.candidates);
         scan.stats += result.stats;
-        if let Some(e) = error {
-            scan.errors.push(format!("{e:#}"));
-        }
+        scan.errors.extend(errors);
     }
     scan.findings = select::select(candidates);
     scan
 }
 
-/// Scans one input; an error still returns what was read before it.
-fn scan_input(
-    input: &Input,
+/// Scans one input; an error still returns what was read before it. The result's stats carry
+/// the input's [`InputStats`] entry; the errors are messages that name the input.
+fn scan_input(input: &Input, policy: &Policy, opts: &ScanOptions) -> (InputScan, Vec<String>) {
+    let mut entry = InputStats {
+        file: input.name.clone(),
+        format: None,
+        compression: None,
+        bytes: 0,
+        compressed_bytes: None,
+        lines: 0,
+        error: None,
+    };
+    let (mut scan, errors) = match input::open(input, opts.mmap) {
+        Err(e) => (InputScan::default(), vec![e]),
+        Ok(Opened::Whole(source)) => {
+            let (scan, format, error) = scan_whole(&input.name, &source, policy, opts);
+            entry.format = Some(format);
+            (scan, error.into_iter().collect())
+        }
+        Ok(Opened::Stream(s)) => {
+            entry.compression = s.compression;
+            let meter = s.meter.clone();
+            let streamed = stream::scan_stream(&input.name, s, policy, opts);
+            entry.format = Some(streamed.format);
+            entry.compressed_bytes = meter.map(|m| m.consumed());
+            (streamed.scan, streamed.errors)
+        }
+    };
+    let errors: Vec<String> = errors.iter().map(|e| format!("{e:#}")).collect();
+    entry.bytes = scan.stats.bytes;
+    entry.lines = scan.stats.lines;
+    entry.error = (!errors.is_empty()).then(|| errors.join("; "));
+    scan.stats.compressed_bytes = entry.compressed_bytes.unwrap_or(0);
+    scan.stats.inputs.push(entry);
+    (scan, errors)
+}
+
+/// Scans an uncompressed input held whole (a mapped file), unless it is in the `legacy` format.
+fn scan_whole(
+    name: &str,
+    bytes: &[u8],
     policy: &Policy,
     opts: &ScanOptions,
-) -> (InputScan, Option<anyhow::Error>) {
-    let opened = match input::open(input, opts.mmap) {
-        Ok(opened) => opened,
-        Err(e) => return (InputScan::default(), Some(e)),
-    };
-    match opened {
-        Opened::Whole(source) => (
-            scan_bytes(&input.name, &source, policy, Some(opts.chunk_size)),
-            None,
-        ),
-        Opened::Stream(reader) => scan_stream(&input.name, reader, policy, opts),
+) -> (InputScan, InputFormat, Option<anyhow::Error>) {
+    if sniff::first_line_head(bytes).is_some_and(sniff::is_legacy) {
+        return (
+            InputScan::default(),
+            InputFormat::Legacy,
+            Some(legacy_error(name)),
+        );
     }
+    let (scan, layout) = scan_body(name, bytes, policy, Some(opts.chunk_size));
+    (scan, layout.format(bytes), None)
+}
+
+/// Why an input in the `legacy` format is refused, and what to do instead.
+fn legacy_error(name: &str) -> anyhow::Error {
+    anyhow::anyhow!(
+        "{name}: this is the API server's `legacy` audit log format (`… AUDIT: id=\"…\" …` \
+         lines), which does not record request bodies, so pod images cannot be checked; it was \
+         not scanned. Run the API server with --audit-log-format=json (the default) and scan \
+         the JSON logs it writes"
+    )
 }
 
 /// The shape of an input's content (SPEC §3 items 1–3).
@@ -118,6 +167,17 @@ enum Layout {
     Lines,
     /// One JSON document starting at this byte offset and 0-based line, over many lines.
     Document { start: usize, line: u64 },
+}
+
+impl Layout {
+    /// How the summary names this layout of `bytes`.
+    fn format(self, bytes: &[u8]) -> InputFormat {
+        match self {
+            Layout::Document { .. } => InputFormat::Document,
+            Layout::Lines if bytes.is_empty() => InputFormat::Empty,
+            Layout::Lines => InputFormat::JsonLines,
+        }
+    }
 }
 
 /// Tells a multi-line document from JSON lines: the first non-blank line is not valid JSON on
@@ -149,8 +209,19 @@ pub fn scan_bytes(
     policy: &Policy,
     chunk_size: Option<usize>,
 ) -> InputScan {
+    scan_body(name, bytes, policy, chunk_size).0
+}
+
+/// [`scan_bytes`], also telling the layout it found.
+fn scan_body(
+    name: &str,
+    bytes: &[u8],
+    policy: &Policy,
+    chunk_size: Option<usize>,
+) -> (InputScan, Layout) {
     let body = bytes.strip_prefix(BOM).unwrap_or(bytes);
-    let blocks = match layout(body) {
+    let layout = layout(body);
+    let blocks = match layout {
         Layout::Document { start, line } => {
             let mut doc = block::scan_document(&body[start..], line, policy);
             doc.newlines = memchr::memchr_iter(b'\n', body).count() as u64;
@@ -168,7 +239,7 @@ pub fn scan_bytes(
     let mut scan = merge(name, blocks, 0);
     scan.stats.files = 1;
     scan.stats.bytes = bytes.len() as u64;
-    scan
+    (scan, layout)
 }
 
 /// Joins block results in order, making lines absolute (1-based) from `first_line` (0-based).
@@ -189,122 +260,6 @@ fn merge(name: &str, blocks: Vec<BlockResult>, first_line: u64) -> InputScan {
         base += block.newlines;
     }
     out
-}
-
-/// Scans a stream: a reader thread cuts blocks of whole lines into a bounded channel, rayon
-/// scans them as they come, and the results are put back in order. A document (§3 item 3) is
-/// read whole and scanned like a file.
-fn scan_stream(
-    name: &str,
-    reader: Box<dyn Read + Send>,
-    policy: &Policy,
-    opts: &ScanOptions,
-) -> (InputScan, Option<anyhow::Error>) {
-    let mut blocks = LineBlocks::new(reader, opts.block_size);
-    let first = match blocks.next() {
-        None => return (empty_input(), None),
-        Some(Err(e)) => return (empty_input(), Some(read_error(name, &e, 0))),
-        Some(Ok(first)) => first,
-    };
-    if might_be_document(&first) {
-        let mut all = first;
-        for block in blocks {
-            match block {
-                Ok(b) => all.extend_from_slice(&b),
-                Err(e) => {
-                    let bytes = all.len() as u64;
-                    return (
-                        scan_bytes(name, &all, policy, None),
-                        Some(read_error(name, &e, bytes)),
-                    );
-                }
-            }
-        }
-        return (scan_bytes(name, &all, policy, None), None);
-    }
-    let depth = rayon::current_num_threads() * 2;
-    let (tx, rx) = mpsc::sync_channel::<(usize, Vec<u8>)>(depth);
-    let (mut results, read) = std::thread::scope(|s| {
-        let reader = s.spawn(move || feed(first, blocks, &tx));
-        let results: Vec<(usize, u64, BlockResult)> = rx
-            .into_iter()
-            .par_bridge()
-            .map(|(seq, block)| {
-                let body = if seq == 0 {
-                    block.strip_prefix(BOM).unwrap_or(&block)
-                } else {
-                    &block
-                };
-                (seq, block.len() as u64, block::scan_lines(body, policy))
-            })
-            .collect();
-        (results, reader.join())
-    });
-    results.sort_unstable_by_key(|r| r.0);
-    let bytes = results.iter().map(|r| r.1).sum();
-    let mut scan = merge(name, results.into_iter().map(|r| r.2).collect(), 0);
-    scan.stats.files = 1;
-    scan.stats.bytes = bytes;
-    let error = match read {
-        Ok(None) => None,
-        Ok(Some(e)) => Some(read_error(name, &e, bytes)),
-        Err(_) => Some(anyhow::anyhow!("{name}: the reader thread failed")),
-    };
-    (scan, error)
-}
-
-/// Sends the blocks into the channel in order; returns the read error that ended it, if any.
-fn feed(
-    first: Vec<u8>,
-    blocks: LineBlocks<Box<dyn Read + Send>>,
-    tx: &mpsc::SyncSender<(usize, Vec<u8>)>,
-) -> Option<std::io::Error> {
-    if tx.send((0, first)).is_err() {
-        return None;
-    }
-    for (seq, block) in blocks.enumerate() {
-        match block {
-            Ok(b) => {
-                if tx.send((seq + 1, b)).is_err() {
-                    return None;
-                }
-            }
-            Err(e) => return Some(e),
-        }
-    }
-    None
-}
-
-/// An input with nothing in it still counts as scanned.
-fn empty_input() -> InputScan {
-    InputScan {
-        stats: Stats {
-            files: 1,
-            ..Stats::default()
-        },
-        ..InputScan::default()
-    }
-}
-
-/// A read error that says how far the input was read.
-fn read_error(name: &str, e: &std::io::Error, bytes: u64) -> anyhow::Error {
-    anyhow::anyhow!(
-        "{name}: read error after {bytes} bytes: {e}; the findings before that point are reported"
-    )
-}
-
-/// Could a stream starting with `block` be one multi-line document? (Its first non-blank line
-/// opens a JSON value that does not close on that line.)
-fn might_be_document(block: &[u8]) -> bool {
-    let body = block.strip_prefix(BOM).unwrap_or(block);
-    match body.iter().position(|b| !b.is_ascii_whitespace()) {
-        Some(start) if matches!(body[start], b'{' | b'[') => {
-            let rest = &body[start..];
-            let first_line = memchr::memchr(b'\n', rest).map_or(rest, |i| &rest[..i]);
-            serde_json::from_slice::<IgnoredAny>(first_line).is_err()
-        }
-        _ => false,
-    }
 }
 
 #[cfg(test)]

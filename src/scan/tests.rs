@@ -83,10 +83,11 @@ proptest! {
         let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().expect("pool");
         let chunked = outcome(pool.install(|| scan_bytes("t.log", &bytes, &policy, Some(chunk))));
         prop_assert_eq!(&chunked, &sequential);
-        let opts = ScanOptions { mmap: false, chunk_size: chunk, block_size: chunk };
-        let (streamed, error) = pool.install(|| scan_stream("t.log", Box::new(std::io::Cursor::new(bytes.clone())), &policy, &opts));
-        prop_assert!(error.is_none());
-        prop_assert_eq!(&outcome(streamed), &sequential);
+        let opts = ScanOptions { mmap: false, chunk_size: chunk, block_size: chunk, ..ScanOptions::default() };
+        let reader = Box::new(std::io::Cursor::new(bytes.clone()));
+        let streamed = pool.install(|| stream::scan_stream("t.log", input::Stream::plain(reader), &policy, &opts));
+        prop_assert!(streamed.errors.is_empty());
+        prop_assert_eq!(&outcome(streamed.scan), &sequential);
     }
 }
 

@@ -7,4 +7,5 @@ mod cloud;
 mod falco;
 mod fixtures;
 mod formats;
+mod inputs;
 mod util;

@@ -1,0 +1,143 @@
+//! Recognising an input by its first bytes, never by its name (SPEC §3).
+//!
+//! Two cheap looks at the start of an input decide how it is read:
+//! * [`Compression::detect`]: the magic number of a gzip (`1f 8b`) or zstd (`28 b5 2f fd`)
+//!   stream, looked at before anything is decoded;
+//! * [`is_legacy`]: whether the first non-blank line of the (decoded) text is the API server's
+//!   `legacy` audit format, which is refused because it never holds request bodies. Only the
+//!   head of that line is looked at ([`first_line_head`]).
+//!
+//! Both look at a few bytes only, so they cost nothing on inputs of any size.
+
+use serde::Serialize;
+
+/// The UTF-8 byte order mark, skipped at the start of an input.
+pub const BOM: &[u8] = b"\xEF\xBB\xBF";
+
+/// How many bytes [`Compression::detect`] needs to decide.
+pub const MAGIC_LEN: usize = 4;
+
+/// A compressed container that is decoded while it is read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Compression {
+    /// gzip (RFC 1952), one member or several concatenated (`audit-*.log.gz`).
+    Gzip,
+    /// Zstandard, one frame or several.
+    Zstd,
+}
+
+impl Compression {
+    /// The compression whose magic number `head` starts with, if any.
+    pub fn detect(head: &[u8]) -> Option<Compression> {
+        if head.starts_with(&[0x1f, 0x8b]) {
+            Some(Compression::Gzip)
+        } else if head.starts_with(&[0x28, 0xb5, 0x2f, 0xfd]) {
+            Some(Compression::Zstd)
+        } else {
+            None
+        }
+    }
+
+    /// Its name in messages and the summary.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Compression::Gzip => "gzip",
+            Compression::Zstd => "zstd",
+        }
+    }
+
+    /// The command that checks an archive of this kind, for error messages.
+    pub fn test_command(self) -> &'static str {
+        match self {
+            Compression::Gzip => "gzip -t",
+            Compression::Zstd => "zstd -t",
+        }
+    }
+}
+
+/// How much of the first line [`first_line_head`] returns: enough for any RFC 3339 timestamp and
+/// the `AUDIT:` mark after it.
+const HEAD_LEN: usize = 128;
+
+/// The start (at most 128 bytes) of the first line of `text` (after a BOM) that holds
+/// something other than whitespace, without leading whitespace or its line end. Cheap whatever
+/// the input: it never looks further than the blank lines and the head.
+pub fn first_line_head(text: &[u8]) -> Option<&[u8]> {
+    let text = text.strip_prefix(BOM).unwrap_or(text);
+    let start = text.iter().position(|b| !b.is_ascii_whitespace())?;
+    let head = &text[start..text.len().min(start + HEAD_LEN)];
+    Some(memchr::memchr(b'\n', head).map_or(head, |end| &head[..end]))
+}
+
+/// Is `head` (the start of a line) written in the API server's `legacy` audit format
+/// (`2026-03-01T10:00:00.123456789Z AUDIT: id="…" stage="…" …`)? A timestamp without spaces,
+/// then ` AUDIT: id="`: JSON never starts that way.
+pub fn is_legacy(head: &[u8]) -> bool {
+    const MARK: &[u8] = b" AUDIT: id=\"";
+    let Some(at) = memchr::memmem::find(head, MARK) else {
+        return false;
+    };
+    let stamp = &head[..at];
+    // RFC 3339 timestamps start with a digit (the year) and contain no spaces.
+    stamp.first().is_some_and(u8::is_ascii_digit) && !stamp.iter().any(u8::is_ascii_whitespace)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn magic_numbers() {
+        let cases: &[(&[u8], Option<Compression>)] = &[
+            (b"\x1f\x8b\x08\x00", Some(Compression::Gzip)),
+            (b"\x1f\x8b", Some(Compression::Gzip)),
+            (b"\x28\xb5\x2f\xfd\x04", Some(Compression::Zstd)),
+            // A skippable zstd frame or a truncated magic is not zstd.
+            (b"\x50\x2a\x4d\x18", None),
+            (b"\x28\xb5\x2f", None),
+            (b"\x1f", None),
+            (b"", None),
+            (b"{\"kind\":\"Event\"", None),
+            (b"\xEF\xBB\xBF\x1f\x8b", None),
+            // bzip2 and xz are not supported, so they are read as text (and skipped as garbage).
+            (b"BZh9", None),
+            (b"\xfd7zXZ\x00", None),
+        ];
+        for (head, want) in cases {
+            assert_eq!(Compression::detect(head), *want, "{head:x?}");
+        }
+    }
+
+    #[test]
+    fn first_non_blank_line() {
+        assert_eq!(first_line_head(b""), None);
+        assert_eq!(first_line_head(b"\n \r\n\t\n"), None);
+        assert_eq!(
+            first_line_head(b"\xEF\xBB\xBF\r\n  {\"a\":1}\r\nx"),
+            Some(&b"{\"a\":1}\r"[..])
+        );
+        assert_eq!(first_line_head(b"abc"), Some(&b"abc"[..]));
+        let long = "x".repeat(1000);
+        assert_eq!(
+            first_line_head(long.as_bytes()).map(<[u8]>::len),
+            Some(HEAD_LEN)
+        );
+    }
+
+    #[test]
+    fn legacy_lines() {
+        let legacy = br#"2026-03-01T10:00:00.123456789Z AUDIT: id="5f0e1b6a-1b7c-4c9e-9f3a-0a1b2c3d4e5f" stage="ResponseComplete" ip="10.0.0.5" method="create" user="alice" groups="\"system:authenticated\"" as="<self>" asgroups="<lookup>" user-agent="kubectl/v1.29.2" namespace="default" uri="/api/v1/namespaces/default/pods" response="201""#;
+        assert!(is_legacy(legacy));
+        assert!(is_legacy(b"2017-05-05T15:57:36.012Z AUDIT: id=\"x\""));
+        for not in [
+            &br#"{"kind":"Event","message":"2026-03-01T10:00:00Z AUDIT: id=\"x\""}"#[..],
+            b"I0301 10:00:00.000000 1 audit.go:1] AUDIT: id=\"x\"",
+            b"AUDIT: id=\"x\"",
+            b"2026-03-01T10:00:00Z {\"kind\":\"Event\"}",
+            b"",
+        ] {
+            assert!(!is_legacy(not), "{}", String::from_utf8_lossy(not));
+        }
+    }
+}

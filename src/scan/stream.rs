@@ -1,0 +1,376 @@
+//! Scanning a stream (standard input, `--no-mmap`, gzip, zstd) in parallel with bounded memory
+//! (SPEC §3, §10).
+//!
+//! Three threads' worth of roles:
+//! * a **reader** thread decodes the input and cuts it into blocks of whole lines
+//!   ([`LineBlocks`]), sending them into a channel that holds at most two blocks per worker;
+//! * the rayon **workers** take blocks from the channel as they arrive (`par_bridge`) and scan
+//!   each one with [`block::scan_lines`], exactly as they scan the chunks of a mapped file;
+//! * a **merger** thread puts the results back in input order as they finish, shifting line
+//!   numbers by the newlines before each block, and keeps only what a mapped scan keeps.
+//!
+//! So memory is a few blocks plus the pod-request candidates, whatever the input's size. Two
+//! things would need a whole input in memory, and both are capped at
+//! [`ScanOptions::max_buffered`] (256 MiB): a single line (a longer one is read past and reported
+//! as an error for its input) and a multi-line JSON document (§3 item 3: it has to be parsed
+//! whole; a longer one is refused with an error). Mapped files have neither limit.
+//!
+//! A read error — a truncated or corrupt archive, a failing disk — ends the input: the complete
+//! lines before it are scanned and their findings kept, and the error names the input, where the
+//! damage is and the line reached.
+
+use std::collections::BTreeMap;
+use std::sync::mpsc;
+
+use rayon::prelude::*;
+
+use super::document::{Prefix, might_be_document, read_document};
+use super::{InputScan, ScanOptions, legacy_error, merge, scan_body};
+use crate::finding::Policy;
+use crate::input::Stream;
+use crate::input::decode::DecodeError;
+use crate::input::sniff::{self, BOM};
+use crate::input::stream::{LineBlocks, Piece, ReadFailure};
+use crate::stats::{InputFormat, Stats};
+
+use super::block::{self, BlockResult};
+
+/// The blocks of one stream.
+pub(super) type Blocks = LineBlocks<Box<dyn std::io::Read + Send>>;
+
+/// The result of scanning one stream.
+#[derive(Debug)]
+pub struct StreamScan {
+    /// Candidates and counters, as for a mapped input.
+    pub scan: InputScan,
+    /// The layout of the decoded content.
+    pub format: InputFormat,
+    /// What went wrong, each naming the input; the scan holds what was read before.
+    pub errors: Vec<anyhow::Error>,
+}
+
+impl StreamScan {
+    /// A stream with nothing in it.
+    fn empty() -> Self {
+        StreamScan {
+            scan: InputScan {
+                stats: Stats {
+                    files: 1,
+                    ..Stats::default()
+                },
+                ..InputScan::default()
+            },
+            format: InputFormat::Empty,
+            errors: Vec::new(),
+        }
+    }
+}
+
+/// Scans a stream: JSON lines in parallel blocks as they are read, or a multi-line document
+/// (held whole, up to the limit) like a file. The `legacy` format is refused.
+pub fn scan_stream(name: &str, stream: Stream, policy: &Policy, opts: &ScanOptions) -> StreamScan {
+    let mut blocks = LineBlocks::new(stream.reader, opts.block_size, opts.max_buffered);
+    let first = match blocks.next() {
+        None => return StreamScan::empty(),
+        Some(Err(failure)) => {
+            let mut result = StreamScan::empty();
+            result.format = InputFormat::JsonLines;
+            result.scan.stats.bytes = failure.partial;
+            result.errors.push(read_error(name, &failure, 0, 0));
+            return result;
+        }
+        Some(Ok(first)) => first,
+    };
+    let prefix = match first {
+        Piece::Lines(first) if sniff::first_line_head(&first).is_some_and(sniff::is_legacy) => {
+            return StreamScan {
+                scan: InputScan::default(),
+                format: InputFormat::Legacy,
+                errors: vec![legacy_error(name)],
+            };
+        }
+        Piece::Lines(first) if might_be_document(&first) => {
+            match read_document(first, &mut blocks, opts) {
+                Prefix::Lines(pieces) => pieces,
+                Prefix::Whole(all, failure) => {
+                    return scan_whole_stream(name, &all, failure, policy, opts);
+                }
+                Prefix::TooLarge(bytes) => return too_large(name, bytes, opts),
+            }
+        }
+        first => vec![first],
+    };
+    scan_lines(name, prefix, blocks, policy)
+}
+
+/// Scans a stream held whole (a document, or a short stream that began like one).
+fn scan_whole_stream(
+    name: &str,
+    all: &[u8],
+    failure: Option<ReadFailure>,
+    policy: &Policy,
+    opts: &ScanOptions,
+) -> StreamScan {
+    let (mut scan, layout) = scan_body(name, all, policy, Some(opts.chunk_size));
+    let mut errors = Vec::new();
+    if let Some(failure) = failure {
+        let (bytes, lines) = (scan.stats.bytes, scan.stats.lines);
+        scan.stats.bytes += failure.partial;
+        errors.push(read_error(name, &failure, bytes, lines));
+    }
+    StreamScan {
+        scan,
+        format: layout.format(all),
+        errors,
+    }
+}
+
+/// A document too large to hold: nothing is scanned.
+fn too_large(name: &str, bytes: u64, opts: &ScanOptions) -> StreamScan {
+    let mut result = StreamScan::empty();
+    result.format = InputFormat::Document;
+    result.scan.stats.bytes = bytes;
+    result.errors.push(anyhow::anyhow!(
+        "{name}: starts a multi-line JSON document that is still open after {} (read \
+         {bytes} bytes); a document read from a stream (standard input, --no-mmap, gzip or \
+         zstd) is held in memory to be parsed, and that is limited to {}, so it was not \
+         scanned. Decompress it to a file and scan that without --no-mmap, or turn it into JSON \
+         lines first (for an EventList: `jq -c '.items[]'`)",
+        size(opts.max_buffered),
+        size(opts.max_buffered),
+    ));
+    result
+}
+
+/// `256 MiB`, or a byte count when not a whole number of MiB.
+fn size(bytes: usize) -> String {
+    if bytes >= 1 << 20 && bytes.is_multiple_of(1 << 20) {
+        format!("{} MiB", bytes >> 20)
+    } else {
+        format!("{bytes} bytes")
+    }
+}
+
+/// What a worker returns for one piece.
+struct PieceResult {
+    /// Input bytes the piece covered.
+    bytes: u64,
+    /// Its candidates and counters.
+    block: BlockResult,
+    /// It was a line too long to scan.
+    oversized: bool,
+}
+
+/// Scans one piece; the first piece of a stream may start with a BOM.
+fn scan_piece(seq: usize, piece: Piece, policy: &Policy) -> PieceResult {
+    match piece {
+        Piece::Lines(lines) => {
+            let body = if seq == 0 {
+                lines.strip_prefix(BOM).unwrap_or(&lines)
+            } else {
+                &lines
+            };
+            PieceResult {
+                bytes: lines.len() as u64,
+                block: block::scan_lines(body, policy),
+                oversized: false,
+            }
+        }
+        Piece::Oversized { bytes, newline } => {
+            let mut block = BlockResult {
+                newlines: u64::from(newline),
+                ..BlockResult::default()
+            };
+            block.stats.lines = 1;
+            PieceResult {
+                bytes,
+                block,
+                oversized: true,
+            }
+        }
+    }
+}
+
+/// Scans JSON lines: `prefix` (already read), then the rest of `blocks`, in parallel.
+fn scan_lines(name: &str, prefix: Vec<Piece>, blocks: Blocks, policy: &Policy) -> StreamScan {
+    let depth = rayon::current_num_threads() * 2;
+    let (tx, rx) = mpsc::sync_channel::<(usize, Piece)>(depth);
+    let (done_tx, done_rx) = mpsc::channel::<(usize, PieceResult)>();
+    let (read, merge_result) = std::thread::scope(|s| {
+        let reader = s.spawn(move || feed(prefix, blocks, &tx));
+        let merging = s.spawn(move || {
+            let mut merger = Merger::new(name);
+            for (seq, result) in done_rx {
+                merger.push(seq, result);
+            }
+            merger
+        });
+        rx.into_iter()
+            .par_bridge()
+            .for_each_with(done_tx, |done, (seq, piece)| {
+                // The merger only stops early if it panicked, which the join below reports.
+                let _ = done.send((seq, scan_piece(seq, piece, policy)));
+            });
+        (reader.join(), merging.join())
+    });
+    let (Ok(read), Ok(merger)) = (read, merge_result) else {
+        let mut result = StreamScan::empty();
+        result.format = InputFormat::JsonLines;
+        result.errors.push(anyhow::anyhow!(
+            "{name}: the scan failed (a thread panicked)"
+        ));
+        return result;
+    };
+    merger.finish(name, read)
+}
+
+/// Sends the pieces into the channel in order; returns the read error that ended the input.
+fn feed(
+    prefix: Vec<Piece>,
+    blocks: Blocks,
+    tx: &mpsc::SyncSender<(usize, Piece)>,
+) -> Option<ReadFailure> {
+    let all = prefix.into_iter().map(Ok).chain(blocks);
+    for (seq, piece) in all.enumerate() {
+        match piece {
+            Ok(piece) => {
+                if tx.send((seq, piece)).is_err() {
+                    return None;
+                }
+            }
+            Err(failure) => return Some(failure),
+        }
+    }
+    None
+}
+
+/// Puts piece results back in input order as they arrive.
+struct Merger<'a> {
+    /// The input's name, for locations.
+    name: &'a str,
+    /// The sequence number of the next piece to merge.
+    next: usize,
+    /// Results that arrived before their turn.
+    pending: BTreeMap<usize, PieceResult>,
+    /// What has been merged.
+    scan: InputScan,
+    /// Newlines before the next piece (0-based line of its first line).
+    line_base: u64,
+    /// Bytes covered by the merged pieces.
+    bytes: u64,
+    /// Lines too long to scan: how many, and the first one's line.
+    oversized: (u64, u64),
+}
+
+impl<'a> Merger<'a> {
+    /// An empty merge for input `name`.
+    fn new(name: &'a str) -> Self {
+        Merger {
+            name,
+            next: 0,
+            pending: BTreeMap::new(),
+            scan: InputScan::default(),
+            line_base: 0,
+            bytes: 0,
+            oversized: (0, 0),
+        }
+    }
+
+    /// Takes the result of piece `seq` and merges every result whose turn has come.
+    fn push(&mut self, seq: usize, result: PieceResult) {
+        self.pending.insert(seq, result);
+        while let Some(result) = self.pending.remove(&self.next) {
+            self.absorb(result);
+            self.next += 1;
+        }
+    }
+
+    /// Merges the next piece's result.
+    fn absorb(&mut self, result: PieceResult) {
+        if result.oversized {
+            if self.oversized.0 == 0 {
+                self.oversized.1 = self.line_base + 1;
+            }
+            self.oversized.0 += 1;
+        }
+        let newlines = result.block.newlines;
+        let part = merge(self.name, vec![result.block], self.line_base);
+        self.scan.candidates.extend(part.candidates);
+        self.scan.stats += part.stats;
+        self.line_base += newlines;
+        self.bytes += result.bytes;
+    }
+
+    /// The input's scan, with its errors.
+    fn finish(mut self, name: &str, read: Option<ReadFailure>) -> StreamScan {
+        debug_assert!(self.pending.is_empty(), "every piece arrived");
+        self.scan.stats.files = 1;
+        self.scan.stats.bytes = self.bytes;
+        let mut errors = Vec::new();
+        if self.oversized.0 > 0 {
+            errors.push(oversized_error(name, self.oversized));
+        }
+        if let Some(failure) = read {
+            errors.push(read_error(
+                name,
+                &failure,
+                self.bytes,
+                self.scan.stats.lines,
+            ));
+            self.scan.stats.bytes += failure.partial;
+        }
+        StreamScan {
+            scan: self.scan,
+            format: InputFormat::JsonLines,
+            errors,
+        }
+    }
+}
+
+/// Lines that were too long to hold in memory, and what to do about them.
+fn oversized_error(name: &str, (count, first): (u64, u64)) -> anyhow::Error {
+    let what = if count == 1 {
+        format!("line {first} is")
+    } else {
+        format!("{count} lines (the first is line {first}) are")
+    };
+    anyhow::anyhow!(
+        "{name}: {what} longer than a line read from a stream (standard input, --no-mmap, gzip \
+         or zstd) may be in memory, so it was not scanned. Decompress the input to a file and \
+         scan that without --no-mmap: mapped files have no line limit"
+    )
+}
+
+/// A read error that says how far the input was read (`bytes` and `lines` delivered before it)
+/// and what to do.
+fn read_error(name: &str, failure: &ReadFailure, bytes: u64, lines: u64) -> anyhow::Error {
+    let error = &failure.error;
+    let reached = if lines == 0 {
+        "no complete line came before it".to_owned()
+    } else {
+        format!("the findings in the {lines} complete lines before it are reported")
+    };
+    let rest = if failure.partial > 0 {
+        format!(
+            "; the incomplete line after them ({} bytes) and the rest of the input were not \
+             scanned",
+            failure.partial
+        )
+    } else {
+        "; the rest of the input was not scanned".to_owned()
+    };
+    let decoded = error
+        .get_ref()
+        .and_then(|e| e.downcast_ref::<DecodeError>());
+    match decoded {
+        // A decoding error already says where, in compressed and decompressed bytes.
+        Some(decode) if decode.advice().is_empty() => {
+            anyhow::anyhow!("{name}: {error}; {reached}{rest}")
+        }
+        Some(decode) => anyhow::anyhow!("{name}: {error}; {reached}{rest}. {}", decode.advice()),
+        None => anyhow::anyhow!("{name}: read error after {bytes} bytes: {error}; {reached}{rest}"),
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,390 @@
+//! Inputs (SPEC §2, §3, §10; issue 5): one log gives the same findings however it arrives —
+//! plain, gzip (several members), zstd, on standard input, with `--no-mmap`, or split across a
+//! directory of rotated files. Damage keeps the findings before it; the `legacy` text format is
+//! refused. The compressed fixtures are made here at run time.
+
+use std::io::Write;
+use std::path::Path;
+use std::process::{Output, Stdio};
+
+use serde_json::Value;
+
+use crate::util::{cmd, code, findings, json, root, run, stderr, stdout};
+
+const LOG: &str = "testdata/2-cases.jsonl";
+const ALLOW: &str = "testdata/allow.yaml";
+
+/// The fixture's bytes.
+fn log() -> Vec<u8> {
+    std::fs::read(root().join(LOG)).expect("fixture")
+}
+
+/// `parts` gzip-compressed, one member each, concatenated (as `audit-*.log.gz` are).
+fn gzip(parts: &[&[u8]]) -> Vec<u8> {
+    let mut out = Vec::new();
+    for part in parts {
+        let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+        enc.write_all(part).expect("in memory");
+        out.extend(enc.finish().expect("in memory"));
+    }
+    out
+}
+
+/// `bytes` zstd-compressed.
+fn zstd(bytes: &[u8]) -> Vec<u8> {
+    zstd::encode_all(bytes, 3).expect("in memory")
+}
+
+/// `bytes` cut into two pieces at a line boundary near the middle.
+fn halves(bytes: &[u8]) -> (&[u8], &[u8]) {
+    let mid = bytes[bytes.len() / 2..]
+        .iter()
+        .position(|&b| b == b'\n')
+        .map_or(bytes.len(), |i| bytes.len() / 2 + i + 1);
+    bytes.split_at(mid)
+}
+
+/// Writes `bytes` to `name` in `dir` and returns the path as a string.
+fn write(dir: &Path, name: &str, bytes: &[u8]) -> String {
+    let path = dir.join(name);
+    std::fs::create_dir_all(path.parent().expect("has a parent")).expect("mkdir");
+    std::fs::write(&path, bytes).expect("write");
+    path.to_str().expect("utf-8 path").to_owned()
+}
+
+/// Runs with `input` piped to standard input and `--format json`.
+fn json_stdin(args: &[&str], input: Vec<u8>) -> (Value, Output) {
+    let mut child = cmd()
+        .args(args)
+        .args(["--format", "json"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    let mut stdin = child.stdin.take().expect("stdin");
+    let writer = std::thread::spawn(move || stdin.write_all(&input));
+    let out = child.wait_with_output().expect("output");
+    writer.join().expect("writer").expect("write to stdin");
+    let doc = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("one JSON document ({e}); stderr: {}", stderr(&out)));
+    (doc, out)
+}
+
+/// The findings with `keys` removed.
+fn without(doc: &Value, keys: &[&str]) -> Vec<Value> {
+    findings(doc)
+        .iter()
+        .map(|f| {
+            let mut f = f.clone();
+            let obj = f.as_object_mut().expect("object");
+            for k in keys {
+                obj.remove(*k);
+            }
+            f
+        })
+        .collect()
+}
+
+/// The one entry of the summary's `inputs`.
+fn only_input(doc: &Value) -> &Value {
+    let inputs = doc["summary"]["inputs"].as_array().expect("inputs array");
+    assert_eq!(inputs.len(), 1, "{inputs:?}");
+    &inputs[0]
+}
+
+/// A way of giving the log: its name, its run, and its compression and compressed size.
+type Case<'a> = (&'a str, (Value, Output), Option<(&'a str, usize)>);
+
+#[test]
+fn one_log_gives_the_same_findings_however_it_arrives() {
+    let bytes = log();
+    let (want, out) = json(&[LOG, "--allow", ALLOW]);
+    assert_eq!(code(&out), 1, "{}", stderr(&out));
+    let want_findings = without(&want, &["file"]);
+    assert_eq!(want_findings.len(), 20);
+    assert_eq!(only_input(&want)["format"], "json-lines");
+    assert_eq!(only_input(&want)["compression"], Value::Null);
+
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (a, b) = halves(&bytes);
+    let gz = gzip(&[a, b]);
+    let zst = zstd(&bytes);
+    // Names that lie: detection is by content only.
+    let gz_path = write(dir.path(), "audit.log", &gz);
+    let zst_path = write(dir.path(), "audit.json.gz", &zst);
+    let cases: Vec<Case> = vec![
+        (
+            "gzip file",
+            json(&[&gz_path, "--allow", ALLOW]),
+            Some(("gzip", gz.len())),
+        ),
+        (
+            "gzip file, --no-mmap",
+            json(&[&gz_path, "--allow", ALLOW, "--no-mmap"]),
+            Some(("gzip", gz.len())),
+        ),
+        (
+            "zstd file",
+            json(&[&zst_path, "--allow", ALLOW]),
+            Some(("zstd", zst.len())),
+        ),
+        (
+            "--no-mmap",
+            json(&[LOG, "--allow", ALLOW, "--no-mmap"]),
+            None,
+        ),
+        (
+            "stdin",
+            json_stdin(&["-", "--allow", ALLOW], bytes.clone()),
+            None,
+        ),
+        (
+            "gzip on stdin",
+            json_stdin(&["-", "--allow", ALLOW, "--threads", "1"], gz.clone()),
+            Some(("gzip", gz.len())),
+        ),
+        (
+            "zstd on stdin",
+            json_stdin(&["-", "--allow", ALLOW], zst.clone()),
+            Some(("zstd", zst.len())),
+        ),
+    ];
+    for (what, (doc, out), compressed) in cases {
+        assert_eq!(code(&out), 1, "{what}: {}", stderr(&out));
+        assert_eq!(without(&doc, &["file"]), want_findings, "{what}");
+        let input = only_input(&doc);
+        assert_eq!(input["bytes"], bytes.len(), "{what}: decompressed bytes");
+        assert_eq!(input["lines"], 28, "{what}");
+        assert_eq!(input["format"], "json-lines", "{what}");
+        assert_eq!(input["error"], Value::Null, "{what}");
+        let (kind, len) =
+            compressed.map_or((Value::Null, Value::Null), |(k, n)| (k.into(), n.into()));
+        assert_eq!(input["compression"], kind, "{what}");
+        assert_eq!(input["compressed_bytes"], len, "{what}");
+        assert_eq!(
+            doc["summary"]["compressed_bytes"],
+            len.as_u64().unwrap_or(0),
+            "{what}"
+        );
+        let file = input["file"].as_str().expect("file");
+        assert!(
+            findings(&doc).iter().all(|f| f["file"] == file),
+            "{what}: findings name {file}"
+        );
+    }
+}
+
+#[test]
+fn rotated_files_in_a_directory_are_read_oldest_first_and_reassemble_the_log() {
+    let bytes = log();
+    let text = std::str::from_utf8(&bytes).expect("UTF-8");
+    let lines: Vec<&str> = text.split_inclusive('\n').collect();
+    let (first, rest) = lines.split_at(10);
+    let (second, third) = rest.split_at(9);
+    let dir = tempfile::tempdir().expect("tempdir");
+    // The API server's rotation names (`--audit-log-maxbackup`, `--audit-log-compress`): the
+    // timestamp sorts them by age, and the live file (`audit.log`) sorts after them.
+    let parts = [
+        ("audit-2026-03-02T09-59-59.123.log.gz", first, true),
+        ("audit-2026-03-02T11-00-00.000.log", second, false),
+        ("audit.log", third, false),
+    ];
+    let mut offsets = std::collections::HashMap::new();
+    let mut at = 0;
+    for (name, part, compress) in parts {
+        let part = part.concat();
+        let content = if compress {
+            let (a, b) = halves(part.as_bytes());
+            gzip(&[a, b])
+        } else {
+            part.clone().into_bytes()
+        };
+        let path = write(dir.path(), &format!("kube/{name}"), &content);
+        offsets.insert(path, at);
+        at += part.lines().count() as u64;
+    }
+    // Written newest first, to show that order comes from the names, not the directory.
+    let dir_arg = dir.path().join("kube");
+    let (doc, out) = json(&[dir_arg.to_str().expect("utf-8"), "--allow", ALLOW]);
+    assert_eq!(code(&out), 1, "{}", stderr(&out));
+    let (want, _) = json(&[LOG, "--allow", ALLOW]);
+    assert_eq!(
+        without(&doc, &["file", "line"]),
+        without(&want, &["file", "line"])
+    );
+    // Each finding's file:line is its line in the original log.
+    let located: Vec<u64> = findings(&doc)
+        .iter()
+        .map(|f| {
+            let file = f["file"].as_str().expect("file");
+            offsets[file] + f["line"].as_u64().expect("line")
+        })
+        .collect();
+    let original: Vec<u64> = findings(&want)
+        .iter()
+        .map(|f| f["line"].as_u64().expect("line"))
+        .collect();
+    assert_eq!(located, original);
+    let inputs: Vec<(&str, &str)> = doc["summary"]["inputs"]
+        .as_array()
+        .expect("inputs")
+        .iter()
+        .map(|i| {
+            let file = i["file"].as_str().expect("file");
+            let name = file.rsplit('/').next().expect("name");
+            (name, i["compression"].as_str().unwrap_or("none"))
+        })
+        .collect();
+    assert_eq!(
+        inputs,
+        [
+            ("audit-2026-03-02T09-59-59.123.log.gz", "gzip"),
+            ("audit-2026-03-02T11-00-00.000.log", "none"),
+            ("audit.log", "none")
+        ]
+    );
+}
+
+#[test]
+fn a_truncated_gzip_is_an_error_after_the_findings_before_the_damage() {
+    // Enough distinct lines that half of the archive holds many complete ones.
+    let bytes = log();
+    let text = std::str::from_utf8(&bytes).expect("UTF-8");
+    let big: String = (0..40)
+        .map(|i| text.replace("\"auditID\":\"", &format!("\"auditID\":\"{i}-")))
+        .collect();
+    let mut gz = gzip(&[big.as_bytes()]);
+    gz.truncate(gz.len() / 2);
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = write(dir.path(), "audit-2026-03-02T10-00-00.000.log.gz", &gz);
+    let (doc, out) = json(&[&path, LOG, "--allow", ALLOW]);
+    assert_eq!(code(&out), 2, "an error wins over findings");
+    let input = &doc["summary"]["inputs"][0];
+    let reached = input["lines"].as_u64().expect("lines");
+    assert!(reached > 28 && reached < 40 * 28, "{reached} lines reached");
+    let err = stderr(&out);
+    for part in [
+        format!("error: {path}: the gzip data ends early (truncated) at compressed byte "),
+        format!(" of {}, after ", gz.len()),
+        format!("the findings in the {reached} complete lines before it are reported"),
+        "`gzip -t` checks the archive".to_owned(),
+    ] {
+        assert!(err.contains(&part), "{part:?} not in:\n{err}");
+    }
+    assert_eq!(
+        input["error"].as_str().map(|e| e.contains("ends early")),
+        Some(true)
+    );
+    // The findings are exactly those of the complete lines before the damage…
+    let prefix: String = big
+        .split_inclusive('\n')
+        .take(usize::try_from(reached).expect("small"))
+        .collect();
+    let prefix_path = write(dir.path(), "prefix.log", prefix.as_bytes());
+    let (want, _) = json(&[&prefix_path, "--allow", ALLOW]);
+    let got: Vec<Value> = findings(&doc)
+        .iter()
+        .filter(|f| f["file"] == path.as_str())
+        .cloned()
+        .collect();
+    assert!(!got.is_empty());
+    let strip = |v: Vec<Value>| -> Vec<Value> {
+        v.into_iter()
+            .map(|mut f| {
+                f.as_object_mut().expect("object").remove("file");
+                f
+            })
+            .collect()
+    };
+    assert_eq!(strip(got), strip(findings(&want).clone()));
+    // …and the next input was still scanned.
+    assert_eq!(
+        findings(&doc).iter().filter(|f| f["file"] == LOG).count(),
+        20
+    );
+}
+
+/// Lines in the API server's `legacy` audit format.
+const LEGACY: &str = r#"2026-03-01T10:00:00.123456789Z AUDIT: id="0f9d2c61-5b1e-4a8e-9d53-1b1f0c7e4d2a" stage="RequestReceived" ip="10.0.0.5" method="create" user="alice@example.com" groups="\"system:authenticated\"" as="<self>" asgroups="<lookup>" user-agent="kubectl/v1.29.2" namespace="default" uri="/api/v1/namespaces/default/pods"
+2026-03-01T10:00:00.223456789Z AUDIT: id="0f9d2c61-5b1e-4a8e-9d53-1b1f0c7e4d2a" stage="ResponseComplete" ip="10.0.0.5" method="create" user="alice@example.com" groups="\"system:authenticated\"" as="<self>" asgroups="<lookup>" user-agent="kubectl/v1.29.2" namespace="default" uri="/api/v1/namespaces/default/pods" response="201"
+"#;
+
+#[test]
+fn the_legacy_format_is_refused_with_what_to_do_and_other_inputs_are_scanned() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let plain = write(dir.path(), "audit-legacy.log", LEGACY.as_bytes());
+    let gz = write(
+        dir.path(),
+        "audit-legacy.log.gz",
+        &gzip(&[format!("\n{LEGACY}").as_bytes()]),
+    );
+    for path in [&plain, &gz] {
+        let out = run(&[path, LOG, "--allow", ALLOW, "--format", "jsonl"]);
+        assert_eq!(code(&out), 2, "{}", stderr(&out));
+        let err = stderr(&out);
+        assert!(
+            err.contains(&format!(
+                "error: {path}: this is the API server's `legacy` audit log format"
+            )),
+            "{err}"
+        );
+        assert!(err.contains("--audit-log-format=json"), "{err}");
+        assert_eq!(
+            stdout(&out).lines().count(),
+            20,
+            "the other input's findings"
+        );
+    }
+    let (doc, _) = json(&[&plain, "--allow", ALLOW, "--no-mmap"]);
+    assert_eq!(only_input(&doc)["format"], "legacy");
+    assert_eq!(findings(&doc).len(), 0);
+}
+
+#[test]
+fn the_text_summary_says_what_was_decompressed_in_its_one_read_line() {
+    let bytes = log();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let gz = write(dir.path(), "a.gz", &gzip(&[&bytes]));
+    let out = run(&[&gz, LOG, "--allow", ALLOW]);
+    assert_eq!(code(&out), 1, "{}", stderr(&out));
+    let err = stderr(&out);
+    let read: Vec<&str> = err.lines().filter(|l| l.contains(" read ")).collect();
+    assert_eq!(read.len(), 1, "{err}");
+    assert!(read[0].contains("read 2 inputs (1 gzip, "), "{err}");
+    assert!(read[0].contains("56 lines"), "{err}");
+    let plain = stderr(&run(&[LOG, "--allow", ALLOW]));
+    assert!(plain.contains("read 1 input, "), "{plain}");
+}
+
+#[test]
+fn an_empty_file_and_empty_stdin_are_clean() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let empty = write(dir.path(), "empty.log", b"");
+    let empty_gz = write(dir.path(), "empty.log.gz", &gzip(&[b""]));
+    for args in [
+        vec![empty.as_str(), "--allow", ALLOW],
+        vec![empty.as_str(), "--allow", ALLOW, "--no-mmap"],
+        vec![empty_gz.as_str(), "--allow", ALLOW],
+    ] {
+        let (doc, out) = json(&args);
+        assert_eq!(code(&out), 0, "{args:?}: {}", stderr(&out));
+        assert_eq!(only_input(&doc)["format"], "empty", "{args:?}");
+    }
+    let (doc, out) = json_stdin(&["-", "--allow", ALLOW], Vec::new());
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert_eq!(only_input(&doc)["file"], "-");
+}
+
+#[test]
+fn the_committed_rotated_sample_is_the_sample_log_in_two_gzip_members() {
+    let gz = std::fs::read(root().join("testdata/5-sample-audit.log.gz")).expect("fixture");
+    let members = gz.windows(3).filter(|w| w == b"\x1f\x8b\x08").count();
+    assert!(members >= 2, "several members");
+    let (want, _) = json(&["testdata/sample-audit.log", "--allow", ALLOW]);
+    let (got, out) = json(&["testdata/5-sample-audit.log.gz", "--allow", ALLOW]);
+    assert_eq!(code(&out), 1, "{}", stderr(&out));
+    assert_eq!(without(&got, &["file"]), without(&want, &["file"]));
+    assert_eq!(findings(&got).len(), 5);
+    assert_eq!(only_input(&got)["compression"], "gzip");
+}
