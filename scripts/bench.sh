@@ -1,0 +1,98 @@
+#!/usr/bin/env bash
+# Times falco-pod-scan side by side with `wc -l` (the memory-bandwidth floor) and a
+# `rg | rg | jq` pipeline on a generated audit log (SPEC §10), then samples the tool's peak
+# anonymous memory on the same file.
+#
+# usage: scripts/bench.sh
+#   BENCH_DIR      where the log and the results go   (default /tmp/falco-pod-scan-bench)
+#   BENCH_SIZE_MB  size of the generated log           (default 1024)
+#   BENCH_SEED     generator seed                      (default 42)
+#   BENCH_RUNS     hyperfine runs per command          (default 5)
+# needs: cargo, hyperfine, rg, jq (apt-get update && apt-get install -y hyperfine ripgrep jq)
+#
+# The log is made by examples/gen-audit-log.rs (benches/common/gen.rs) once and reused; delete it
+# to make a new one. Results: $BENCH_DIR/results.md (hyperfine's table) and results.json.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+dir=${BENCH_DIR:-/tmp/falco-pod-scan-bench}
+size_mb=${BENCH_SIZE_MB:-1024}
+seed=${BENCH_SEED:-42}
+runs=${BENCH_RUNS:-5}
+log="$dir/audit-${size_mb}m-seed${seed}.log"
+bin=target/release/falco-pod-scan
+allow=testdata/allow.yaml
+
+missing=()
+for tool in cargo hyperfine rg jq; do
+    command -v "$tool" >/dev/null || missing+=("$tool")
+done
+if ((${#missing[@]})); then
+    echo "bench.sh: missing: ${missing[*]}" >&2
+    echo "bench.sh: install with: apt-get update && apt-get install -y hyperfine ripgrep jq" >&2
+    exit 2
+fi
+
+echo "== building (release)"
+cargo build --release --quiet --bin falco-pod-scan --example gen-audit-log
+
+mkdir -p "$dir"
+if [[ ! -s $log ]]; then
+    echo "== generating $log ($size_mb MiB, seed $seed)"
+    target/release/examples/gen-audit-log --seed "$seed" --size-mb "$size_mb" \
+        >"$log.tmp" 2>"$log.stats"
+    mv "$log.tmp" "$log"
+fi
+[[ -s $log.stats ]] && echo "generator: $(cat "$log.stats")"
+bytes=$(stat -c %s "$log")
+
+echo "== warming the page cache"
+cat "$log" >/dev/null
+
+echo "== timing ($runs runs each, after 1 warm-up; exit statuses ignored: the tool exits 1 with findings)"
+tool_cmd="$bin $log --allow $allow --format jsonl --quiet"
+pipeline_cmd="rg -F '\"resource\":\"pods\"' $log | rg -F '\"verb\":\"create\"' | jq -c 'select(.stage==\"ResponseComplete\" and .objectRef.subresource==null)'"
+hyperfine -i --warmup 1 --runs "$runs" \
+    --export-markdown "$dir/results.md" --export-json "$dir/results.json" \
+    -n falco-pod-scan "$tool_cmd" \
+    -n "wc -l" "wc -l $log" \
+    -n "rg | rg | jq" "$pipeline_cmd"
+
+mean() { jq -r --arg name "$1" '.results[] | select(.command == $name) | .mean' "$dir/results.json"; }
+tool=$(mean falco-pod-scan)
+wc=$(mean "wc -l")
+pipeline=$(mean "rg | rg | jq")
+echo
+cat "$dir/results.md"
+echo
+awk -v b="$bytes" -v t="$tool" -v w="$wc" -v p="$pipeline" 'BEGIN {
+    printf "input:             %.0f MiB\n", b / 1048576
+    printf "falco-pod-scan:    %.3f s  (%.2f GB/s)\n", t, b / t / 1e9
+    printf "wc -l:             %.3f s  (%.2f GB/s)\n", w, b / w / 1e9
+    printf "rg | rg | jq:      %.3f s  (%.2f GB/s)\n", p, b / p / 1e9
+    printf "tool / wc -l:      %.2fx\n", t / w
+    printf "pipeline / tool:   %.2fx\n", p / t
+}'
+
+echo
+echo "== peak memory of falco-pod-scan (RssAnon sampled every 10 ms; VmHWM includes mapped file pages)"
+findings="$dir/findings.jsonl"
+$bin "$log" --allow "$allow" --format jsonl --quiet >"$findings" &
+pid=$!
+peak_anon=0
+peak_hwm=0
+state=R
+# Until it exits (a finished child stays a zombie, state Z, until `wait` reaps it).
+while [[ $state != Z && -r /proc/$pid/status ]]; do
+    while read -r key value _; do
+        case $key in
+        State:) state=$value ;;
+        RssAnon:) ((value > peak_anon)) && peak_anon=$value ;;
+        VmHWM:) ((value > peak_hwm)) && peak_hwm=$value ;;
+        esac
+    done </proc/$pid/status 2>/dev/null || state=Z
+    sleep 0.01
+done
+status=0
+wait "$pid" || status=$?
+echo "peak RssAnon: $((peak_anon / 1024)) MiB; VmHWM: $((peak_hwm / 1024)) MiB; exit status $status; findings: $(wc -l <"$findings")"
