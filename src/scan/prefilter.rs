@@ -1,31 +1,33 @@
-//! The literal prefilter: which lines can possibly hold a pod request (SPEC §10).
+//! The prefilter: which lines can possibly hold a pod request (SPEC §10).
 //!
-//! Parsing JSON is an order of magnitude slower than reading memory, so only lines that pass this
-//! filter are parsed. The filter must be a *necessary* condition — false positives cost time,
-//! false negatives lose findings:
+//! Parsing JSON is an order of magnitude slower than reading memory, so only lines that pass
+//! [`triage`] are parsed. The filter must be a *necessary* condition — false positives cost time,
+//! false negatives lose findings. It has two halves.
 //!
-//! * Every pod request names the resource `pods` (`"resource":"pods"`, GKE's
+//! **Structural, for lines the API server wrote** (they start with
+//! `{"kind":"Event","apiVersion":"audit.k8s.io/v1…",` and end with `}`). The field order is fixed
+//! by the API server's encoder, and every field before `objectRef` is a string, a list of strings,
+//! or a user (whose `extra` map holds only lists of strings). A string cannot contain an
+//! unescaped `"`, so the first `,"verb":"` is the verb and the first `,"objectRef":{` after it is
+//! the object reference — whatever a client put into its user agent, name or request URI. Reading
+//! just those two (a few hundred bytes at the start of the line; the object reference through
+//! serde, so escapes are decoded) decides whether the line can be a pod request, without looking
+//! at the request body. Kubelet `pods/status` patches, scheduler bindings and watches — most of
+//! the lines that mention pods — stop here. A verb that is not a plain lowercase word (an escape,
+//! a broken line) falls through to the literal half.
+//!
+//! **Literal, for every other line** (other encoders, sorted keys, spaces, cloud exports):
+//! * every pod request names the resource `pods` (`"resource":"pods"`, GKE's
 //!   `io.k8s.core.v1.pods.create`, or a nested, string-escaped copy of either in a cloud export).
 //!   In JSON the only way to write those letters without the literal `pods` is a `\u` escape of
 //!   one of them (`\u0070`, `\u006f`, `\u0064`, `\u0073`, any hex case), so a line is a *hit* if it
-//!   contains `pods` or such an escape. A double-escaped `\\u0070` still contains `\u0070`.
-//! * A hit line is a candidate if it also contains one of the verbs §4 selects — `create`,
+//!   contains `pods` or such an escape. A double-escaped `\\u0070` still contains `\u0070`;
+//! * a hit line is a candidate if it also contains one of the verbs §4 selects — `create`,
 //!   `patch`, `update` (also GKE's method suffixes) — or contains any `\u` escape at all (which
 //!   could spell the verb).
 //!
-//! The hit search runs over the whole chunk with memchr's SIMD `memmem`, not line by line, so the
-//! lines without `pods` — the vast majority — are touched only by the newline scan.
-//!
-//! Many hit lines are still not pod requests: kubelets' `pods/status` patches, scheduler
-//! bindings, watches. For lines the API server wrote ([`triage`]: they start with
-//! `{"kind":"Event","apiVersion":"audit.k8s.io/v1…",`), the field order is fixed by the API
-//! server's encoder, and every field before `objectRef` is a string, a list of strings, or a user
-//! (whose `extra` map holds only lists of strings). A string cannot contain an unescaped `"`, so
-//! the first `,"verb":"` is the verb and the first `,"objectRef":{` after it is the object
-//! reference — whatever a client put into its user agent, name or request URI. Reading just those
-//! two decides whether the line can be a pod request, without parsing the request body. Any line
-//! that does not have this exact shape (other encoders, sorted keys, spaces, an escape inside the
-//! verb) falls back to the literal test, which is a necessary condition for any JSON.
+//! `scan/tests.rs` checks by property test that the filtered scan finds exactly what parsing
+//! every line finds, over all these shapes with random escapes.
 
 use std::sync::LazyLock;
 
@@ -126,57 +128,6 @@ fn canonical(line: &[u8]) -> Option<Triage> {
 /// No further hit.
 const NONE: usize = usize::MAX;
 
-/// Finds, in increasing order, positions in a buffer where a pod request could be mentioned
-/// (`pods`, or an escape of one of its letters): the literal half of [`triage`], usable over a
-/// whole buffer.
-pub struct Prefilter<'h> {
-    /// The buffer searched.
-    hay: &'h [u8],
-    /// The next `pods` at or after the last query position, or [`NONE`].
-    pods: usize,
-    /// The next escape of `p`, `o`, `d` or `s` at or after the last query position, or [`NONE`].
-    escape: usize,
-}
-
-impl<'h> Prefilter<'h> {
-    /// Starts a search over `hay`.
-    pub fn new(hay: &'h [u8]) -> Self {
-        let mut p = Prefilter {
-            hay,
-            pods: NONE,
-            escape: NONE,
-        };
-        p.pods = p.find_pods(0);
-        p.escape = p.find_escape(0);
-        p
-    }
-
-    /// The first hit at or after `from`; `from` must not decrease between calls.
-    pub fn next_hit(&mut self, from: usize) -> Option<usize> {
-        if self.pods < from {
-            self.pods = self.find_pods(from);
-        }
-        if self.escape < from {
-            self.escape = self.find_escape(from);
-        }
-        let next = self.pods.min(self.escape);
-        (next != NONE).then_some(next)
-    }
-
-    /// The next literal `pods` at or after `from`.
-    fn find_pods(&self, from: usize) -> usize {
-        self.hay
-            .get(from..)
-            .and_then(|rest| PODS.find(rest))
-            .map_or(NONE, |i| from + i)
-    }
-
-    /// The next escape of `p`, `o`, `d` or `s` at or after `from`.
-    fn find_escape(&self, from: usize) -> usize {
-        next_escape(self.hay, from)
-    }
-}
-
 /// The next `\u00XX` escape of `p`, `o`, `d` or `s` in `hay` at or after `from`, or [`NONE`].
 fn next_escape(hay: &[u8], mut from: usize) -> usize {
     while let Some(i) = hay.get(from..).and_then(|rest| ESCAPE.find(rest)) {
@@ -204,25 +155,28 @@ fn is_candidate(line: &[u8]) -> bool {
 mod tests {
     use super::*;
 
-    fn hits(s: &str) -> Vec<usize> {
-        let mut p = Prefilter::new(s.as_bytes());
-        let mut out = Vec::new();
-        let mut from = 0;
-        while let Some(h) = p.next_hit(from) {
-            out.push(h);
-            from = h + 1;
-        }
-        out
-    }
-
     #[test]
     fn finds_literal_and_escaped_pods() {
-        assert_eq!(hits("a pods b pods"), [2, 9]);
-        assert_eq!(hits(r"x\u0070ods"), [1]);
-        assert_eq!(hits(r"po\u0064s \u006Fx"), [2, 10]);
-        assert_eq!(hits(r"\u0026 \u0041 nothing"), Vec::<usize>::new());
-        assert_eq!(hits(r"trailing \u00"), Vec::<usize>::new());
-        assert_eq!(hits(""), Vec::<usize>::new());
+        for hit in [
+            "a pods b",
+            r"x\u0070ods",
+            r"po\u0064s",
+            r"\u006Fx",
+            r"\u0073",
+        ] {
+            assert!(has_hit(hit.as_bytes()), "{hit}");
+        }
+        for miss in [
+            r"\u0026 \u0041 nothing",
+            r"trailing \u00",
+            r"\u007",
+            "",
+            "pod s",
+        ] {
+            assert!(!has_hit(miss.as_bytes()), "{miss}");
+        }
+        assert_eq!(next_escape(br"ab\u0026\u0070", 0), 8);
+        assert_eq!(next_escape(br"ab\u0070", 3), NONE);
     }
 
     /// A canonical line with the given verb, user agent and object reference.
