@@ -108,21 +108,87 @@ fn canonical(line: &[u8]) -> Option<Triage> {
         return Some(Triage::Check);
     };
     let start = verb_at + at + OBJECT_REF_KEY.needle().len() - 1;
-    let mut de = serde_json::Deserializer::from_slice(&line[start..]);
-    let object = ObjectRef::deserialize(&mut de).ok()?;
-    if !object.resource.is("pods") {
+    let (resource, subresource) = match flat_object_ref(&line[start..]) {
+        Some(fields) => fields,
+        None => {
+            let mut de = serde_json::Deserializer::from_slice(&line[start..]);
+            let object = ObjectRef::deserialize(&mut de).ok()?;
+            let resource = object.resource.get().unwrap_or("") == "pods";
+            let subresource = object.subresource.get().unwrap_or("");
+            (resource, Subresource::of(subresource.as_bytes()))
+        }
+    };
+    if !resource {
         return Some(Triage::Check);
     }
-    let pod_request = match object.subresource.get().unwrap_or("") {
-        "" => true,
-        "ephemeralcontainers" => mutating,
-        _ => false,
+    let pod_request = match subresource {
+        Subresource::None => true,
+        Subresource::EphemeralContainers => mutating,
+        Subresource::Other => false,
     };
     Some(if pod_request {
         Triage::Parse
     } else {
         Triage::Check
     })
+}
+
+/// The subresources that matter to the triage.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Subresource {
+    /// Absent or empty: the pod itself.
+    None,
+    /// `ephemeralcontainers` (`kubectl debug`).
+    EphemeralContainers,
+    /// Anything else (`status`, `binding`, `exec`, …).
+    Other,
+}
+
+impl Subresource {
+    /// From the raw value.
+    fn of(value: &[u8]) -> Subresource {
+        match value {
+            b"" => Subresource::None,
+            b"ephemeralcontainers" => Subresource::EphemeralContainers,
+            _ => Subresource::Other,
+        }
+    }
+}
+
+/// Reads an object reference written as a flat object of plain strings
+/// (`{"resource":"pods","namespace":"ns","name":"web","subresource":"status"}`), the way the API
+/// server writes it: is the resource `pods`, and which subresource? `None` as soon as anything
+/// else appears (an escape, another value type, a duplicate key, a missing brace), so the caller
+/// lets serde decide.
+fn flat_object_ref(bytes: &[u8]) -> Option<(bool, Subresource)> {
+    let mut rest = bytes.strip_prefix(b"{")?;
+    let (mut resource, mut subresource) = (None, None);
+    loop {
+        let (key, after) = plain_string(rest)?;
+        let (value, after) = plain_string(after.strip_prefix(b":")?)?;
+        match key {
+            b"resource" if resource.is_none() => resource = Some(value == b"pods"),
+            b"subresource" if subresource.is_none() => subresource = Some(Subresource::of(value)),
+            b"resource" | b"subresource" => return None,
+            _ => {}
+        }
+        match after.first()? {
+            b',' => rest = &after[1..],
+            b'}' => break,
+            _ => return None,
+        }
+    }
+    Some((
+        resource.unwrap_or(false),
+        subresource.unwrap_or(Subresource::None),
+    ))
+}
+
+/// A JSON string without escapes at the start of `bytes`: its content and what follows it.
+fn plain_string(bytes: &[u8]) -> Option<(&[u8], &[u8])> {
+    let body = bytes.strip_prefix(b"\"")?;
+    let end = memchr::memchr2(b'"', b'\\', body)?;
+    (body[end] == b'"').then(|| (&body[..end], &body[end + 1..]))
 }
 
 /// No further hit.
@@ -177,6 +243,42 @@ mod tests {
         }
         assert_eq!(next_escape(br"ab\u0026\u0070", 0), 8);
         assert_eq!(next_escape(br"ab\u0070", 3), NONE);
+    }
+
+    #[test]
+    fn flat_object_references() {
+        let (none, eph, other) = (
+            Subresource::None,
+            Subresource::EphemeralContainers,
+            Subresource::Other,
+        );
+        let cases: [(&str, Option<(bool, Subresource)>); 9] = [
+            (
+                r#"{"resource":"pods","namespace":"d","name":"p","apiVersion":"v1"}"#,
+                Some((true, none)),
+            ),
+            (
+                r#"{"resource":"pods","subresource":"status"}"#,
+                Some((true, other)),
+            ),
+            (
+                r#"{"resource":"pods","subresource":"ephemeralcontainers"}"#,
+                Some((true, eph)),
+            ),
+            (
+                r#"{"resource":"events","namespace":"d"}"#,
+                Some((false, none)),
+            ),
+            (r#"{"namespace":"d"}"#, Some((false, none))),
+            // Escapes, other types, duplicates and spacing go to serde.
+            (r#"{"resource":"\u0070ods"}"#, None),
+            (r#"{"resource":"pods","x":1}"#, None),
+            (r#"{"resource":"configmaps","resource":"pods"}"#, None),
+            (r#"{ "resource":"pods"}"#, None),
+        ];
+        for (json, want) in cases {
+            assert_eq!(flat_object_ref(json.as_bytes()), want, "{json}");
+        }
     }
 
     /// A canonical line with the given verb, user agent and object reference.
