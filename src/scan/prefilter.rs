@@ -108,15 +108,14 @@ fn canonical(line: &[u8]) -> Option<Triage> {
         return Some(Triage::Check);
     };
     let start = verb_at + at + OBJECT_REF_KEY.needle().len() - 1;
-    let (resource, subresource) = match flat_object_ref(&line[start..]) {
-        Some(fields) => fields,
-        None => {
-            let mut de = serde_json::Deserializer::from_slice(&line[start..]);
-            let object = ObjectRef::deserialize(&mut de).ok()?;
-            let resource = object.resource.get().unwrap_or("") == "pods";
-            let subresource = object.subresource.get().unwrap_or("");
-            (resource, Subresource::of(subresource.as_bytes()))
-        }
+    let (resource, subresource) = if let Some(fields) = flat_object_ref(&line[start..]) {
+        fields
+    } else {
+        let mut de = serde_json::Deserializer::from_slice(&line[start..]);
+        let object = ObjectRef::deserialize(&mut de).ok()?;
+        let resource = object.resource.get().unwrap_or("") == "pods";
+        let subresource = object.subresource.get().unwrap_or("");
+        (resource, Subresource::of(subresource.as_bytes()))
     };
     if !resource {
         return Some(Triage::Check);
