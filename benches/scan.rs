@@ -22,6 +22,7 @@ use std::time::Duration;
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use falco_pod_scan::allow::Allowlist;
 use falco_pod_scan::event::{Action, for_each_event};
+use falco_pod_scan::filter::Scope;
 use falco_pod_scan::finding::{Mode, Policy};
 use falco_pod_scan::image::ImageRef;
 use falco_pod_scan::scan::{
@@ -113,6 +114,7 @@ fn policy() -> Policy {
         allowlist,
         default_registry: DEFAULT_REGISTRY.into(),
         mode: Mode::Default,
+        scope: Scope::default(),
     }
 }
 

@@ -6,6 +6,9 @@
 use std::path::PathBuf;
 
 use clap::{Parser, ValueEnum};
+use jiff::Timestamp;
+
+use crate::filter::parse_bound;
 
 /// The help text after the options: the allowlist syntax in two lines, and an example.
 const AFTER_HELP: &str = "\
@@ -22,7 +25,17 @@ Example:
     namespaces:
       kube-system: [quay.io/cilium/]
 
+Narrowing an incident, and seeding an allowlist from a known-good week:
+  falco-pod-scan audit/ --allow allow.yaml --summary --since 2026-03-02 --namespace 'prod-*'
+  falco-pod-scan audit-week-10.log.gz --suggest-allowlist > allow.yaml
+
 Exit status: 0 no findings, 1 findings, 2 error (an error wins over findings).";
+
+/// The three ways to run the tool.
+const USAGE: &str = "\
+falco-pod-scan [OPTIONS] --allow <FILE> <PATH>...
+       falco-pod-scan [OPTIONS] --suggest-allowlist <PATH>...
+       falco-pod-scan --generate <bash|zsh|fish|elvish|powershell|man>";
 
 /// Find pods that ran container images outside an allowlist, in Kubernetes audit logs.
 ///
@@ -30,19 +43,31 @@ Exit status: 0 no findings, 1 findings, 2 error (an error wins over findings).";
 /// EventLists, pretty-printed events) on all cores and reports every pod request whose images are
 /// not allowed — who, where, when, which image, and whether the API server let it through.
 #[derive(Debug, Parser)]
-#[command(name = "falco-pod-scan", version, after_help = AFTER_HELP, max_term_width = 100)]
+#[command(
+    name = "falco-pod-scan",
+    version,
+    after_help = AFTER_HELP,
+    max_term_width = 100,
+    override_usage = USAGE
+)]
 #[expect(
     clippy::struct_excessive_bools,
     reason = "independent command-line flags, each one clap bool"
 )]
 pub struct Cli {
     /// Audit log files or directories to scan; `-` reads standard input.
-    #[arg(value_name = "PATH", required = true)]
+    #[arg(value_name = "PATH", required_unless_present = "generate")]
     pub paths: Vec<PathBuf>,
 
     /// The allowlist: YAML with `images:` / `namespaces:`, a bare list of patterns, or a Falco
-    /// rules file. Repeat to combine several files, read in order.
-    #[arg(long, value_name = "FILE", required = true, help_heading = "Policy")]
+    /// rules file. Repeat to combine several files, read in order. Optional with
+    /// --suggest-allowlist.
+    #[arg(
+        long,
+        value_name = "FILE",
+        required_unless_present_any = ["suggest_allowlist", "generate"],
+        help_heading = "Policy"
+    )]
     pub allow: Vec<PathBuf>,
 
     /// Falco parity mode: exactly the alerts Falco's `Create Disallowed Pod` raises, in Falco's
@@ -50,7 +75,8 @@ pub struct Cli {
     #[arg(long, help_heading = "Policy")]
     pub falco: bool,
 
-    /// Registry that unqualified image names resolve to.
+    /// Registry that unqualified image names resolve to (`nginx` = HOST/library/nginx on
+    /// docker.io, HOST/nginx elsewhere).
     #[arg(
         long,
         value_name = "HOST",
@@ -59,15 +85,48 @@ pub struct Cli {
     )]
     pub default_registry: String,
 
+    /// Keep requests logged at or after TIME: RFC 3339 (`2026-03-02T08:00:00Z`, any offset) or a
+    /// date (`2026-03-02`, midnight UTC).
+    #[arg(long, value_name = "TIME", value_parser = parse_bound, help_heading = "Filters")]
+    pub since: Option<Timestamp>,
+
+    /// Keep requests logged before TIME (exclusive); same forms as --since.
+    #[arg(long, value_name = "TIME", value_parser = parse_bound, help_heading = "Filters")]
+    pub until: Option<Timestamp>,
+
+    /// Keep requests in a namespace matching GLOB (`*`, `?`, `[…]`, `{a,b}`); repeat for any of
+    /// several.
+    #[arg(long, value_name = "GLOB", help_heading = "Filters")]
+    pub namespace: Vec<String>,
+
+    /// Keep requests whose user or impersonated user matches GLOB
+    /// (`system:serviceaccount:ci:*`); repeat for any of several.
+    #[arg(long, value_name = "GLOB", help_heading = "Filters")]
+    pub user: Vec<String>,
+
     /// Output format of the findings (stdout) [default: table; falco with --falco].
     #[arg(long, value_enum, help_heading = "Output")]
     pub format: Option<Format>,
 
-    /// Do not print the summary on stderr.
+    /// One row per disallowed image instead of one per finding: how often, where, by whom, when,
+    /// with what outcome (table, json, jsonl or csv).
+    #[arg(long, help_heading = "Output", conflicts_with = "suggest_allowlist")]
+    pub summary: bool,
+
+    /// Print an allowlist (YAML) of every repository in the pod requests the API server accepted,
+    /// with counts and first/last seen as comments: seed an allowlist from a known-good period.
+    #[arg(
+        long,
+        help_heading = "Output",
+        conflicts_with_all = ["falco", "format"]
+    )]
+    pub suggest_allowlist: bool,
+
+    /// Do not print the summary on stderr (nor a progress bar, unless --progress always).
     #[arg(long, short, help_heading = "Output")]
     pub quiet: bool,
 
-    /// When to colour the table; `NO_COLOR` set in the environment means never.
+    /// When to colour the table; with `auto`, only a terminal, and never when `NO_COLOR` is set.
     #[arg(
         long,
         value_enum,
@@ -76,6 +135,17 @@ pub struct Cli {
         help_heading = "Output"
     )]
     pub color: When,
+
+    /// When to draw a progress bar on stderr; with `auto`, only for large inputs, on a terminal,
+    /// when stdout is not a pipe and `CI` is not set.
+    #[arg(
+        long,
+        value_enum,
+        value_name = "WHEN",
+        default_value_t = When::Auto,
+        help_heading = "Output"
+    )]
+    pub progress: When,
 
     /// Treat a line that is not an audit event as an error (exit status 2).
     #[arg(long, help_heading = "Input")]
@@ -88,6 +158,16 @@ pub struct Cli {
     /// Worker threads [default: all cores].
     #[arg(long, short = 'j', value_name = "N", help_heading = "Input")]
     pub threads: Option<usize>,
+
+    /// Print shell completions or the man page (generated from these options) and exit.
+    #[arg(
+        long,
+        value_enum,
+        value_name = "WHAT",
+        exclusive = true,
+        help_heading = "Shell integration"
+    )]
+    pub generate: Option<Generate>,
 }
 
 /// Output formats (SPEC §9).
@@ -99,6 +179,8 @@ pub enum Format {
     Json,
     /// One finding per line, streamed; the summary goes to stderr.
     Jsonl,
+    /// RFC 4180 CSV with a header row, lists joined by spaces; the summary goes to stderr.
+    Csv,
     /// Falco's text alert line: `TIME: Warning Pod started with container not in allowed list (…)`.
     Falco,
     /// Falco's JSON alert, one per line, as falcosidekick and other Falco consumers read it.
@@ -114,6 +196,24 @@ pub enum When {
     Always,
     /// Never.
     Never,
+}
+
+/// What `--generate` prints.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Generate {
+    /// Bash completions (source it, or install into bash-completion's directory).
+    Bash,
+    /// Zsh completions (`_falco-pod-scan`, for a directory in `$fpath`).
+    Zsh,
+    /// Fish completions (`falco-pod-scan.fish`).
+    Fish,
+    /// Elvish completions.
+    Elvish,
+    /// PowerShell completions.
+    #[value(name = "powershell")]
+    PowerShell,
+    /// The man page (roff), `falco-pod-scan.1`.
+    Man,
 }
 
 #[cfg(test)]

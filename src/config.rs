@@ -1,36 +1,62 @@
 //! Turning the command line into a checked, compiled configuration (STYLE habit 2).
 //!
 //! Everything that can fail before the scan fails here — an unreadable or invalid allowlist, a
-//! thread pool that cannot start — so the scan itself only meets problems with its inputs.
-//! Nothing below this module sees [`Cli`].
+//! bad filter, options that do not go together — so the scan itself only meets problems with its
+//! inputs. Nothing below this module sees [`Cli`]. The terminal questions (colour, table width,
+//! whether a progress bar may be drawn) are answered here too, once.
 
 use std::io::IsTerminal;
 use std::path::PathBuf;
 
 use crate::allow::Allowlist;
-use crate::cli::{Cli, Format, When};
+use crate::cli::{Cli, Format, Generate, When};
+use crate::filter::{Filter, Scope};
 use crate::finding::{Mode, Policy};
-use crate::report::Style;
+use crate::progress::Draw;
+use crate::report::{Style, View};
 use crate::scan::ScanOptions;
 
 /// Narrower terminals get unwrapped rows rather than one character per line.
 const MIN_TABLE_WIDTH: u16 = 60;
 
-/// The resolved configuration of a run.
+/// What a run does: scan, or print something generated from the command-line definition.
+#[derive(Debug)]
+pub enum Task {
+    /// Scan the inputs and report.
+    Scan(Box<Config>),
+    /// `--generate`: completions or the man page.
+    Generate(Generate),
+}
+
+impl Task {
+    /// Validates `cli` into a task.
+    pub fn from_cli(cli: Cli) -> anyhow::Result<Task> {
+        match cli.generate {
+            Some(what) => Ok(Task::Generate(what)),
+            None => Config::from_cli(cli).map(|c| Task::Scan(Box::new(c))),
+        }
+    }
+}
+
+/// The resolved configuration of a scan.
 #[derive(Debug)]
 pub struct Config {
     /// The inputs, as given.
     pub paths: Vec<PathBuf>,
-    /// The allowlist and registry default.
+    /// The allowlist, registry default, rules and scope.
     pub policy: Policy,
-    /// The findings format.
+    /// The output format.
     pub format: Format,
+    /// Findings, one row per image, or a suggested allowlist.
+    pub view: View,
     /// No summary on stderr.
     pub quiet: bool,
     /// A skipped line is an error.
     pub strict: bool,
     /// Colour and width of the table.
     pub style: Style,
+    /// Whether (and how) to draw a progress bar; `None` never.
+    pub progress: Option<Draw>,
     /// Worker threads (0 = one per core).
     pub threads: usize,
     /// How to read inputs.
@@ -42,40 +68,109 @@ impl Config {
     /// `--format` says otherwise, Falco's text format.
     pub fn from_cli(cli: Cli) -> anyhow::Result<Config> {
         let falco = cli.falco;
+        let format = cli
+            .format
+            .unwrap_or(if falco { Format::Falco } else { Format::Table });
+        let view = view(&cli, format)?;
+        let filter = Filter::new(cli.since, cli.until, &cli.namespace, &cli.user)?;
         let allowlist = Allowlist::load_all(&cli.allow, &cli.default_registry, falco)?;
-        let stdout_is_tty = std::io::stdout().is_terminal();
-        let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
-        let color = match cli.color {
-            When::Always => true,
-            When::Never => false,
-            When::Auto => stdout_is_tty && !no_color,
-        };
-        // A pseudo-terminal may report no size (0 columns); wrapping to that would be useless.
-        let width = if stdout_is_tty {
-            comfy_table::Table::new()
-                .width()
-                .filter(|&w| w >= MIN_TABLE_WIDTH)
-        } else {
-            None
-        };
         Ok(Config {
-            paths: cli.paths,
             policy: Policy {
                 allowlist,
                 default_registry: cli.default_registry,
                 mode: if falco { Mode::Falco } else { Mode::Default },
+                scope: Scope {
+                    filter,
+                    collect_accepted: matches!(view, View::Allowlist { .. }),
+                },
             },
-            format: cli
-                .format
-                .unwrap_or(if falco { Format::Falco } else { Format::Table }),
+            format,
+            view,
             quiet: cli.quiet,
             strict: cli.strict,
-            style: Style { color, width },
+            style: style(cli.color),
+            progress: progress(cli.progress, cli.quiet),
             threads: cli.threads.unwrap_or(0),
             scan: ScanOptions {
                 mmap: !cli.no_mmap,
                 ..ScanOptions::default()
             },
+            paths: cli.paths,
         })
     }
+}
+
+/// The report asked for; `--summary` has no Falco form.
+fn view(cli: &Cli, format: Format) -> anyhow::Result<View> {
+    if cli.suggest_allowlist {
+        return Ok(View::Allowlist {
+            compare: !cli.allow.is_empty(),
+        });
+    }
+    if !cli.summary {
+        return Ok(View::Findings);
+    }
+    if matches!(format, Format::Falco | Format::FalcoJson) {
+        anyhow::bail!(
+            "--summary has no Falco form: use --format table, json, jsonl or csv (--falco still \
+             picks Falco's rules)"
+        );
+    }
+    Ok(View::ByImage)
+}
+
+/// Colour and width of the table: colour on a terminal unless `NO_COLOR` says otherwise (an
+/// explicit `--color always` wins, as no-color.org asks), the terminal's width.
+fn style(color: When) -> Style {
+    let stdout_is_tty = std::io::stdout().is_terminal();
+    let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+    let color = match color {
+        When::Always => true,
+        When::Never => false,
+        When::Auto => stdout_is_tty && !no_color,
+    };
+    // A pseudo-terminal may report no size (0 columns); wrapping to that would be useless.
+    let width = if stdout_is_tty {
+        comfy_table::Table::new()
+            .width()
+            .filter(|&w| w >= MIN_TABLE_WIDTH)
+    } else {
+        None
+    };
+    Style { color, width }
+}
+
+/// Whether a progress bar may be drawn. `auto` needs someone watching: stderr a terminal, stdout
+/// not a pipe or socket (a pager or another program reads it; a file is fine), no `--quiet`, and
+/// not in CI (`CI` set, as every CI service sets it).
+fn progress(when: When, quiet: bool) -> Option<Draw> {
+    match when {
+        When::Never => None,
+        When::Always => Some(Draw::Always),
+        When::Auto => {
+            let ci = std::env::var_os("CI").is_some_and(|v| !v.is_empty());
+            let watched = std::io::stderr().is_terminal() && !stdout_is_pipe();
+            (watched && !quiet && !ci).then_some(Draw::Auto)
+        }
+    }
+}
+
+/// Is stdout a pipe or a socket?
+#[cfg(unix)]
+fn stdout_is_pipe() -> bool {
+    use std::os::fd::AsFd;
+    use std::os::unix::fs::FileTypeExt;
+    let Ok(fd) = std::io::stdout().as_fd().try_clone_to_owned() else {
+        return false;
+    };
+    std::fs::File::from(fd).metadata().is_ok_and(|m| {
+        let kind = m.file_type();
+        kind.is_fifo() || kind.is_socket()
+    })
+}
+
+/// Is stdout a pipe or a socket? Elsewhere than Unix: is it not a terminal?
+#[cfg(not(unix))]
+fn stdout_is_pipe() -> bool {
+    !std::io::stdout().is_terminal()
 }

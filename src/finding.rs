@@ -10,6 +10,7 @@ use serde::Serialize;
 use crate::allow::Allowlist;
 pub use crate::event::ContainerKind;
 use crate::event::{Action, AuditEvent, Requested, Semantics, Str, request};
+use crate::filter::{Scope, Subject};
 use crate::image::ImageRef;
 
 /// Everything that decides a verdict: the allowlist, how unqualified images resolve, and whose
@@ -22,6 +23,9 @@ pub struct Policy {
     pub default_registry: String,
     /// This tool's rules (SPEC §4) or Falco's (§8).
     pub mode: Mode,
+    /// Which requests are reported (`--since`, `--namespace`, …) and whether accepted ones are
+    /// collected (`--suggest-allowlist`).
+    pub scope: Scope,
 }
 
 /// Whose rules select and judge events.
@@ -172,16 +176,7 @@ impl Reason {
 /// Judges one pod request: `None` when the rules do not consider it (an image change whose body
 /// sets no image, or was not logged), `Some(None)` when every image is allowed.
 pub fn judge(ev: &AuditEvent<'_>, action: Action, policy: &Policy) -> Option<Option<Finding>> {
-    let object = ev.request_object.object();
-    let namespace = ev
-        .object_ref
-        .get()
-        .and_then(|o| o.namespace.get())
-        .or_else(|| {
-            object
-                .and_then(|r| r.metadata.get())
-                .and_then(|m| m.namespace.get())
-        });
+    let namespace = namespace(ev);
     let requested = if ev.is_truncated() {
         None
     } else {
@@ -211,6 +206,49 @@ pub fn judge(ev: &AuditEvent<'_>, action: Action, policy: &Policy) -> Option<Opt
     )))
 }
 
+/// The §7 `namespace`: `objectRef.namespace`, else `requestObject.metadata.namespace`.
+pub(crate) fn namespace<'e>(ev: &'e AuditEvent<'_>) -> Option<&'e str> {
+    ev.object_ref
+        .get()
+        .and_then(|o| o.namespace.get())
+        .or_else(|| {
+            ev.request_object
+                .object()
+                .and_then(|r| r.metadata.get())
+                .and_then(|m| m.namespace.get())
+        })
+}
+
+/// The §7 `time`: `stageTimestamp`, else `requestReceivedTimestamp`, else `timestamp`.
+pub(crate) fn time<'e>(ev: &'e AuditEvent<'_>) -> Option<&'e str> {
+    ev.stage_timestamp
+        .get()
+        .or_else(|| ev.request_received_timestamp.get())
+        .or_else(|| ev.timestamp.get())
+}
+
+/// What the scope filter reads of an event (the fields its finding would have).
+pub(crate) fn subject<'e>(ev: &'e AuditEvent<'_>) -> Subject<'e> {
+    Subject {
+        time: time(ev),
+        namespace: namespace(ev),
+        user: ev.user.get().and_then(|u| u.username.get()),
+        impersonated_user: ev.impersonated_user.get().and_then(|u| u.username.get()),
+    }
+}
+
+impl Finding {
+    /// What the scope filter reads of this finding.
+    pub fn subject(&self) -> Subject<'_> {
+        Subject {
+            time: self.time.as_deref(),
+            namespace: self.namespace.as_deref(),
+            user: self.user.as_deref(),
+            impersonated_user: self.impersonated_user.as_deref(),
+        }
+    }
+}
+
 /// Builds the owned finding.
 fn finding(
     ev: &AuditEvent<'_>,
@@ -230,11 +268,7 @@ fn finding(
     let pod = response_name
         .or_else(|| request_meta.and_then(|m| m.name.get()))
         .or_else(|| ev.object_ref.get().and_then(|o| o.name.get()));
-    let time = ev
-        .stage_timestamp
-        .get()
-        .or_else(|| ev.request_received_timestamp.get())
-        .or_else(|| ev.timestamp.get());
+    let time = time(ev);
     let status_code = ev.status_code();
     Finding {
         file: String::new(),
@@ -315,6 +349,7 @@ mod tests {
             allowlist: Allowlist::parse(yaml, "test.yaml", "docker.io").expect("valid allowlist"),
             default_registry: "docker.io".to_owned(),
             mode: Mode::Default,
+            scope: Scope::default(),
         }
     }
 

@@ -10,9 +10,12 @@
 //! 5. [`finding`] judges each pod request: every image, normalized by [`image`], against the
 //!    allowlist; what is not allowed becomes an owned [`finding::Finding`].
 //! 6. [`scan::select`] keeps one finding per API request (its `ResponseComplete` stage), in
-//!    input order, whatever the number of threads.
-//! 7. [`report`] writes findings to stdout and the [`stats`] summary to stderr. Nothing else
-//!    prints.
+//!    input order, whatever the number of threads; the [`filter`] (`--since`, `--namespace`, …)
+//!    keeps those the run asks about. With `--suggest-allowlist`, [`suggest`] counts the
+//!    repositories of the requests the API server accepted instead.
+//! 7. [`report`] writes findings (or one row per image, or the suggested allowlist) to stdout and
+//!    the [`stats`] summary to stderr. Nothing else prints; [`progress`] draws a bar on stderr
+//!    while the scan runs, fed by the workers through an atomic counter.
 //!
 //! See `ARCHITECTURE.md` for the reasons behind this shape, and `SPEC.md` sections cited in each
 //! module for the behaviour.
@@ -22,20 +25,24 @@ pub mod cli;
 pub mod config;
 pub mod event;
 pub mod falco;
+pub mod filter;
 pub mod finding;
 pub mod image;
 pub mod input;
+pub mod progress;
 pub mod report;
 pub mod scan;
 pub mod stats;
+pub mod suggest;
 
 use std::io::{self, BufWriter, Write};
 use std::time::Instant;
 
 use anyhow::Context;
 
-use config::Config;
-use report::Report;
+use config::{Config, Task};
+use progress::Progress;
+use report::{Report, View};
 
 /// How a run ended; [`Outcome::code`] is the exit status.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -59,6 +66,22 @@ impl Outcome {
     }
 }
 
+/// Carries out a task: a scan ([`run`]), or `--generate`.
+pub fn execute(task: &Task) -> anyhow::Result<Outcome> {
+    match task {
+        Task::Scan(config) => run(config),
+        Task::Generate(what) => {
+            let mut out = BufWriter::new(io::stdout().lock());
+            let written = report::write_generated(*what, &mut out).and_then(|()| out.flush());
+            match written {
+                Err(e) if e.kind() == io::ErrorKind::BrokenPipe => {}
+                other => other.context("cannot write to standard output")?,
+            }
+            Ok(Outcome::Clean)
+        }
+    }
+}
+
 /// Scans the configured inputs and writes the report.
 pub fn run(config: &Config) -> anyhow::Result<Outcome> {
     let started = Instant::now();
@@ -66,45 +89,60 @@ pub fn run(config: &Config) -> anyhow::Result<Outcome> {
         .num_threads(config.threads)
         .build()
         .context("cannot start the worker threads")?;
-    let scan = pool.install(|| scan::scan(&config.paths, &config.policy, &config.scan));
+    let progress = config.progress.map(Progress::start);
+    let opts = scan::ScanOptions {
+        progress: progress.as_ref().map(Progress::counter),
+        ..config.scan.clone()
+    };
+    let scan = pool.install(|| scan::scan(&config.paths, &config.policy, &opts));
+    if let Some(progress) = progress {
+        progress.finish();
+    }
     let mut errors = scan.errors;
     if config.strict && scan.stats.skipped > 0 {
-        let first = scan
-            .stats
-            .skipped_at
-            .first()
-            .map(|s| format!(" (first: {}:{}: {})", s.file, s.line, s.why))
-            .unwrap_or_default();
-        errors.push(format!(
-            "--strict: {} lines are not audit events{first}; fix or remove them, or run without --strict to skip them",
-            scan.stats.skipped
-        ));
+        errors.push(strict_error(&scan.stats));
     }
     let report = Report {
         findings: &scan.findings,
         stats: &scan.stats,
         errors: &errors,
         elapsed: started.elapsed(),
+        filtered: scan.filtered,
+        accepted: matches!(config.view, View::Allowlist { .. }).then_some(&scan.accepted),
     };
     let mut out = BufWriter::new(io::stdout().lock());
-    let written = report::write_findings(&report, config.format, &config.style, &mut out)
+    let written = report::write(&report, config.view, config.format, &config.style, &mut out)
         .and_then(|()| out.flush());
     match written {
         Err(e) if e.kind() == io::ErrorKind::BrokenPipe => {}
         other => other.context("cannot write to standard output")?,
     }
     let mut err = io::stderr().lock();
-    if !config.quiet && !report::has_inline_summary(config.format) {
+    if !config.quiet && !report::has_inline_summary(config.view, config.format) {
         report::write_summary(&report, &mut err)?;
     }
     report::write_errors(&errors, &mut err)?;
     Ok(if !errors.is_empty() {
         Outcome::Failed
-    } else if scan.findings.is_empty() {
+    } else if scan.findings.is_empty() || report.accepted.is_some() {
+        // A suggested allowlist is the result itself; its scan has no allowlist to break.
         Outcome::Clean
     } else {
         Outcome::Findings
     })
+}
+
+/// The `--strict` error: how many lines were not events, and the first of them.
+fn strict_error(stats: &stats::Stats) -> String {
+    let first = stats
+        .skipped_at
+        .first()
+        .map(|s| format!(" (first: {}:{}: {})", s.file, s.line, s.why))
+        .unwrap_or_default();
+    format!(
+        "--strict: {} lines are not audit events{first}; fix or remove them, or run without --strict to skip them",
+        stats.skipped
+    )
 }
 
 /// Is a broken pipe anywhere in this error's chain (the reader of stdout went away)?

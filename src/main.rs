@@ -3,11 +3,11 @@
 use std::process::ExitCode;
 
 use clap::Parser;
-use falco_pod_scan::{cli::Cli, config::Config, is_broken_pipe, report, run};
+use falco_pod_scan::{cli::Cli, config::Task, execute, is_broken_pipe, report};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    match Config::from_cli(cli).and_then(|config| run(&config)) {
+    match Task::from_cli(cli).and_then(|task| execute(&task)) {
         Ok(outcome) => ExitCode::from(outcome.code()),
         Err(e) if is_broken_pipe(&e) => ExitCode::SUCCESS,
         Err(e) => {

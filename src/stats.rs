@@ -37,6 +37,11 @@ pub struct Stats {
     pub skipped: u64,
     /// Where the first skipped lines are.
     pub skipped_at: Vec<Skip>,
+    /// Damaged lines whose events were all read anyway (two events joined on one line, NUL
+    /// bytes around an event, raw control characters in strings).
+    pub repaired: u64,
+    /// Where the first repaired lines are, and what was wrong with them.
+    pub repaired_at: Vec<Skip>,
     /// One entry per input, in scan order (empty inside a worker).
     pub inputs: Vec<InputStats>,
 }
@@ -58,6 +63,13 @@ pub struct InputStats {
     pub lines: u64,
     /// Why it was not (fully) read, or `null`.
     pub error: Option<String>,
+}
+
+impl InputStats {
+    /// Was any of it scanned (it was opened, and it is not in the refused `legacy` format)?
+    pub fn was_read(&self) -> bool {
+        self.format.is_some_and(|f| f != InputFormat::Legacy)
+    }
 }
 
 /// The layout of an input's content (SPEC §3).
@@ -98,9 +110,38 @@ impl Stats {
         }
     }
 
+    /// Counts a damaged line whose events were read, keeping its location if there is room.
+    pub fn repair(&mut self, line: u64, why: String) {
+        self.repaired += 1;
+        if self.repaired_at.len() < MAX_LOCATIONS {
+            self.repaired_at.push(Skip {
+                file: String::new(),
+                line,
+                why,
+            });
+        }
+    }
+
+    /// Inputs that were not scanned at all: not found, no permission, a device, an unreadable
+    /// directory, a dangling link, the refused `legacy` format. Each has an error.
+    pub fn unreadable(&self) -> impl Iterator<Item = &InputStats> {
+        self.inputs
+            .iter()
+            .filter(|i| i.error.is_some() && !i.was_read())
+    }
+
+    /// Inputs scanned only in part: cut short (a damaged archive, a file truncated while it was
+    /// read, a read error) or with a line too long to hold. Their findings up to the damage are
+    /// reported; each has an error saying where it stopped.
+    pub fn truncated(&self) -> impl Iterator<Item = &InputStats> {
+        self.inputs
+            .iter()
+            .filter(|i| i.error.is_some() && i.was_read())
+    }
+
     /// Turns chunk-relative 0-based skip lines into absolute locations in `file`.
     pub fn locate(&mut self, file: &str, first_line: u64) {
-        for skip in &mut self.skipped_at {
+        for skip in self.skipped_at.iter_mut().chain(&mut self.repaired_at) {
             if skip.file.is_empty() {
                 file.clone_into(&mut skip.file);
                 skip.line += first_line;
@@ -123,6 +164,10 @@ impl AddAssign for Stats {
         let room = MAX_LOCATIONS.saturating_sub(self.skipped_at.len());
         self.skipped_at
             .extend(other.skipped_at.into_iter().take(room));
+        self.repaired += other.repaired;
+        let room = MAX_LOCATIONS.saturating_sub(self.repaired_at.len());
+        self.repaired_at
+            .extend(other.repaired_at.into_iter().take(room));
         self.inputs.extend(other.inputs);
     }
 }
@@ -130,6 +175,37 @@ impl AddAssign for Stats {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn inputs_are_unreadable_or_truncated_by_how_far_they_were_read() {
+        let input = |file: &str, format, error: Option<&str>| InputStats {
+            file: file.into(),
+            format,
+            compression: None,
+            bytes: 0,
+            compressed_bytes: None,
+            lines: 0,
+            error: error.map(str::to_owned),
+        };
+        let s = Stats {
+            inputs: vec![
+                input("ok.log", Some(InputFormat::JsonLines), None),
+                input("missing.log", None, Some("cannot open")),
+                input("legacy.log", Some(InputFormat::Legacy), Some("legacy")),
+                input(
+                    "cut.log.gz",
+                    Some(InputFormat::JsonLines),
+                    Some("ends early"),
+                ),
+            ],
+            ..Stats::default()
+        };
+        let names = |it: &mut dyn Iterator<Item = &InputStats>| {
+            it.map(|i| i.file.clone()).collect::<Vec<_>>()
+        };
+        assert_eq!(names(&mut s.unreadable()), ["missing.log", "legacy.log"]);
+        assert_eq!(names(&mut s.truncated()), ["cut.log.gz"]);
+    }
 
     #[test]
     fn merge_keeps_order_and_bounds_locations() {

@@ -186,8 +186,8 @@ impl<'t> Rules<'t> {
         self.files.push(File { origin, text });
         // Stop at the first error: after a syntax error the iterator never ends.
         for (doc, de) in serde_yaml::Deserializer::from_str(text).enumerate() {
-            let value =
-                Value::deserialize(de).map_err(|e| AllowError::from_yaml(origin, &e, None))?;
+            let value = Value::deserialize(de)
+                .map_err(|e| AllowError::from_yaml(origin, text, &e, None))?;
             let root = Place {
                 file,
                 doc,

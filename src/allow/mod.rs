@@ -75,7 +75,6 @@ use std::collections::HashSet;
 use std::fmt;
 use std::path::{Path, PathBuf};
 
-use anyhow::Context as _;
 use globset::{Glob, GlobBuilder, GlobMatcher, GlobSet, GlobSetBuilder};
 use serde::de::{self, DeserializeSeed, Deserializer as _, MapAccess, SeqAccess, Visitor};
 
@@ -83,6 +82,7 @@ use crate::image::{self, DOCKER_HUB, ImageRef};
 
 mod condition;
 mod falco_rules;
+mod file;
 
 use falco_rules::Rules;
 
@@ -169,8 +169,7 @@ impl Allowlist {
     ) -> anyhow::Result<Allowlist> {
         let mut files = Vec::with_capacity(paths.len());
         for path in paths {
-            let text = std::fs::read_to_string(path)
-                .with_context(|| format!("cannot read the allowlist {}", path.display()))?;
+            let text = file::read(path)?;
             files.push((path.display().to_string(), text));
         }
         let files: Vec<(&str, &str)> = files
@@ -383,18 +382,34 @@ impl AllowError {
 
     /// Turns a yaml_serde error into ours: the position from yaml_serde, the details from the
     /// [`Problem`] a visitor left, or else yaml_serde's message without its own position suffix.
-    fn from_yaml(origin: &str, err: &serde_yaml::Error, problem: Option<Problem>) -> AllowError {
+    /// libyaml's reader errors (a control character, invalid UTF-8) carry only a byte offset
+    /// (`… at position 13`); their line and column are worked out from `text`.
+    fn from_yaml(
+        origin: &str,
+        text: &str,
+        err: &serde_yaml::Error,
+        problem: Option<Problem>,
+    ) -> AllowError {
         let location = err.location();
+        let shown = err.to_string();
+        let offset = byte_offset(&shown);
         let (message, pattern, hint) = if let Some(p) = problem {
             (p.message, p.pattern, p.hint)
+        } else if let Some((_, at)) = &offset {
+            let message = shown[..*at].to_owned();
+            let hint = quoting_hint(&message).map(str::to_owned);
+            (message, None, hint)
         } else {
-            let message = strip_position(&err.to_string(), location.as_ref());
+            let message = strip_position(&shown, location.as_ref());
             let hint = quoting_hint(&message).map(str::to_owned);
             (message, None, hint)
         };
         AllowError {
             origin: origin.to_owned(),
-            location: location.map(|l| (l.line(), l.column())),
+            location: match offset {
+                Some((offset, _)) => Some(line_column(text, offset)),
+                None => location.map(|l| (l.line(), l.column())),
+            },
             message,
             pattern,
             hint,
@@ -414,18 +429,44 @@ fn quoting_hint(message: &str) -> Option<&'static str> {
     }
 }
 
+/// The byte offset of a libyaml reader error (`… at position N`, at the end of the message), and
+/// where that suffix starts.
+fn byte_offset(message: &str) -> Option<(usize, usize)> {
+    const SUFFIX: &str = " at position ";
+    let at = message.rfind(SUFFIX)?;
+    let offset = message[at + SUFFIX.len()..].parse().ok()?;
+    Some((offset, at))
+}
+
+/// The 1-based line and column (in characters) of byte `offset` of `text`.
+fn line_column(text: &str, offset: usize) -> (usize, usize) {
+    let mut at = offset.min(text.len());
+    while !text.is_char_boundary(at) {
+        at -= 1;
+    }
+    let before = &text[..at];
+    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+    (
+        1 + before.matches('\n').count(),
+        1 + before[line_start..].chars().count(),
+    )
+}
+
 /// Removes the first ` at line L column C` (or ` at position N` for the very first character)
 /// that yaml_serde and libyaml append to their messages, since our format puts it up front.
 fn strip_position(message: &str, location: Option<&serde_yaml::Location>) -> String {
     let Some(l) = location else {
         return message.to_owned();
     };
-    let suffix = if l.line() == 1 && l.column() == 1 {
-        format!(" at position {}", l.index())
-    } else {
-        format!(" at line {} column {}", l.line(), l.column())
-    };
-    message.replacen(&suffix, "", 1)
+    let position = format!(" at position {}", l.index());
+    if message.contains(&position) {
+        return message.replacen(&position, "", 1);
+    }
+    message.replacen(
+        &format!(" at line {} column {}", l.line(), l.column()),
+        "",
+        1,
+    )
 }
 
 impl fmt::Display for AllowError {
@@ -519,7 +560,8 @@ fn parse_patterns(text: &str, origin: &str, default_registry: &str) -> Result<Pa
         default_registry,
         problem: Cell::new(None),
     };
-    read_document(text, &ctx).map_err(|err| AllowError::from_yaml(origin, &err, ctx.problem.take()))
+    read_document(text, &ctx)
+        .map_err(|err| AllowError::from_yaml(origin, text, &err, ctx.problem.take()))
 }
 
 /// Reads the single YAML document of `text`. No document at all is an empty allowlist; a second

@@ -493,6 +493,15 @@ const ERRORS: &[(&str, &str)] = &[
         "namespaces:\n  a: [nginx*]\n",
         "allow.yaml:2:7: a glob repository without `/` can match no image (repositories are `registry/path`): `nginx*` (did you mean `docker.io/library/nginx*`?)",
     ),
+    // libyaml's reader errors carry only a byte offset: the line and column are worked out.
+    (
+        "images:\n  - \"\u{1b}]52;c;ZXZpbA==\u{7}\"\n",
+        "allow.yaml:2:6: control characters are not allowed",
+    ),
+    (
+        "# ünïcödé\n- \"a\u{7}\"\n",
+        "allow.yaml:2:5: control characters are not allowed",
+    ),
     // YAML syntax, several documents.
     (
         "images: [nginx\n",

@@ -9,12 +9,14 @@
 //! [`for_each_event`] accepts a single `Event`, an `EventList` (webhook batches) or a JSON array of
 //! events. It has a slow path for what the fast borrowed parse rejects but Go's `encoding/json`
 //! (which the API server and the container runtime use) accepts: duplicate keys (last one wins, as
-//! in Go) and invalid UTF-8 (replaced by U+FFFD, as in Go).
+//! in Go), invalid UTF-8 and lone surrogates (replaced by U+FFFD, as in Go), deep nesting; and
+//! it reads the events that damaged lines still hold ([`salvage`]).
 
 pub mod cloud;
 pub mod lenient;
 mod parse;
 pub mod request;
+pub mod salvage;
 
 use serde::Deserialize;
 
@@ -314,6 +316,10 @@ pub enum LineError {
     /// A JSON object or array, but no audit `Event` in it.
     #[error("not an audit event")]
     NotAnEvent,
+    /// Part of a damaged line that could not be read (the message says which part, and what
+    /// else on the line was read), or a line of nothing but NUL bytes.
+    #[error("{0}")]
+    Damaged(String),
 }
 
 #[cfg(test)]

@@ -4,16 +4,21 @@
 //! wrapper around them ([`super::cloud`]). [`for_each_event`] unwraps all of these and calls back
 //! once per event, so callers never see the container shapes.
 //!
-//! The fast path deserializes borrowed structs straight from the bytes. What it rejects but Go's
-//! `encoding/json` (used by the API server and the container runtimes) accepts goes through a
-//! slow path: duplicate keys (the last one wins, as in Go) and invalid UTF-8 (replaced by U+FFFD,
-//! as in Go). So a line crafted to parse differently here than in Kubernetes is judged as
-//! Kubernetes saw it.
+//! The fast path deserializes borrowed structs straight from the bytes. What it rejects goes
+//! through a slow path ([`super::salvage`]): first what Go's `encoding/json` (used by the API
+//! server and the container runtimes) accepts — duplicate keys (the last one wins, as in Go),
+//! invalid UTF-8 and lone surrogate escapes (replaced by U+FFFD, as in Go), nesting deeper than
+//! serde_json's limit — so a line crafted to parse differently here than in Kubernetes is judged
+//! as Kubernetes saw it; then damage (a cut event with the next one appended, a hole of NUL
+//! bytes, two events on one line), where every event that can still be read is read and the
+//! damage is reported ([`Seen::failed`], [`Seen::repaired`]).
 
 use serde::Deserialize;
+use serde::de::IgnoredAny;
 use serde_json::Value;
 
 use super::cloud::{self, AksLog, TRUNCATED_SUFFIX};
+use super::salvage::{self, Part};
 use super::{AuditEvent, LineError, List, Obj};
 
 /// What one line or document held.
@@ -23,8 +28,12 @@ pub struct Seen {
     pub events: usize,
     /// Events cut short by the exporter (CloudWatch's `[Truncated...]`), counted, not parsed.
     pub truncated: usize,
-    /// Wrapped events that could not be read (an AKS `properties.log` that is not JSON, …).
+    /// Wrapped events that could not be read (an AKS `properties.log` that is not JSON, …), and
+    /// damaged stretches of a line whose other events were read ([`LineError::Damaged`]).
     pub failed: Vec<LineError>,
+    /// How a damaged line was read without losing anything (two events joined on one line, NUL
+    /// bytes around an event, raw control characters in strings), for the summary.
+    pub repaired: Vec<String>,
 }
 
 impl Seen {
@@ -41,6 +50,7 @@ impl Seen {
         self.events += other.events;
         self.truncated += other.truncated;
         self.failed.extend(other.failed);
+        self.repaired.extend(other.repaired);
     }
 
     /// Adds the outcome of parsing a nested item.
@@ -64,20 +74,38 @@ pub fn for_each_event(bytes: &[u8], f: &mut Callback<'_>) -> Result<Seen, LineEr
         if let Some(event) = cloud::strip_timestamp(bytes) {
             return message(event, f);
         }
-        return match serde_json::from_slice::<serde::de::IgnoredAny>(bytes) {
-            Ok(_) => Err(LineError::NotAnObject),
-            Err(e) => Err(json_error(&e)),
-        };
+        if bytes.iter().all(|&b| b == 0 || b.is_ascii_whitespace()) {
+            return Err(nul_hole(bytes));
+        }
     }
-    let fast = if first == b'{' {
-        serde_json::from_slice::<AuditEvent<'_>>(bytes).map(|ev| visit(ev, f))
-    } else {
-        serde_json::from_slice::<Vec<Obj<AuditEvent<'_>>>>(bytes).map(|evs| visit_array(evs, f))
-    };
-    match fast {
+    match fast_path(bytes, first, f) {
         Ok(seen) => seen,
-        Err(fast_err) => slow_path(bytes, f).unwrap_or_else(|| Err(json_error(&fast_err))),
+        Err(fast_err) => salvage(bytes, f).unwrap_or_else(|| Err(json_error(&fast_err))),
     }
+}
+
+/// The borrowed parse of one valid JSON value.
+fn fast_path(
+    bytes: &[u8],
+    first: u8,
+    f: &mut Callback<'_>,
+) -> Result<Result<Seen, LineError>, serde_json::Error> {
+    match first {
+        b'{' => serde_json::from_slice::<AuditEvent<'_>>(bytes).map(|ev| visit(ev, f)),
+        b'[' => {
+            serde_json::from_slice::<Vec<Obj<AuditEvent<'_>>>>(bytes).map(|evs| visit_array(evs, f))
+        }
+        _ => serde_json::from_slice::<IgnoredAny>(bytes).map(|_| Err(LineError::NotAnObject)),
+    }
+}
+
+/// Why a line of nothing but NUL bytes (and blanks) is skipped.
+fn nul_hole(bytes: &[u8]) -> LineError {
+    let nuls = memchr::memchr_iter(0, bytes).count();
+    LineError::Damaged(format!(
+        "{nuls} NUL bytes and nothing else: a hole left in the file by a crash, or by a \
+         truncation while it was being read"
+    ))
 }
 
 /// serde_json's message, with the position said relative to the line (or document).
@@ -89,21 +117,120 @@ fn json_error(e: &serde_json::Error) -> LineError {
     } else {
         format!("line {} column {} of the document", e.line(), e.column())
     };
-    LineError::Json(format!("{message}, at {at}"))
+    // A line that ends inside a value was cut short: by a writer that died, or by a rotation.
+    let cut = match (e.is_eof(), e.line() <= 1) {
+        (false, _) => "",
+        (true, true) => " (the line ends early: cut short?)",
+        (true, false) => " (the document ends early: cut short?)",
+    };
+    LineError::Json(format!("{message}, at {at}{cut}"))
 }
 
-/// The fallback for duplicate keys and invalid UTF-8: a lossy UTF-8 decode into an owned
-/// [`Value`] (which keeps the last of duplicate keys, like Go), then the same borrowed structs
-/// over it. `None` when even that fails, so the caller reports the fast path's error.
-fn slow_path(bytes: &[u8], f: &mut Callback<'_>) -> Option<Result<Seen, LineError>> {
-    let text = String::from_utf8_lossy(bytes);
-    let value: Value = serde_json::from_str(&text).ok()?;
+/// The slow path for what the fast one refused: the line read as Go would read it
+/// ([`salvage::repair`]), else split into the values and the damage it holds. `None` when no
+/// event can be read from it at all, so the caller reports the fast path's error.
+fn salvage(bytes: &[u8], f: &mut Callback<'_>) -> Option<Result<Seen, LineError>> {
+    let repaired = salvage::repair(bytes);
+    if let Some(result) = from_value(&repaired.text, f) {
+        return Some(result.map(|mut seen| {
+            if repaired.controls > 0 {
+                seen.repaired.push(format!(
+                    "{} raw control characters inside strings (not valid JSON) were read as \
+                     escapes",
+                    repaired.controls
+                ));
+            }
+            seen
+        }));
+    }
+    split(bytes, f)
+}
+
+/// The events of one value held in `text`: parsed into an owned [`Value`] (which keeps the last of
+/// duplicate keys, like Go), then read with the same structs. `None` when `text` is not one
+/// value.
+fn from_value(text: &str, f: &mut Callback<'_>) -> Option<Result<Seen, LineError>> {
+    let value: Value = serde_json::from_str(text).ok()?;
     match &value {
         Value::Object(_) => AuditEvent::deserialize(&value).ok().map(|ev| visit(ev, f)),
         Value::Array(_) => Vec::<Obj<AuditEvent<'_>>>::deserialize(&value)
             .ok()
             .map(|evs| visit_array(evs, f)),
         _ => Some(Err(LineError::NotAnObject)),
+    }
+}
+
+/// The events of one complete value found inside a damaged line.
+fn one_value(bytes: &[u8], f: &mut Callback<'_>) -> Result<Seen, LineError> {
+    let first = bytes.first().copied().unwrap_or(b' ');
+    match fast_path(bytes, first, f) {
+        Ok(result) => result,
+        Err(e) => {
+            from_value(&salvage::repair(bytes).text, f).unwrap_or_else(|| Err(json_error(&e)))
+        }
+    }
+}
+
+/// Reads every value of a line that holds several, or damage around them ([`salvage::parts`]).
+/// `None` when not one event is among them.
+fn split(bytes: &[u8], f: &mut Callback<'_>) -> Option<Result<Seen, LineError>> {
+    let split = salvage::parts(bytes);
+    let mut seen = Seen::default();
+    let mut values = 0;
+    let mut damage = Vec::new();
+    for part in split.parts {
+        match part {
+            Part::Value(range) => {
+                values += 1;
+                match one_value(&bytes[range.clone()], f) {
+                    Ok(inner) => seen.add(inner),
+                    Err(e) => damage.push((range, e.to_string())),
+                }
+            }
+            Part::Damage { range, why } => damage.push((range, format!("not valid JSON: {why}"))),
+        }
+    }
+    if seen.events == 0 && seen.truncated == 0 {
+        return None;
+    }
+    let read = plural(seen.events, "event");
+    let were = if seen.events == 1 { "was" } else { "were" };
+    let hole = if split.nuls > 0 {
+        format!(
+            " ({} NUL bytes on the line: a hole left by a crash?)",
+            split.nuls
+        )
+    } else {
+        String::new()
+    };
+    for (range, why) in &damage {
+        seen.failed.push(LineError::Damaged(format!(
+            "bytes {}-{} of the line: {why}; {read} elsewhere on the line {were} read{hole}",
+            range.start + 1,
+            range.end
+        )));
+    }
+    if damage.is_empty() && split.nuls > 0 {
+        seen.repaired.push(format!(
+            "{} NUL bytes (a hole left by a crash?) around {read}, which {were} read",
+            split.nuls
+        ));
+    }
+    if damage.is_empty() && values > 1 {
+        seen.repaired.push(format!(
+            "{values} JSON values on one line (a lost newline, or a lone `\\r` between them); \
+             all were read"
+        ));
+    }
+    Some(Ok(seen))
+}
+
+/// `1 event`, `2 events`.
+fn plural(n: usize, thing: &str) -> String {
+    if n == 1 {
+        format!("1 {thing}")
+    } else {
+        format!("{n} {thing}s")
     }
 }
 
@@ -210,98 +337,4 @@ fn visit_items(items: List<Obj<AuditEvent<'_>>>, f: &mut Callback<'_>) -> Seen {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    /// The (verb, user) of every event in `json`, and what else was seen.
-    fn events(json: &str) -> Result<(Vec<String>, usize, usize), LineError> {
-        let mut out = Vec::new();
-        let seen = for_each_event(json.as_bytes(), &mut |ev| {
-            let user = ev.user.get().and_then(|u| u.username.get()).unwrap_or("-");
-            out.push(format!("{}:{user}", ev.verb.get().unwrap_or("-")));
-        })?;
-        Ok((out, seen.truncated, seen.failed.len()))
-    }
-
-    const EV: &str = r#"{"kind":"Event","verb":"create","user":{"username":"u"},"objectRef":{"resource":"pods"}}"#;
-
-    fn quoted(s: &str) -> String {
-        serde_json::to_string(s).expect("a string serializes")
-    }
-
-    #[test]
-    fn eks_shapes() {
-        let prefixed = format!("2026-03-01T10:00:00.000Z {EV}");
-        assert_eq!(events(&prefixed), Ok((vec!["create:u".into()], 0, 0)));
-        let cloudwatch = format!(
-            r#"{{"messageType":"DATA_MESSAGE","logGroup":"/aws/eks/c/cluster","logEvents":[{{"id":"1","timestamp":1,"message":{}}},{{"id":"2","message":{}}}]}}"#,
-            quoted(EV),
-            quoted(
-                r#"{"kind":"Event","verb":"create","requestObject":{"spec":{"cont[Truncated...]"#
-            )
-        );
-        assert_eq!(events(&cloudwatch), Ok((vec!["create:u".into()], 1, 0)));
-        let events_key = format!(r#"{{"events":[{{"message":{}}}]}}"#, quoted(EV));
-        assert_eq!(events(&events_key), Ok((vec!["create:u".into()], 0, 0)));
-    }
-
-    #[test]
-    fn aks_shapes() {
-        let record = |log: &str, category: &str| {
-            format!(
-                r#"{{"category":"{category}","operationName":"x","properties":{{"log":{log}}}}}"#
-            )
-        };
-        let as_string = record(&quoted(EV), "kube-audit");
-        assert_eq!(events(&as_string), Ok((vec!["create:u".into()], 0, 0)));
-        let as_object = record(EV, "kube-audit-admin");
-        assert_eq!(events(&as_object), Ok((vec!["create:u".into()], 0, 0)));
-        let other = record(
-            &quoted("I0301 10:00:00 apiserver started"),
-            "kube-apiserver",
-        );
-        assert_eq!(events(&other), Ok((vec![], 0, 0)));
-        let batch = format!(
-            r#"{{"records":[{as_string},{other},{}]}}"#,
-            record(&quoted("not json"), "kube-audit")
-        );
-        assert_eq!(events(&batch), Ok((vec!["create:u".into()], 0, 1)));
-    }
-
-    #[test]
-    fn gke_entries_map_onto_events() {
-        let entry = r#"{"insertId":"i1","operation":{"id":"op-1","first":true,"last":true},"protoPayload":{"@type":"type.googleapis.com/google.cloud.audit.AuditLog","authenticationInfo":{"principalEmail":"dev@example.com"},"methodName":"io.k8s.core.v1.pods.create","resourceName":"core/v1/namespaces/ns1/pods/web-1","requestMetadata":{"callerIp":"10.0.0.5","callerSuppliedUserAgent":"kubectl/v1.29"},"request":{"kind":"Pod","spec":{"containers":[{"name":"a","image":"evil"}]}},"status":{"code":7}},"timestamp":"2026-03-01T10:00:00Z"}"#;
-        let mut seen = Vec::new();
-        for_each_event(entry.as_bytes(), &mut |ev| {
-            let object = ev.object_ref.get().expect("objectRef");
-            seen.push((
-                ev.verb.get().map(str::to_owned),
-                ev.audit_id.get().map(str::to_owned),
-                object.namespace.get().map(str::to_owned),
-                object.name.get().map(str::to_owned),
-                ev.pod_action(),
-                ev.grpc_code,
-                ev.timestamp.get().map(str::to_owned),
-            ));
-        })
-        .expect("a GKE entry");
-        let s = |v: &str| Some(v.to_owned());
-        assert_eq!(
-            seen,
-            [(
-                s("create"),
-                s("op-1"),
-                s("ns1"),
-                s("web-1"),
-                Some(super::super::Action::Create),
-                Some(7),
-                s("2026-03-01T10:00:00Z")
-            )]
-        );
-        let not_pods = entry.replace(
-            "io.k8s.core.v1.pods.create",
-            "io.k8s.apps.v1.deployments.create",
-        );
-        assert_eq!(events(&not_pods), Err(LineError::NotAnEvent));
-    }
-}
+mod tests;

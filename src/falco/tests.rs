@@ -6,6 +6,7 @@ use serde_json::{Value, json};
 use super::*;
 use crate::allow::Allowlist;
 use crate::event::for_each_event;
+use crate::filter::Scope;
 use crate::finding::Mode;
 
 /// A policy whose literal repositories are `literals` (a bare-list allowlist).
@@ -15,6 +16,7 @@ fn policy(literals: &[&str]) -> Policy {
         allowlist: Allowlist::parse(&yaml, "test.yaml", "docker.io").expect("valid allowlist"),
         default_registry: "docker.io".to_owned(),
         mode: Mode::Falco,
+        scope: Scope::default(),
     }
 }
 

@@ -12,10 +12,19 @@
 //!
 //! The first bytes of a stream are peeked for a magic number and then put back in front of it,
 //! so nothing is lost from a pipe.
+//!
+//! Hostile and broken paths (issue 7) fail alone, each with an error naming the path, and the
+//! others are still scanned: a dangling symbolic link says where it points; a directory that
+//! cannot be read is an input that fails; character devices, sockets and block devices are
+//! refused before they are opened (`/dev/zero` would be a line that never ends; opening some
+//! devices has side effects). FIFOs are read as streams (`<(zcat audit.log.gz)`). A regular file
+//! is read up to its size when opened, whichever way it is read: a live log that grows while it
+//! is scanned is scanned as it was; one that shrinks (truncated under the reader) ends with an
+//! error after the findings read before the cut ([`mmap`] explains the memory-mapped case).
 
 pub mod chunk;
 pub mod decode;
-mod mmap;
+pub mod mmap;
 pub mod sniff;
 pub mod stream;
 
@@ -37,14 +46,33 @@ pub struct Input {
     pub name: String,
     /// The file, or `None` for standard input.
     pub path: Option<PathBuf>,
+    /// Why it cannot be read, found while walking a directory ([`open`] fails with it).
+    pub problem: Option<String>,
 }
 
 /// The bytes of a whole input.
 pub enum Source {
     /// A memory-mapped file.
-    Mapped(memmap2::Mmap),
+    Mapped(mmap::Map),
     /// Bytes in memory (an empty file, or a document read from a stream).
     Owned(Vec<u8>),
+}
+
+impl Source {
+    /// After the scan: an error naming the input if part of it was lost while it was read (the
+    /// file was truncated under the map; the lost bytes read as NULs).
+    pub fn lost(&self, name: &str) -> Option<anyhow::Error> {
+        let Source::Mapped(map) = self else {
+            return None;
+        };
+        let (mapped, now) = map.lost()?;
+        Some(anyhow::anyhow!(
+            "{name}: the file was truncated while it was being scanned (from {mapped} to {now} \
+             bytes: a rotation with `copytruncate`, or by hand); the bytes past the cut read as \
+             NUL bytes and were skipped, the findings before the cut are reported. Scan the \
+             rotated copy to see the rest"
+        ))
+    }
 }
 
 impl Deref for Source {
@@ -87,8 +115,12 @@ impl Stream {
 }
 
 /// Resolves the `PATH` arguments, in order. Directories contribute their regular files (and
-/// symlinks to files), recursively, sorted by path. Problems with one path are returned beside
-/// the inputs, so the others are still scanned.
+/// symlinks to files), recursively, sorted by path; FIFOs, sockets, devices and symlinks to
+/// directories inside them are passed over. What cannot be read in a directory (a
+/// subdirectory without permission, a dangling symlink) becomes an input with a
+/// [`problem`](Input::problem), in its place, so that it is reported like any unreadable path
+/// and the others are still scanned. The errors returned beside the inputs are the rare problems
+/// that belong to no path.
 pub fn expand(paths: &[PathBuf]) -> (Vec<Input>, Vec<anyhow::Error>) {
     let mut inputs = Vec::new();
     let mut errors = Vec::new();
@@ -97,6 +129,7 @@ pub fn expand(paths: &[PathBuf]) -> (Vec<Input>, Vec<anyhow::Error>) {
             inputs.push(Input {
                 name: "-".to_owned(),
                 path: None,
+                problem: None,
             });
         } else if path.is_dir() {
             walk(path, &mut inputs, &mut errors);
@@ -112,6 +145,15 @@ fn file_input(path: PathBuf) -> Input {
     Input {
         name: path.display().to_string(),
         path: Some(path),
+        problem: None,
+    }
+}
+
+/// An input that will fail with `problem`.
+fn problem_input(path: &Path, problem: String) -> Input {
+    Input {
+        problem: Some(problem),
+        ..file_input(path.to_path_buf())
     }
 }
 
@@ -120,21 +162,78 @@ fn walk(dir: &Path, inputs: &mut Vec<Input>, errors: &mut Vec<anyhow::Error>) {
     for entry in walkdir::WalkDir::new(dir).sort_by_file_name() {
         match entry {
             Ok(entry) if entry.file_type().is_dir() => {}
-            Ok(entry) => {
-                let is_file = entry.file_type().is_file()
-                    || (entry.path_is_symlink() && entry.path().is_file());
-                if is_file {
-                    inputs.push(file_input(entry.into_path()));
+            Ok(entry) if entry.file_type().is_file() => inputs.push(file_input(entry.into_path())),
+            Ok(entry) if entry.path_is_symlink() => match std::fs::metadata(entry.path()) {
+                Ok(target) if target.is_file() => inputs.push(file_input(entry.into_path())),
+                Ok(_) => {}
+                Err(e) => inputs.push(problem_input(entry.path(), broken_link(entry.path(), &e))),
+            },
+            Ok(_) => {}
+            Err(e) => match e.path() {
+                Some(at) => {
+                    let why = e
+                        .io_error()
+                        .map_or_else(|| e.to_string(), ToString::to_string);
+                    inputs.push(problem_input(
+                        at,
+                        format!("cannot read the directory: {why}"),
+                    ));
                 }
-            }
-            Err(e) => {
-                let at = e.path().unwrap_or(dir).display().to_string();
-                errors.push(
-                    anyhow::Error::new(e).context(format!("{at}: cannot read directory entry")),
-                );
-            }
+                None => errors
+                    .push(anyhow::Error::new(e).context(format!("{}: cannot walk", dir.display()))),
+            },
         }
     }
+}
+
+/// Why a symbolic link cannot be followed: where it points, and what is wrong there.
+fn broken_link(path: &Path, e: &io::Error) -> String {
+    match std::fs::read_link(path) {
+        Ok(target) if e.kind() == io::ErrorKind::NotFound => format!(
+            "cannot open: it is a symbolic link to {}, which does not exist",
+            target.display()
+        ),
+        Ok(target) => format!(
+            "cannot open: it is a symbolic link to {}, which cannot be read: {e}",
+            target.display()
+        ),
+        Err(_) => format!("cannot open: {e}"),
+    }
+}
+
+/// Checks, before opening it, that `path` names something that can be read as a log: it exists
+/// (a dangling link says where it points), and it is not a directory, a device or a socket.
+fn check_kind(path: &Path, name: &str) -> anyhow::Result<()> {
+    let meta = match std::fs::metadata(path) {
+        Ok(meta) => meta,
+        Err(e) if path.is_symlink() => anyhow::bail!("{name}: {}", broken_link(path, &e)),
+        Err(e) => return Err(e).with_context(|| format!("{name}: cannot open")),
+    };
+    let kind = meta.file_type();
+    if kind.is_dir() {
+        anyhow::bail!("{name}: is a directory");
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        let what = if kind.is_char_device() {
+            Some("a character device")
+        } else if kind.is_block_device() {
+            Some("a block device")
+        } else if kind.is_socket() {
+            Some("a socket")
+        } else {
+            None
+        };
+        if let Some(what) = what {
+            anyhow::bail!(
+                "{name}: is {what}, not a log file, so it was not opened (a device such as \
+                 /dev/zero never ends). To scan what a device or a command produces, pipe it \
+                 into `falco-pod-scan -`"
+            );
+        }
+    }
+    Ok(())
 }
 
 /// Opens an input: a memory map when `mmap` is set and the file is uncompressed and allows it,
@@ -145,6 +244,10 @@ pub fn open(input: &Input, mmap: bool) -> anyhow::Result<Opened> {
             .with_context(|| format!("{}: cannot read standard input", input.name))?;
         return Ok(Opened::Stream(stream));
     };
+    if let Some(problem) = &input.problem {
+        anyhow::bail!("{}: {problem}", input.name);
+    }
+    check_kind(path, &input.name)?;
     let file = File::open(path).with_context(|| format!("{}: cannot open", input.name))?;
     let meta = file
         .metadata()
@@ -152,9 +255,14 @@ pub fn open(input: &Input, mmap: bool) -> anyhow::Result<Opened> {
     if meta.is_dir() {
         anyhow::bail!("{}: is a directory", input.name);
     }
-    let len = meta.is_file().then_some(meta.len());
-    if mmap && meta.is_file() {
-        if meta.len() == 0 {
+    if !meta.is_file() {
+        // A FIFO (or whatever replaced the path since it was checked): a stream of unknown size.
+        let stream = sniffed(file, None).with_context(|| format!("{}: cannot read", input.name))?;
+        return Ok(Opened::Stream(stream));
+    }
+    let len = meta.len();
+    if mmap {
+        if len == 0 {
             return Ok(Opened::Whole(Source::Owned(Vec::new())));
         }
         // A compressed file is decoded sequentially from the file instead: mapping it would only
@@ -165,8 +273,56 @@ pub fn open(input: &Input, mmap: bool) -> anyhow::Result<Opened> {
             return Ok(Opened::Whole(Source::Mapped(map)));
         }
     }
-    let stream = sniffed(file, len).with_context(|| format!("{}: cannot read", input.name))?;
+    let stream = sniffed(SizedAtOpen::new(file, len), Some(len))
+        .with_context(|| format!("{}: cannot read", input.name))?;
     Ok(Opened::Stream(stream))
+}
+
+/// A regular file read up to the size it had when opened. A live log keeps growing while it is
+/// scanned: what is appended after the open is not read (the map of a mapped file has the same
+/// bound). A file that shrinks under the reader (`copytruncate`, or by hand) is an error at the
+/// point where its data ran out, not a silent early end.
+pub struct SizedAtOpen<R> {
+    /// The file.
+    inner: R,
+    /// Its size when opened.
+    len: u64,
+    /// Bytes read so far.
+    read: u64,
+}
+
+impl<R: Read> SizedAtOpen<R> {
+    /// Reads at most `len` bytes of `inner`, and fails if it ends before that.
+    pub fn new(inner: R, len: u64) -> Self {
+        SizedAtOpen {
+            inner,
+            len,
+            read: 0,
+        }
+    }
+}
+
+impl<R: Read> Read for SizedAtOpen<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let left = self.len - self.read;
+        if left == 0 || buf.is_empty() {
+            return Ok(0);
+        }
+        let max = buf.len().min(usize::try_from(left).unwrap_or(usize::MAX));
+        let n = self.inner.read(&mut buf[..max])?;
+        if n == 0 {
+            return Err(io::Error::new(
+                io::ErrorKind::UnexpectedEof,
+                format!(
+                    "the file was truncated while it was being read: it had {} bytes when \
+                     opened and ended after {} (a rotation with `copytruncate`, or by hand)",
+                    self.len, self.read
+                ),
+            ));
+        }
+        self.read += n as u64;
+        Ok(n)
+    }
 }
 
 /// Peeks at the first bytes of `reader` for a magic number, puts them back in front, and
@@ -323,6 +479,147 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn a_file_is_read_up_to_its_size_at_open_and_a_cut_is_an_error() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("audit.log");
+        std::fs::write(&path, b"one\ntwo\n").expect("write");
+        let input = file_input(path.clone());
+        let Opened::Stream(stream) = open(&input, false).expect("opens") else {
+            panic!("--no-mmap streams");
+        };
+        // Appended after the open: not read.
+        let mut log = std::fs::OpenOptions::new()
+            .append(true)
+            .open(&path)
+            .expect("open");
+        io::Write::write_all(&mut log, b"three\n").expect("append");
+        assert_eq!(drain(stream), b"one\ntwo\n");
+        // Cut after the open: an error where the data ran out.
+        let mut sized = SizedAtOpen::new(File::open(&path).expect("open"), 14);
+        let mut head = [0; 4];
+        sized.read_exact(&mut head).expect("the start is there");
+        std::fs::OpenOptions::new()
+            .write(true)
+            .open(&path)
+            .and_then(|f| f.set_len(6))
+            .expect("truncate");
+        let mut rest = Vec::new();
+        let err = sized.read_to_end(&mut rest).expect_err("cut short");
+        assert_eq!(rest, b"tw");
+        assert_eq!(err.kind(), io::ErrorKind::UnexpectedEof);
+        assert!(
+            err.to_string().starts_with(
+                "the file was truncated while it was being read: it had 14 bytes when opened and ended after 6"
+            ),
+            "{err}"
+        );
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn devices_and_sockets_are_refused_before_they_are_opened() {
+        for dev in ["/dev/zero", "/dev/null", "/dev/urandom"] {
+            let err = open(&file_input(PathBuf::from(dev)), true)
+                .err()
+                .expect("refused");
+            assert!(
+                format!("{err:#}").starts_with(&format!(
+                    "{dev}: is a character device, not a log file, so it was not opened"
+                )),
+                "{err:#}"
+            );
+        }
+        let dir = tempfile::tempdir().expect("temp dir");
+        let sock = dir.path().join("s.sock");
+        let _listener = std::os::unix::net::UnixListener::bind(&sock).expect("bind");
+        let err = open(&file_input(sock), true).err().expect("refused");
+        assert!(
+            format!("{err:#}").contains(": is a socket, not a log file"),
+            "{err:#}"
+        );
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn dangling_links_say_where_they_point_even_inside_directories() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        std::fs::write(dir.path().join("a.log"), "{}\n").expect("write");
+        let link = dir.path().join("b.log");
+        std::os::unix::fs::symlink("/nonexistent/audit.log", &link).expect("symlink");
+        let want =
+            "cannot open: it is a symbolic link to /nonexistent/audit.log, which does not exist";
+        let err = open(&file_input(link.clone()), true)
+            .err()
+            .expect("dangling");
+        assert_eq!(format!("{err:#}"), format!("{}: {want}", link.display()));
+        let (inputs, errors) = expand(&[dir.path().to_path_buf()]);
+        assert!(errors.is_empty());
+        assert_eq!(inputs.len(), 2);
+        assert_eq!(inputs[0].problem, None);
+        assert_eq!(inputs[1].problem.as_deref(), Some(want));
+        let err = open(&inputs[1], true).err().expect("fails");
+        assert_eq!(format!("{err:#}"), format!("{}: {want}", link.display()));
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn an_unreadable_directory_is_an_input_that_fails() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().expect("temp dir");
+        let locked = dir.path().join("locked");
+        std::fs::create_dir(&locked).expect("mkdir");
+        std::fs::write(locked.join("x.log"), "{}\n").expect("write");
+        std::fs::write(dir.path().join("z.log"), "{}\n").expect("write");
+        std::fs::set_permissions(&locked, std::fs::Permissions::from_mode(0o000)).expect("chmod");
+        if std::fs::read_dir(&locked).is_ok() {
+            // Running as root: permissions do not apply. The CLI test covers what it can.
+            std::fs::set_permissions(&locked, std::fs::Permissions::from_mode(0o755))
+                .expect("chmod");
+            return;
+        }
+        let (inputs, _) = expand(&[dir.path().to_path_buf()]);
+        std::fs::set_permissions(&locked, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+        let names: Vec<(String, bool)> = inputs
+            .iter()
+            .map(|i| (i.name.clone(), i.problem.is_some()))
+            .collect();
+        assert_eq!(
+            names,
+            [
+                (locked.display().to_string(), true),
+                (dir.path().join("z.log").display().to_string(), false)
+            ]
+        );
+        assert!(
+            inputs[0]
+                .problem
+                .as_deref()
+                .is_some_and(|p| p.starts_with("cannot read the directory: Permission denied")),
+            "{inputs:?}"
+        );
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_fifo_is_read_as_a_stream() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let fifo = dir.path().join("pipe");
+        let made = std::process::Command::new("mkfifo").arg(&fifo).status();
+        if !made.is_ok_and(|s| s.success()) {
+            return; // no mkfifo here
+        }
+        let writer = {
+            let fifo = fifo.clone();
+            std::thread::spawn(move || std::fs::write(fifo, b"{\"kind\":\"Event\"}\n"))
+        };
+        let Opened::Stream(stream) = open(&file_input(fifo), true).expect("opens") else {
+            panic!("a FIFO cannot be mapped");
+        };
+        assert_eq!(drain(stream), b"{\"kind\":\"Event\"}\n");
+        writer.join().expect("joins").expect("writes");
     }
 
     #[test]

@@ -8,6 +8,7 @@ use serde::Serialize;
 
 use super::Report;
 use super::sanitize::escape;
+use crate::filter::FilterStats;
 use crate::finding::{Finding, Outcome, Reason};
 use crate::input::sniff::Compression;
 use crate::stats::{Skip, Stats};
@@ -22,6 +23,8 @@ pub struct SummaryJson<'a> {
     findings: usize,
     /// Findings per reason (both keys always present).
     findings_by_reason: BTreeMap<&'static str, usize>,
+    /// What `--since`/`--until`/`--namespace`/`--user` did to the findings.
+    filters: FilterStats,
     /// Inputs that could not be read (fully).
     errors: &'a [String],
     /// Wall-clock time of the scan.
@@ -37,6 +40,7 @@ impl<'a> SummaryJson<'a> {
             stats: report.stats,
             findings: report.findings.len(),
             findings_by_reason: by_reason(report),
+            filters: report.filtered,
             errors: report.errors,
             elapsed_seconds: report.elapsed.as_secs_f64(),
             bytes_per_second: throughput(report),
@@ -110,15 +114,25 @@ fn human_bytes(bytes: u64) -> String {
 /// Writes the summary for people, one fact per line.
 pub fn write_text(report: &Report<'_>, out: &mut impl Write) -> io::Result<()> {
     let s = report.stats;
-    let counts = by_reason(report);
-    let unknown = counts[Reason::ImagesUnknown.as_str()];
-    writeln!(
-        out,
-        "falco-pod-scan: {} ({} disallowed-image, {unknown} images-unknown) among {}",
-        plural(report.findings.len() as u64, "finding"),
-        counts[Reason::DisallowedImage.as_str()],
-        plural(s.pod_requests, "pod request event"),
-    )?;
+    if let Some(accepted) = report.accepted {
+        writeln!(
+            out,
+            "falco-pod-scan: suggested {} from {} the API server accepted, among {}",
+            plural(accepted.repositories.len() as u64, "repository pattern"),
+            plural(accepted.requests, "pod request"),
+            plural(s.pod_requests, "pod request event"),
+        )?;
+    } else {
+        let counts = by_reason(report);
+        writeln!(
+            out,
+            "falco-pod-scan: {} ({} disallowed-image, {} images-unknown) among {}",
+            plural(report.findings.len() as u64, "finding"),
+            counts[Reason::DisallowedImage.as_str()],
+            counts[Reason::ImagesUnknown.as_str()],
+            plural(s.pod_requests, "pod request event"),
+        )?;
+    }
     writeln!(
         out,
         "  read {}{}, {}, {} in {:.2} s ({}/s); parsed {}, {}",
@@ -142,10 +156,48 @@ pub fn write_text(report: &Report<'_>, out: &mut impl Write) -> io::Result<()> {
             writeln!(out, "    {at}")?;
         }
     }
+    if report.accepted.is_some() {
+        // The findings of a suggestion run (against an empty or a compared allowlist) are not
+        // what it reports.
+        return Ok(());
+    }
+    if let Some(note) = filter_note(report.filtered) {
+        writeln!(out, "  {note}")?;
+    }
     if let Some(hint) = unknown_hint(report.findings) {
         writeln!(out, "  hint: {hint}")?;
     }
     Ok(())
+}
+
+/// What the filters did, or `None` when they left nothing out and kept nothing untimed.
+fn filter_note(f: FilterStats) -> Option<String> {
+    let mut parts = Vec::new();
+    if f.excluded > 0 {
+        parts.push(format!(
+            "the filters left out {}",
+            plural(f.excluded, "finding")
+        ));
+    }
+    if f.kept_without_time > 0 {
+        let (what, verb) = if f.kept_without_time == 1 {
+            ("1 finding has".to_owned(), "it was")
+        } else {
+            (
+                format!("{} findings have", f.kept_without_time),
+                "they were",
+            )
+        };
+        parts.push(format!(
+            "{what} no readable time, so --since/--until cannot place {}: {verb} kept",
+            if f.kept_without_time == 1 {
+                "it"
+            } else {
+                "them"
+            }
+        ));
+    }
+    (!parts.is_empty()).then(|| parts.join("; "))
 }
 
 /// What to do about `images-unknown` findings whose pod spec was not logged: raise the audit

@@ -13,8 +13,10 @@
 use crate::event::{self, AuditEvent, LineError, Seen};
 use crate::finding::{Finding, Policy};
 use crate::stats::Stats;
+use crate::suggest::{self, Accepted, Repositories};
 
 use super::prefilter::{Triage, triage};
+use super::select::stands_alone;
 
 /// Why an event cut short by its exporter was not parsed.
 const TRUNCATED: &str = "event truncated by the exporter ([Truncated...]), not parsed";
@@ -62,6 +64,9 @@ pub struct Candidate {
     pub stage: Stage,
     /// The finding, if this event alone would be one.
     pub finding: Option<Box<Finding>>,
+    /// The accepted request, when repositories are collected and whether this event stands for
+    /// its request is not known yet (see [`crate::suggest`]).
+    pub accepted: Option<Box<Accepted>>,
 }
 
 /// What a worker returns for its block.
@@ -73,6 +78,8 @@ pub struct BlockResult {
     pub candidates: Vec<Candidate>,
     /// Counters, with block-relative skip locations.
     pub stats: Stats,
+    /// Accepted requests whose events stand for their requests whatever else is logged.
+    pub accepted: Repositories,
 }
 
 /// Scans a block of JSON lines.
@@ -122,10 +129,21 @@ impl BlockResult {
         self.stats.parsed += 1;
         let stats = &mut self.stats;
         let candidates = &mut self.candidates;
+        let accepted = &mut self.accepted;
         let result = event::for_each_event(line, &mut |ev| {
             if let Some(verdict) = policy.consider(ev) {
                 stats.pod_requests += 1;
-                candidates.push(candidate(ev, line_no, verdict));
+                let mut c = candidate(ev, line_no, verdict);
+                if policy.scope.collect_accepted
+                    && let Some(a) = suggest::accepted(ev, policy)
+                {
+                    if stands_alone(c.stage, c.audit_id.as_deref()) {
+                        accepted.add(a);
+                    } else {
+                        c.accepted = Some(Box::new(a));
+                    }
+                }
+                candidates.push(c);
             }
         });
         self.count(line_no, result);
@@ -154,8 +172,14 @@ impl BlockResult {
                     self.stats.skip(line_no, TRUNCATED.to_owned());
                 }
                 for e in seen.failed {
-                    self.stats
-                        .skip(line_no, format!("inside a wrapped event: {e}"));
+                    let why = match e {
+                        LineError::Damaged(why) => why,
+                        e => format!("inside a wrapped event: {e}"),
+                    };
+                    self.stats.skip(line_no, why);
+                }
+                for why in seen.repaired {
+                    self.stats.repair(line_no, why);
                 }
             }
             Err(e) => self.stats.skip(line_no, e.to_string()),
@@ -170,5 +194,6 @@ fn candidate(ev: &AuditEvent<'_>, line: u64, finding: Option<Finding>) -> Candid
         audit_id: ev.audit_id.get().filter(|id| !id.is_empty()).map(Box::from),
         stage: Stage::of(ev.stage.get()),
         finding: finding.map(Box::new),
+        accepted: None,
     }
 }

@@ -10,9 +10,11 @@
 //! 3. the per-chunk results are merged in input order, shifting each chunk's line numbers by the
 //!    newline count of the chunks before it (a prefix sum, no second pass);
 //!
-//! and finally [`select::select`] keeps one finding per request (§4.3). Nothing here prints;
-//! errors with one input are collected (each naming the input and how far it was read) and the
-//! others are still scanned.
+//! and finally [`select::select`] keeps one finding per request (§4.3), and the scope filter
+//! (`--since`, `--namespace`, …; [`crate::filter`]) keeps the findings the run asked about.
+//! Nothing here prints; errors with one input are collected (each naming the input and how far it
+//! was read) and the others are still scanned. Workers report the bytes they have scanned through
+//! a [`Counter`] (one atomic add per chunk), which only [`crate::progress`] reads.
 
 pub mod block;
 mod document;
@@ -25,10 +27,13 @@ use std::path::PathBuf;
 use rayon::prelude::*;
 use serde::de::IgnoredAny;
 
+use crate::filter::{Admission, FilterStats};
 use crate::finding::{Finding, Policy};
 use crate::input::sniff::{self, BOM};
 use crate::input::{self, Input, Opened};
+use crate::progress::Counter;
 use crate::stats::{InputFormat, InputStats, Stats};
+use crate::suggest::Repositories;
 
 use block::{BlockResult, Candidate};
 
@@ -44,6 +49,8 @@ pub struct ScanOptions {
     /// The most a stream may hold in memory for one line, or for one multi-line document.
     /// Mapped files have no such limit.
     pub max_buffered: usize,
+    /// Where to count scanned bytes for a progress bar, if one is drawn.
+    pub progress: Option<Counter>,
 }
 
 impl Default for ScanOptions {
@@ -53,6 +60,7 @@ impl Default for ScanOptions {
             chunk_size: 4 << 20,
             block_size: 4 << 20,
             max_buffered: 256 << 20,
+            progress: None,
         }
     }
 }
@@ -66,6 +74,10 @@ pub struct Scan {
     pub stats: Stats,
     /// Inputs that could not be read (fully); each message names the input.
     pub errors: Vec<String>,
+    /// The accepted pod requests in scope, when the policy collects them.
+    pub accepted: Repositories,
+    /// What the scope filter left out.
+    pub filtered: FilterStats,
 }
 
 /// The pod requests and counters of one input.
@@ -75,24 +87,60 @@ pub struct InputScan {
     pub candidates: Vec<Candidate>,
     /// Counters, with absolute skip locations.
     pub stats: Stats,
+    /// Accepted requests counted as they were read (see [`crate::suggest`]).
+    pub accepted: Repositories,
 }
 
-/// Scans every path (files, directories, `-`) and selects the findings.
+/// Scans every path (files, directories, `-`), selects the findings and applies the scope
+/// filter.
 pub fn scan(paths: &[PathBuf], policy: &Policy, opts: &ScanOptions) -> Scan {
     let (inputs, errors) = input::expand(paths);
     let mut scan = Scan {
         errors: errors.iter().map(|e| format!("{e:#}")).collect(),
         ..Scan::default()
     };
+    let sizes: Vec<Option<u64>> = inputs.iter().map(input_size).collect();
+    if let Some(progress) = &opts.progress {
+        progress.set_total(sizes.iter().copied().sum());
+    }
     let mut candidates = Vec::new();
-    for input in &inputs {
+    for (input, size) in inputs.iter().zip(sizes) {
+        let before = opts.progress.as_ref().map_or(0, Counter::done);
         let (result, errors) = scan_input(input, policy, opts);
+        if let Some(progress) = &opts.progress {
+            progress.set(before + size.unwrap_or(result.stats.bytes));
+        }
         candidates.extend(result.candidates);
+        scan.accepted += result.accepted;
         scan.stats += result.stats;
         scan.errors.extend(errors);
     }
-    scan.findings = select::select(candidates);
+    let (findings, accepted) = select::select_all(candidates);
+    for a in accepted {
+        scan.accepted.add(a);
+    }
+    let filter = &policy.scope.filter;
+    scan.findings = findings
+        .into_iter()
+        .filter(|f| match filter.admit(f.subject()) {
+            Admission::In => true,
+            Admission::Untimed => {
+                scan.filtered.kept_without_time += 1;
+                true
+            }
+            Admission::Out => {
+                scan.filtered.excluded += 1;
+                false
+            }
+        })
+        .collect();
     scan
+}
+
+/// The size of an input on disk, for the progress bar; `None` for standard input.
+fn input_size(input: &Input) -> Option<u64> {
+    let path = input.path.as_ref()?;
+    std::fs::metadata(path).ok().map(|m| m.len())
 }
 
 /// Scans one input; an error still returns what was read before it. The result's stats carry
@@ -112,7 +160,9 @@ fn scan_input(input: &Input, policy: &Policy, opts: &ScanOptions) -> (InputScan,
         Ok(Opened::Whole(source)) => {
             let (scan, format, error) = scan_whole(&input.name, &source, policy, opts);
             entry.format = Some(format);
-            (scan, error.into_iter().collect())
+            // A file truncated under its memory map (issue 7).
+            let lost = source.lost(&input.name);
+            (scan, error.into_iter().chain(lost).collect())
         }
         Ok(Opened::Stream(s)) => {
             entry.compression = s.compression;
@@ -146,7 +196,8 @@ fn scan_whole(
             Some(legacy_error(name)),
         );
     }
-    let (scan, layout) = scan_body(name, bytes, policy, Some(opts.chunk_size));
+    let chunking = Chunking::Parallel(opts.chunk_size, opts.progress.as_ref());
+    let (scan, layout) = scan_body(name, bytes, policy, chunking);
     (scan, layout.format(bytes), None)
 }
 
@@ -201,6 +252,15 @@ fn layout(body: &[u8]) -> Layout {
     Layout::Lines
 }
 
+/// How [`scan_body`] splits JSON lines.
+#[derive(Debug, Clone, Copy)]
+enum Chunking<'a> {
+    /// One block, scanned on this thread: the oracle the parallel path is tested against.
+    Sequential,
+    /// Chunks of about this size, scanned in parallel, each adding its size to the counter.
+    Parallel(usize, Option<&'a Counter>),
+}
+
 /// Scans a whole input held in memory. `chunk_size` `None` is the sequential path (one block),
 /// the oracle the parallel path is tested against.
 pub fn scan_bytes(
@@ -209,7 +269,8 @@ pub fn scan_bytes(
     policy: &Policy,
     chunk_size: Option<usize>,
 ) -> InputScan {
-    scan_body(name, bytes, policy, chunk_size).0
+    let chunking = chunk_size.map_or(Chunking::Sequential, |size| Chunking::Parallel(size, None));
+    scan_body(name, bytes, policy, chunking).0
 }
 
 /// [`scan_bytes`], also telling the layout it found.
@@ -217,7 +278,7 @@ fn scan_body(
     name: &str,
     bytes: &[u8],
     policy: &Policy,
-    chunk_size: Option<usize>,
+    chunking: Chunking<'_>,
 ) -> (InputScan, Layout) {
     let body = bytes.strip_prefix(BOM).unwrap_or(bytes);
     let layout = layout(body);
@@ -228,11 +289,18 @@ fn scan_body(
             doc.stats.lines = doc.newlines + u64::from(body.last().is_some_and(|&b| b != b'\n'));
             vec![doc]
         }
-        Layout::Lines => match chunk_size {
-            None => vec![block::scan_lines(body, policy)],
-            Some(size) => input::chunk::split(body, size)
+        Layout::Lines => match chunking {
+            Chunking::Sequential => vec![block::scan_lines(body, policy)],
+            Chunking::Parallel(size, progress) => input::chunk::split(body, size)
                 .into_par_iter()
-                .map(|range| block::scan_lines(&body[range], policy))
+                .map(|range| {
+                    let len = range.len() as u64;
+                    let result = block::scan_lines(&body[range], policy);
+                    if let Some(progress) = progress {
+                        progress.add(len);
+                    }
+                    result
+                })
                 .collect(),
         },
     };
@@ -257,6 +325,7 @@ fn merge(name: &str, blocks: Vec<BlockResult>, first_line: u64) -> InputScan {
         }
         block.stats.locate(name, base + 1);
         out.stats += block.stats;
+        out.accepted += block.accepted;
         base += block.newlines;
     }
     out

@@ -12,6 +12,7 @@
 use std::collections::HashMap;
 
 use crate::finding::Finding;
+use crate::suggest::Accepted;
 
 use super::block::{Candidate, Stage};
 
@@ -24,8 +25,33 @@ struct Group {
     latest: Option<(Stage, usize)>,
 }
 
+/// Does an event stand for its request whatever else is logged: a `ResponseComplete`, or an event
+/// without `auditID`? (Any other stage counts only if nothing later completes its request.)
+pub fn stands_alone(stage: Stage, audit_id: Option<&str>) -> bool {
+    stage == Stage::ResponseComplete || audit_id.is_none()
+}
+
 /// Picks the events that stand for their requests and returns their findings, in input order.
 pub fn select(candidates: Vec<Candidate>) -> Vec<Finding> {
+    select_all(candidates).0
+}
+
+/// [`select`], also returning the accepted requests the chosen events carry, in input order.
+pub fn select_all(candidates: Vec<Candidate>) -> (Vec<Finding>, Vec<Accepted>) {
+    let chosen = chosen(&candidates);
+    let mut findings = Vec::new();
+    let mut accepted = Vec::new();
+    for (c, chosen) in candidates.into_iter().zip(chosen) {
+        if chosen {
+            findings.extend(c.finding.map(|f| *f));
+            accepted.extend(c.accepted.map(|a| *a));
+        }
+    }
+    (findings, accepted)
+}
+
+/// For each candidate, whether its event stands for its request.
+fn chosen(candidates: &[Candidate]) -> Vec<bool> {
     let mut groups: HashMap<&str, Group> = HashMap::new();
     for (i, c) in candidates.iter().enumerate() {
         let Some(id) = c.audit_id.as_deref() else {
@@ -38,22 +64,18 @@ pub fn select(candidates: Vec<Candidate>) -> Vec<Finding> {
             group.latest = Some((c.stage, i));
         }
     }
-    let chosen: Vec<bool> = candidates
+    candidates
         .iter()
         .enumerate()
-        .map(
-            |(i, c)| match c.audit_id.as_deref().and_then(|id| groups.get(id)) {
-                None => true,
-                Some(_) if c.stage == Stage::ResponseComplete => true,
-                Some(g) => !g.completed && g.latest.is_some_and(|(_, at)| at == i),
-            },
-        )
-        .collect();
-    drop(groups);
-    candidates
-        .into_iter()
-        .zip(chosen)
-        .filter_map(|(c, chosen)| if chosen { c.finding.map(|f| *f) } else { None })
+        .map(|(i, c)| {
+            if stands_alone(c.stage, c.audit_id.as_deref()) {
+                return true;
+            }
+            c.audit_id
+                .as_deref()
+                .and_then(|id| groups.get(id))
+                .is_some_and(|g| !g.completed && g.latest.is_some_and(|(_, at)| at == i))
+        })
         .collect()
 }
 
@@ -96,6 +118,7 @@ mod tests {
                 audit_id: id.map(Box::from),
                 stage,
                 finding: bad.then(|| finding(line)),
+                accepted: None,
             })
             .collect();
         select(candidates).iter().map(|f| f.line).collect()

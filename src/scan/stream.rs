@@ -25,12 +25,13 @@ use std::sync::mpsc;
 use rayon::prelude::*;
 
 use super::document::{Prefix, might_be_document, read_document};
-use super::{InputScan, ScanOptions, legacy_error, merge, scan_body};
+use super::{Chunking, InputScan, ScanOptions, legacy_error, merge, scan_body};
 use crate::finding::Policy;
 use crate::input::Stream;
 use crate::input::decode::DecodeError;
 use crate::input::sniff::{self, BOM};
 use crate::input::stream::{LineBlocks, Piece, ReadFailure};
+use crate::progress::StreamProgress;
 use crate::stats::{InputFormat, Stats};
 
 use super::block::{self, BlockResult};
@@ -69,6 +70,10 @@ impl StreamScan {
 /// Scans a stream: JSON lines in parallel blocks as they are read, or a multi-line document
 /// (held whole, up to the limit) like a file. The `legacy` format is refused.
 pub fn scan_stream(name: &str, stream: Stream, policy: &Policy, opts: &ScanOptions) -> StreamScan {
+    let tally = opts
+        .progress
+        .clone()
+        .map(|counter| StreamProgress::new(counter, stream.meter.clone()));
     let mut blocks = LineBlocks::new(stream.reader, opts.block_size, opts.max_buffered);
     let first = match blocks.next() {
         None => return StreamScan::empty(),
@@ -100,7 +105,7 @@ pub fn scan_stream(name: &str, stream: Stream, policy: &Policy, opts: &ScanOptio
         }
         first => vec![first],
     };
-    scan_lines(name, prefix, blocks, policy)
+    scan_lines(name, prefix, blocks, policy, tally)
 }
 
 /// Scans a stream held whole (a document, or a short stream that began like one).
@@ -111,7 +116,8 @@ fn scan_whole_stream(
     policy: &Policy,
     opts: &ScanOptions,
 ) -> StreamScan {
-    let (mut scan, layout) = scan_body(name, all, policy, Some(opts.chunk_size));
+    let chunking = Chunking::Parallel(opts.chunk_size, None);
+    let (mut scan, layout) = scan_body(name, all, policy, chunking);
     let mut errors = Vec::new();
     if let Some(failure) = failure {
         let (bytes, lines) = (scan.stats.bytes, scan.stats.lines);
@@ -192,12 +198,18 @@ fn scan_piece(seq: usize, piece: Piece, policy: &Policy) -> PieceResult {
 }
 
 /// Scans JSON lines: `prefix` (already read), then the rest of `blocks`, in parallel.
-fn scan_lines(name: &str, prefix: Vec<Piece>, blocks: Blocks, policy: &Policy) -> StreamScan {
+fn scan_lines(
+    name: &str,
+    prefix: Vec<Piece>,
+    blocks: Blocks,
+    policy: &Policy,
+    tally: Option<StreamProgress>,
+) -> StreamScan {
     let depth = rayon::current_num_threads() * 2;
     let (tx, rx) = mpsc::sync_channel::<(usize, Piece)>(depth);
     let (done_tx, done_rx) = mpsc::channel::<(usize, PieceResult)>();
     let (read, merge_result) = std::thread::scope(|s| {
-        let reader = s.spawn(move || feed(prefix, blocks, &tx));
+        let reader = s.spawn(move || feed(prefix, blocks, &tx, tally));
         let merging = s.spawn(move || {
             let mut merger = Merger::new(name);
             for (seq, result) in done_rx {
@@ -229,13 +241,18 @@ fn feed(
     prefix: Vec<Piece>,
     blocks: Blocks,
     tx: &mpsc::SyncSender<(usize, Piece)>,
+    mut tally: Option<StreamProgress>,
 ) -> Option<ReadFailure> {
     let all = prefix.into_iter().map(Ok).chain(blocks);
     for (seq, piece) in all.enumerate() {
         match piece {
             Ok(piece) => {
+                let bytes = piece.len();
                 if tx.send((seq, piece)).is_err() {
                     return None;
+                }
+                if let Some(tally) = &mut tally {
+                    tally.fed(bytes);
                 }
             }
             Err(failure) => return Some(failure),
@@ -297,6 +314,7 @@ impl<'a> Merger<'a> {
         let part = merge(self.name, vec![result.block], self.line_base);
         self.scan.candidates.extend(part.candidates);
         self.scan.stats += part.stats;
+        self.scan.accepted += part.accepted;
         self.line_base += newlines;
         self.bytes += result.bytes;
     }

@@ -7,6 +7,7 @@ use proptest::prelude::*;
 
 use super::*;
 use crate::allow::Allowlist;
+use crate::filter::Scope;
 use crate::finding::Mode;
 
 fn policy() -> Policy {
@@ -15,6 +16,7 @@ fn policy() -> Policy {
             .expect("valid allowlist"),
         default_registry: "docker.io".to_owned(),
         mode: Mode::Default,
+        scope: Scope::default(),
     }
 }
 

@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use falco_pod_scan::allow::Allowlist;
 use falco_pod_scan::cli::Format;
+use falco_pod_scan::filter::Scope;
 use falco_pod_scan::finding::{Mode, Policy};
 use falco_pod_scan::report::{self, Report, Style};
 use falco_pod_scan::scan::{self, ScanOptions};
@@ -21,6 +22,7 @@ fn table(paths: &[&str], width: Option<u16>) -> String {
         allowlist: Allowlist::load(&root().join(ALLOW), "docker.io").expect("allowlist"),
         default_registry: "docker.io".to_owned(),
         mode: Mode::Default,
+        scope: Scope::default(),
     };
     let paths: Vec<PathBuf> = paths.iter().map(PathBuf::from).collect();
     let cwd = std::env::current_dir().expect("cwd");
@@ -35,6 +37,8 @@ fn table(paths: &[&str], width: Option<u16>) -> String {
         stats: &result.stats,
         errors: &result.errors,
         elapsed: Duration::ZERO,
+        filtered: result.filtered,
+        accepted: None,
     };
     let mut out = Vec::new();
     let style = Style {

@@ -5,6 +5,7 @@ use serde_json::{Value, json};
 use super::*;
 use crate::allow::Allowlist;
 use crate::event::for_each_event;
+use crate::filter::Scope;
 use crate::finding::{Mode, Policy};
 
 /// The findings of `events` under a bare-list allowlist of `literals`, in `mode`.
@@ -14,6 +15,7 @@ fn findings(events: &[Value], literals: &[&str], mode: Mode) -> Vec<Finding> {
         allowlist: Allowlist::parse(&yaml, "test.yaml", "docker.io").expect("valid allowlist"),
         default_registry: "docker.io".to_owned(),
         mode,
+        scope: Scope::default(),
     };
     let mut out = Vec::new();
     for event in events {

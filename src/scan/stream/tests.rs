@@ -8,6 +8,7 @@ use crate::input::sniff::Compression;
 
 use super::*;
 use crate::allow::Allowlist;
+use crate::filter::Scope;
 use crate::finding::{Mode, Policy};
 use crate::input::decode;
 use crate::scan::{scan_bytes, select};
@@ -17,6 +18,7 @@ fn policy() -> Policy {
         allowlist: Allowlist::parse("[nginx]", "test.yaml", "docker.io").expect("valid allowlist"),
         default_registry: "docker.io".to_owned(),
         mode: Mode::Default,
+        scope: Scope::default(),
     }
 }
 
@@ -51,6 +53,7 @@ fn opts() -> ScanOptions {
         chunk_size: 300,
         block_size: 300,
         max_buffered: 4096,
+        progress: None,
     }
 }
 

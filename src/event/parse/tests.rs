@@ -1,0 +1,347 @@
+//! Tests of [`super::for_each_event`]: the shapes a line can take, and damaged lines.
+
+use super::*;
+
+/// The (verb, user) of every event in `json`, and what else was seen.
+fn events(json: &str) -> Result<(Vec<String>, usize, usize), LineError> {
+    let mut out = Vec::new();
+    let seen = for_each_event(json.as_bytes(), &mut |ev| {
+        let user = ev.user.get().and_then(|u| u.username.get()).unwrap_or("-");
+        out.push(format!("{}:{user}", ev.verb.get().unwrap_or("-")));
+    })?;
+    Ok((out, seen.truncated, seen.failed.len()))
+}
+
+const EV: &str =
+    r#"{"kind":"Event","verb":"create","user":{"username":"u"},"objectRef":{"resource":"pods"}}"#;
+
+fn quoted(s: &str) -> String {
+    serde_json::to_string(s).expect("a string serializes")
+}
+
+#[test]
+fn eks_shapes() {
+    let prefixed = format!("2026-03-01T10:00:00.000Z {EV}");
+    assert_eq!(events(&prefixed), Ok((vec!["create:u".into()], 0, 0)));
+    let cloudwatch = format!(
+        r#"{{"messageType":"DATA_MESSAGE","logGroup":"/aws/eks/c/cluster","logEvents":[{{"id":"1","timestamp":1,"message":{}}},{{"id":"2","message":{}}}]}}"#,
+        quoted(EV),
+        quoted(r#"{"kind":"Event","verb":"create","requestObject":{"spec":{"cont[Truncated...]"#)
+    );
+    assert_eq!(events(&cloudwatch), Ok((vec!["create:u".into()], 1, 0)));
+    let events_key = format!(r#"{{"events":[{{"message":{}}}]}}"#, quoted(EV));
+    assert_eq!(events(&events_key), Ok((vec!["create:u".into()], 0, 0)));
+}
+
+#[test]
+fn aks_shapes() {
+    let record = |log: &str, category: &str| {
+        format!(r#"{{"category":"{category}","operationName":"x","properties":{{"log":{log}}}}}"#)
+    };
+    let as_string = record(&quoted(EV), "kube-audit");
+    assert_eq!(events(&as_string), Ok((vec!["create:u".into()], 0, 0)));
+    let as_object = record(EV, "kube-audit-admin");
+    assert_eq!(events(&as_object), Ok((vec!["create:u".into()], 0, 0)));
+    let other = record(
+        &quoted("I0301 10:00:00 apiserver started"),
+        "kube-apiserver",
+    );
+    assert_eq!(events(&other), Ok((vec![], 0, 0)));
+    let batch = format!(
+        r#"{{"records":[{as_string},{other},{}]}}"#,
+        record(&quoted("not json"), "kube-audit")
+    );
+    assert_eq!(events(&batch), Ok((vec!["create:u".into()], 0, 1)));
+}
+
+#[test]
+fn gke_entries_map_onto_events() {
+    let entry = r#"{"insertId":"i1","operation":{"id":"op-1","first":true,"last":true},"protoPayload":{"@type":"type.googleapis.com/google.cloud.audit.AuditLog","authenticationInfo":{"principalEmail":"dev@example.com"},"methodName":"io.k8s.core.v1.pods.create","resourceName":"core/v1/namespaces/ns1/pods/web-1","requestMetadata":{"callerIp":"10.0.0.5","callerSuppliedUserAgent":"kubectl/v1.29"},"request":{"kind":"Pod","spec":{"containers":[{"name":"a","image":"evil"}]}},"status":{"code":7}},"timestamp":"2026-03-01T10:00:00Z"}"#;
+    let mut seen = Vec::new();
+    for_each_event(entry.as_bytes(), &mut |ev| {
+        let object = ev.object_ref.get().expect("objectRef");
+        seen.push((
+            ev.verb.get().map(str::to_owned),
+            ev.audit_id.get().map(str::to_owned),
+            object.namespace.get().map(str::to_owned),
+            object.name.get().map(str::to_owned),
+            ev.pod_action(),
+            ev.grpc_code,
+            ev.timestamp.get().map(str::to_owned),
+        ));
+    })
+    .expect("a GKE entry");
+    let s = |v: &str| Some(v.to_owned());
+    assert_eq!(
+        seen,
+        [(
+            s("create"),
+            s("op-1"),
+            s("ns1"),
+            s("web-1"),
+            Some(super::super::Action::Create),
+            Some(7),
+            s("2026-03-01T10:00:00Z")
+        )]
+    );
+    let not_pods = entry.replace(
+        "io.k8s.core.v1.pods.create",
+        "io.k8s.apps.v1.deployments.create",
+    );
+    assert_eq!(events(&not_pods), Err(LineError::NotAnEvent));
+}
+
+/// Every event's user and images, with the failures and repairs the line reported.
+#[derive(Debug, Default)]
+struct Read {
+    /// `user:image,image` per event.
+    events: Vec<String>,
+    /// Messages of the unreadable parts.
+    failed: Vec<String>,
+    /// Notes on repaired damage.
+    repaired: Vec<String>,
+}
+
+fn read(bytes: &[u8]) -> Result<Read, LineError> {
+    let mut out = Read::default();
+    let seen = for_each_event(bytes, &mut |ev| {
+        let user = ev.user.get().and_then(|u| u.username.get()).unwrap_or("-");
+        let images: Vec<&str> = ev
+            .request_object
+            .object()
+            .and_then(|o| o.spec.get())
+            .and_then(|s| s.containers.get())
+            .unwrap_or(&[])
+            .iter()
+            .map(|c| c.get().and_then(|c| c.image.get()).unwrap_or("?"))
+            .collect();
+        out.events.push(format!("{user}:{}", images.join(",")));
+    })?;
+    out.failed = seen.failed.iter().map(ToString::to_string).collect();
+    out.repaired = seen.repaired;
+    Ok(out)
+}
+
+/// A pod create by `user` with one container running `image` (both JSON string contents).
+fn create(user: &str, image: &str) -> String {
+    format!(
+        r#"{{"kind":"Event","apiVersion":"audit.k8s.io/v1","verb":"create","user":{{"username":"{user}"}},"objectRef":{{"resource":"pods","namespace":"d"}},"requestObject":{{"spec":{{"containers":[{{"name":"c","image":"{image}"}}]}}}}}}"#
+    )
+}
+
+#[test]
+fn lone_surrogates_are_read_as_go_reads_them() {
+    // A client's patch body is logged verbatim; Go decodes `\ud800` to U+FFFD, serde_json
+    // refuses it. The event must not be lost.
+    for (user, want) in [
+        (r"eve\ud800", "eve\u{fffd}"),
+        (r"eve\udfff", "eve\u{fffd}"),
+        (r"eve\ud800\u0041", "eve\u{fffd}A"),
+        (r"eve\ud83d\ude00", "eve\u{1f600}"),
+    ] {
+        let got = read(create(user, "evil").as_bytes()).expect("read");
+        assert_eq!(got.events, [format!("{want}:evil")], "{user}");
+        assert!(got.failed.is_empty() && got.repaired.is_empty(), "{got:?}");
+    }
+    let got = read(create("u", r"evil\udc00").as_bytes()).expect("read");
+    assert_eq!(got.events, ["u:evil\u{fffd}"]);
+}
+
+#[test]
+fn nesting_deeper_than_serde_allows_does_not_hide_an_event() {
+    // A JSON patch (logged verbatim) whose second op carries a value nested 5000 levels deep.
+    let deep = format!("{}1{}", "[".repeat(5000), "]".repeat(5000));
+    let line = format!(
+        r#"{{"kind":"Event","verb":"patch","user":{{"username":"u"}},"objectRef":{{"resource":"pods"}},"requestObject":[{{"op":"replace","path":"/spec/containers/0/image","value":"evil"}},{{"op":"add","path":"/metadata/annotations/x","value":{deep}}}]}}"#
+    );
+    let mut patches = 0;
+    let seen = for_each_event(line.as_bytes(), &mut |ev| {
+        if let crate::event::Body::Patch(ops) = &ev.request_object {
+            patches += ops.len();
+        }
+    })
+    .expect("read");
+    assert_eq!((seen.events, patches), (1, 2));
+    // Deep nesting as the whole line is still only garbage, and costs no stack.
+    let line = "[".repeat(1_000_000);
+    assert!(matches!(read(line.as_bytes()), Err(LineError::Json(_))));
+}
+
+#[test]
+fn raw_control_characters_in_strings_are_escaped_and_reported() {
+    let line = create("eve\r\u{1b}[2J", "evil\ttab");
+    let got = read(line.as_bytes()).expect("read");
+    assert_eq!(got.events, ["eve\r\u{1b}[2J:evil\ttab"]);
+    assert_eq!(
+        got.repaired,
+        ["3 raw control characters inside strings (not valid JSON) were read as escapes"]
+    );
+}
+
+#[test]
+fn an_event_appended_to_a_cut_one_is_read() {
+    // The writer died mid-line; after the restart the next event went onto the same line.
+    let whole = create("first", "nginx");
+    let cut = &whole[..whole.find("\"requestObject").expect("has body") + 20];
+    let line = format!("{cut}{}", create("second", "evil"));
+    let got = read(line.as_bytes()).expect("read");
+    assert_eq!(got.events, ["second:evil"]);
+    assert_eq!(
+        got.failed,
+        [format!(
+            "bytes 1-{} of the line: not valid JSON: expected `:`; 1 event elsewhere on the line was read",
+            cut.len()
+        )]
+    );
+    // The same through a hole of NUL bytes, as a crash leaves.
+    let line = format!("{cut}{}{}\n", "\0".repeat(4096), create("second", "evil"));
+    let got = read(line.as_bytes()).expect("read");
+    assert_eq!(got.events, ["second:evil"]);
+    assert_eq!(got.failed.len(), 1, "{got:?}");
+    assert!(
+        got.failed[0].starts_with(&format!(
+            "bytes 1-{} of the line: not valid JSON: control character",
+            cut.len()
+        )),
+        "{got:?}"
+    );
+    assert!(
+        got.failed[0].ends_with("1 event elsewhere on the line was read (4096 NUL bytes on the line: a hole left by a crash?)"),
+        "{got:?}"
+    );
+    assert!(got.repaired.is_empty(), "something was lost: {got:?}");
+}
+
+#[test]
+fn events_joined_on_one_line_are_all_read() {
+    let line = format!(
+        "{}\r{}{}",
+        create("a", "nginx"),
+        create("b", "evil"),
+        create("c", "x")
+    );
+    let got = read(line.as_bytes()).expect("read");
+    assert_eq!(got.events, ["a:nginx", "b:evil", "c:x"]);
+    assert!(got.failed.is_empty());
+    assert_eq!(
+        got.repaired,
+        ["3 JSON values on one line (a lost newline, or a lone `\\r` between them); all were read"]
+    );
+    // A good event followed by garbage keeps the event and reports the garbage.
+    let line = format!("{} trailing garbage", create("a", "evil"));
+    let got = read(line.as_bytes()).expect("read");
+    assert_eq!(got.events, ["a:evil"]);
+    assert_eq!(got.failed.len(), 1);
+    // Leading NULs before an event.
+    let line = format!("\0\0\0{}", create("a", "evil"));
+    let got = read(line.as_bytes()).expect("read");
+    assert_eq!(got.events, ["a:evil"]);
+    assert_eq!(
+        got.repaired,
+        ["3 NUL bytes (a hole left by a crash?) around 1 event, which was read"]
+    );
+}
+
+#[test]
+fn lines_that_hold_no_event_keep_their_plain_errors() {
+    for (line, want) in [
+        (
+            &b"\0\0\0\0"[..],
+            "4 NUL bytes and nothing else: a hole left in the file by a crash, or by a truncation while it was being read",
+        ),
+        (
+            b"{\"kind\":\"Event\",\"verb\":\"cr",
+            "not valid JSON: EOF while parsing a string, at column 26 (the line ends early: cut short?)",
+        ),
+        (
+            b"{\"a\":1} x",
+            "not valid JSON: trailing characters, at column 9",
+        ),
+        (
+            b"\x7fELF\x02\x01\x01\0\0\0",
+            "not valid JSON: expected value, at column 1",
+        ),
+        (b"\r", "not a JSON object"),
+    ] {
+        let got = read(line).map(|r| r.events).map_err(|e| e.to_string());
+        assert_eq!(
+            got,
+            Err(want.to_owned()),
+            "{}",
+            String::from_utf8_lossy(line)
+        );
+    }
+}
+
+/// Any JSON value, up to a small size.
+fn json_value() -> impl proptest::strategy::Strategy<Value = Value> {
+    use proptest::prelude::*;
+    let leaf = prop_oneof![
+        Just(Value::Null),
+        any::<bool>().prop_map(Value::Bool),
+        any::<i64>().prop_map(Value::from),
+        any::<f64>().prop_map(Value::from),
+        any::<String>().prop_map(Value::String),
+        prop_oneof![
+            Just("pods"),
+            Just("create"),
+            Just("Event"),
+            Just("kind"),
+            Just("image"),
+            Just("containers"),
+            Just("spec")
+        ]
+        .prop_map(Value::from),
+    ];
+    leaf.prop_recursive(6, 64, 8, |inner| {
+        let keys = prop_oneof![
+            any::<String>(),
+            "(kind|verb|objectRef|resource|subresource|requestObject|spec|containers|initContainers|image|items|records|properties|log|logEvents|message|protoPayload|request|op|path|value|user|username|auditID|stage)"
+        ];
+        prop_oneof![
+            proptest::collection::vec(inner.clone(), 0..6).prop_map(Value::Array),
+            proptest::collection::vec((keys, inner), 0..6)
+                .prop_map(|kv| Value::Object(kv.into_iter().collect())),
+        ]
+    })
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(1000))]
+
+    /// No bytes make the parser panic; whatever it says is an event or an error.
+    #[test]
+    fn arbitrary_bytes_never_panic(bytes in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..600)) {
+        let _ = for_each_event(&bytes, &mut |_| {});
+    }
+
+    /// Nor does any JSON value, whole, cut anywhere, joined, or sprinkled with NULs and `\r`.
+    #[test]
+    fn arbitrary_json_never_panics(
+        value in json_value(),
+        cut in proptest::prelude::any::<proptest::sample::Index>(),
+        noise in proptest::collection::vec((proptest::prelude::any::<proptest::sample::Index>(), proptest::prelude::prop_oneof![proptest::prelude::Just(0u8), proptest::prelude::Just(b'\r'), proptest::prelude::Just(0xff), proptest::prelude::Just(b'"'), proptest::prelude::Just(b'\\')]), 0..4),
+    ) {
+        let text = value.to_string();
+        let mut calls = 0;
+        let whole = for_each_event(text.as_bytes(), &mut |_| calls += 1);
+        if let Ok(seen) = &whole {
+            proptest::prop_assert_eq!(seen.events, calls);
+        }
+        let bytes = text.as_bytes();
+        let _ = for_each_event(&bytes[..cut.index(bytes.len() + 1)], &mut |_| {});
+        let mut noisy = bytes.to_vec();
+        for (at, b) in noise {
+            noisy.insert(at.index(noisy.len() + 1), b);
+        }
+        let _ = for_each_event(&noisy, &mut |_| {});
+        let event = create("u", "nginx");
+        let wrapped = format!(r#"{{"kind":"Event","verb":"create","objectRef":{{"resource":"pods"}},"requestObject":{text},"x":{text}}}"#);
+        for line in [wrapped.clone(), format!("{event}{text}{event}"), format!("{text}\0{event}")] {
+            let mut n = 0;
+            let seen = for_each_event(line.as_bytes(), &mut |_| n += 1);
+            proptest::prop_assert!(seen.is_ok(), "{line}: {seen:?}");
+            proptest::prop_assert!(n >= 1, "{line}");
+        }
+    }
+}

@@ -1,0 +1,257 @@
+//! The scope of a run (SPEC §2): `--since`/`--until` over request times, `--namespace` and
+//! `--user` globs.
+//!
+//! A request is judged by the event that stands for it (SPEC §4.3), so the filter looks at that
+//! event's §7 fields: its `time` (`stageTimestamp`, else `requestReceivedTimestamp`, else
+//! `timestamp`), namespace, and user or impersonated user. The window is `[since, until)`.
+//!
+//! A request whose time is missing or does not parse cannot be shown to be outside the window, so
+//! it is **kept** (and counted, so the summary can say so): a filter narrows an investigation, it
+//! must not hide evidence because the log was odd. A missing namespace or user matches no glob:
+//! asking for `--namespace prod` is asking for requests known to be in `prod`.
+//!
+//! Namespace and user globs are globset's with `*` matching any characters (namespaces have no
+//! `/`; user names such as `system:serviceaccount:ci:deploy` are matched whole), `?`, `[…]` and
+//! `{a,b}`. Times are parsed with `jiff`, so any RFC 3339 offset and fraction works.
+
+use anyhow::Context;
+use globset::{Glob, GlobSet, GlobSetBuilder};
+use jiff::Timestamp;
+use jiff::civil::{Date, DateTime, Time};
+use jiff::tz::Offset;
+use serde::Serialize;
+
+/// Which requests a run is about, and whether it also collects the accepted ones.
+#[derive(Debug, Clone, Default)]
+pub struct Scope {
+    /// The filter every reported request must pass.
+    pub filter: Filter,
+    /// Collect the repositories of accepted pod requests (`--suggest-allowlist`).
+    pub collect_accepted: bool,
+}
+
+/// The `--since`/`--until`/`--namespace`/`--user` filter; the default admits everything.
+#[derive(Debug, Clone, Default)]
+pub struct Filter {
+    /// Inclusive lower bound.
+    since: Option<Timestamp>,
+    /// Exclusive upper bound.
+    until: Option<Timestamp>,
+    /// Namespace globs (any of them), if any were given.
+    namespaces: Option<GlobSet>,
+    /// User globs (any of them), if any were given.
+    users: Option<GlobSet>,
+}
+
+/// What the filter says about one request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Admission {
+    /// In scope.
+    In,
+    /// In scope as far as can be told: a time bound is set but the request's time is missing
+    /// or unreadable.
+    Untimed,
+    /// Out of scope.
+    Out,
+}
+
+/// What the filter did to the findings, for the summary.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct FilterStats {
+    /// Findings left out by the filters.
+    pub excluded: u64,
+    /// Findings kept although a time bound is set, because their time is missing or unreadable.
+    pub kept_without_time: u64,
+}
+
+/// The fields of a request the filter reads.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Subject<'a> {
+    /// The §7 `time`, as written.
+    pub time: Option<&'a str>,
+    /// The namespace.
+    pub namespace: Option<&'a str>,
+    /// `user.username`.
+    pub user: Option<&'a str>,
+    /// `impersonatedUser.username`.
+    pub impersonated_user: Option<&'a str>,
+}
+
+impl Filter {
+    /// Compiles the filter; an invalid glob or an empty window is an error.
+    pub fn new(
+        since: Option<Timestamp>,
+        until: Option<Timestamp>,
+        namespaces: &[String],
+        users: &[String],
+    ) -> anyhow::Result<Filter> {
+        if let (Some(since), Some(until)) = (since, until)
+            && since >= until
+        {
+            anyhow::bail!(
+                "--since {since} is not before --until {until}: no time is in [since, until)"
+            );
+        }
+        Ok(Filter {
+            since,
+            until,
+            namespaces: globs("--namespace", namespaces)?,
+            users: globs("--user", users)?,
+        })
+    }
+
+    /// Does the filter leave anything out?
+    pub fn is_active(&self) -> bool {
+        self.has_time_bound() || self.namespaces.is_some() || self.users.is_some()
+    }
+
+    /// Is `--since` or `--until` set?
+    pub fn has_time_bound(&self) -> bool {
+        self.since.is_some() || self.until.is_some()
+    }
+
+    /// Decides on one request.
+    pub fn admit(&self, s: Subject<'_>) -> Admission {
+        let matches = |set: &Option<GlobSet>, values: &[Option<&str>]| {
+            set.as_ref()
+                .is_none_or(|set| values.iter().flatten().any(|v| set.is_match(v)))
+        };
+        if !matches(&self.namespaces, &[s.namespace])
+            || !matches(&self.users, &[s.user, s.impersonated_user])
+        {
+            return Admission::Out;
+        }
+        if !self.has_time_bound() {
+            return Admission::In;
+        }
+        let Some(time) = s.time.and_then(parse_time) else {
+            return Admission::Untimed;
+        };
+        let after_start = self.since.is_none_or(|since| time >= since);
+        let before_end = self.until.is_none_or(|until| time < until);
+        if after_start && before_end {
+            Admission::In
+        } else {
+            Admission::Out
+        }
+    }
+}
+
+/// Compiles a list of globs; `None` when there are none.
+fn globs(flag: &str, patterns: &[String]) -> anyhow::Result<Option<GlobSet>> {
+    if patterns.is_empty() {
+        return Ok(None);
+    }
+    let mut set = GlobSetBuilder::new();
+    for p in patterns {
+        set.add(Glob::new(p).with_context(|| format!("{flag} {p:?} is not a valid glob"))?);
+    }
+    set.build()
+        .map(Some)
+        .with_context(|| format!("cannot compile the {flag} globs"))
+}
+
+/// Parses an event's time: RFC 3339 with any fraction and offset. `None` when it is not one.
+pub fn parse_time(s: &str) -> Option<Timestamp> {
+    s.parse().ok()
+}
+
+/// Parses a `--since`/`--until` value: an RFC 3339 time, or a date meaning midnight UTC.
+pub fn parse_bound(s: &str) -> Result<Timestamp, String> {
+    if let Ok(t) = s.parse::<Timestamp>() {
+        return Ok(t);
+    }
+    let is_date = s.len() == 10 && s.as_bytes()[4] == b'-' && s.as_bytes()[7] == b'-';
+    if is_date && let Ok(date) = s.parse::<Date>() {
+        return Offset::UTC
+            .to_timestamp(date.to_datetime(Time::midnight()))
+            .map_err(|e| e.to_string());
+    }
+    if s.parse::<DateTime>().is_ok() {
+        return Err(format!(
+            "{s:?} has no offset: add `Z` for UTC (or an offset such as +01:00), so the time is \
+             not read in some local zone"
+        ));
+    }
+    Err(format!(
+        "{s:?} is neither an RFC 3339 time with an offset (2026-03-02T08:00:00Z, \
+         2026-03-02T09:00:00+01:00) nor a date (2026-03-02, meaning midnight UTC)"
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn filter(since: &str, until: &str, ns: &[&str], users: &[&str]) -> Filter {
+        let bound = |s: &str| (!s.is_empty()).then(|| parse_bound(s).expect("valid bound"));
+        let owned = |v: &[&str]| v.iter().map(|s| (*s).to_owned()).collect::<Vec<_>>();
+        Filter::new(bound(since), bound(until), &owned(ns), &owned(users)).expect("valid filter")
+    }
+
+    fn at(time: &str) -> Subject<'_> {
+        Subject {
+            time: Some(time),
+            namespace: Some("shop"),
+            user: Some("alice"),
+            impersonated_user: None,
+        }
+    }
+
+    #[test]
+    fn bounds_parse_as_rfc3339_or_a_date_at_midnight_utc() {
+        let day = parse_bound("2026-03-02").expect("a date");
+        assert_eq!(day, parse_bound("2026-03-02T00:00:00Z").expect("rfc 3339"));
+        assert_eq!(
+            parse_bound("2026-03-02T01:00:00+01:00").expect("offset"),
+            day
+        );
+        for bad in ["yesterday", "2026-03-02T08:00:00", "2026-13-01", ""] {
+            assert!(parse_bound(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn the_window_is_since_inclusive_until_exclusive() {
+        let f = filter("2026-03-02T08:00:00Z", "2026-03-02T09:00:00Z", &[], &[]);
+        assert_eq!(f.admit(at("2026-03-02T08:00:00.000000Z")), Admission::In);
+        assert_eq!(f.admit(at("2026-03-02T08:59:59.999999999Z")), Admission::In);
+        assert_eq!(f.admit(at("2026-03-02T09:00:00Z")), Admission::Out);
+        assert_eq!(f.admit(at("2026-03-02T07:59:59.999Z")), Admission::Out);
+        assert_eq!(f.admit(at("2026-03-02T09:30:00+01:00")), Admission::In);
+        assert_eq!(f.admit(at("not a time")), Admission::Untimed);
+        let untimed = Subject {
+            time: None,
+            ..at("")
+        };
+        assert_eq!(f.admit(untimed), Admission::Untimed);
+        assert_eq!(Filter::default().admit(untimed), Admission::In);
+        assert!(
+            Filter::new(f.until, f.since, &[], &[]).is_err(),
+            "empty window"
+        );
+    }
+
+    #[test]
+    fn namespace_and_user_globs_any_of_several() {
+        let f = filter("", "", &["team-*", "shop"], &["system:serviceaccount:ci:*"]);
+        let s = |ns, user, imp| Subject {
+            time: None,
+            namespace: ns,
+            user,
+            impersonated_user: imp,
+        };
+        let bot = Some("system:serviceaccount:ci:deploy-bot");
+        assert_eq!(f.admit(s(Some("team-a"), bot, None)), Admission::In);
+        assert_eq!(f.admit(s(Some("shop"), bot, None)), Admission::In);
+        assert_eq!(f.admit(s(Some("default"), bot, None)), Admission::Out);
+        assert_eq!(f.admit(s(None, bot, None)), Admission::Out);
+        assert_eq!(
+            f.admit(s(Some("shop"), Some("alice"), None)),
+            Admission::Out
+        );
+        assert_eq!(f.admit(s(Some("shop"), Some("alice"), bot)), Admission::In);
+        assert_eq!(f.admit(s(Some("shop"), None, None)), Admission::Out);
+        assert!(Filter::new(None, None, &["[".to_owned()], &[]).is_err());
+    }
+}

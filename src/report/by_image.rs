@@ -1,0 +1,198 @@
+//! `--summary`: one row per disallowed image instead of one per finding (SPEC §2).
+//!
+//! An incident responder's first question is usually not "which requests" but "which images, and
+//! how far did they get". Each row is one image **as written** in the log (`xmrig/xmrig` and
+//! `docker.io/xmrig/xmrig:latest` are two rows, side by side, because they are sorted by their
+//! normalized reference), with how many findings name it, the namespaces and users involved, when
+//! it was first and last seen, and what the API server did (the outcomes). Findings whose images
+//! are unknown share one row, `<unknown>`, so nothing in the findings disappears from the summary.
+//!
+//! First and last seen compare parsed times (any RFC 3339 offset) and show the time as written;
+//! a finding whose time does not parse counts everywhere but there. Rows are sorted by reference,
+//! then image as written; invalid references follow, then `<unknown>`.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::io::{self, Write};
+
+use jiff::Timestamp;
+use serde::Serialize;
+
+use super::{Report, Style, SummaryJson, csv, table};
+use crate::cli::Format;
+use crate::filter::parse_time;
+use crate::finding::{Finding, Outcome, Reason};
+
+/// One disallowed image and what is known about its findings.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ImageRow<'a> {
+    /// The image as written; `null` for the findings whose images are unknown.
+    pub image: Option<&'a str>,
+    /// Its normalized reference (§5); `null` when it is not a valid reference (or unknown).
+    pub reference: Option<&'a str>,
+    /// `disallowed-image`, or `images-unknown` for the `<unknown>` row.
+    pub reason: Reason,
+    /// Findings that name it.
+    pub count: u64,
+    /// Their namespaces, sorted.
+    pub namespaces: BTreeSet<&'a str>,
+    /// Their users, sorted.
+    pub users: BTreeSet<&'a str>,
+    /// The earliest time, as written.
+    pub first_seen: Option<&'a str>,
+    /// The latest time, as written.
+    pub last_seen: Option<&'a str>,
+    /// Findings per outcome.
+    pub outcomes: Outcomes,
+    /// The earliest and latest parsed times, for comparisons.
+    #[serde(skip)]
+    span: Option<(Timestamp, Timestamp)>,
+}
+
+/// Findings per outcome; every key always present.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub struct Outcomes {
+    /// 2xx: the pod was created or changed.
+    pub created: u64,
+    /// 4xx/5xx: refused.
+    pub rejected: u64,
+    /// A dry run: nothing persisted.
+    pub dry_run: u64,
+    /// No status logged.
+    pub unknown: u64,
+}
+
+impl Outcomes {
+    /// Counts one outcome.
+    fn count(&mut self, outcome: Outcome) {
+        *match outcome {
+            Outcome::Created => &mut self.created,
+            Outcome::Rejected => &mut self.rejected,
+            Outcome::DryRun => &mut self.dry_run,
+            Outcome::Unknown => &mut self.unknown,
+        } += 1;
+    }
+
+    /// The non-zero counts, `created 2, rejected 1`.
+    pub fn describe(&self) -> String {
+        [
+            (Outcome::Created, self.created),
+            (Outcome::Rejected, self.rejected),
+            (Outcome::DryRun, self.dry_run),
+            (Outcome::Unknown, self.unknown),
+        ]
+        .iter()
+        .filter(|(_, n)| *n > 0)
+        .map(|(o, n)| format!("{} {n}", o.as_str()))
+        .collect::<Vec<_>>()
+        .join(", ")
+    }
+}
+
+impl<'a> ImageRow<'a> {
+    /// An empty row for `image`.
+    fn new(image: Option<&'a str>, reference: Option<&'a str>, reason: Reason) -> Self {
+        ImageRow {
+            image,
+            reference,
+            reason,
+            count: 0,
+            namespaces: BTreeSet::new(),
+            users: BTreeSet::new(),
+            first_seen: None,
+            last_seen: None,
+            outcomes: Outcomes::default(),
+            span: None,
+        }
+    }
+
+    /// Counts one finding.
+    fn count(&mut self, f: &'a Finding) {
+        self.count += 1;
+        self.namespaces.extend(f.namespace.as_deref());
+        self.users.extend(f.user.as_deref());
+        self.outcomes.count(f.outcome);
+        let Some((text, t)) = f.time.as_deref().and_then(|s| Some((s, parse_time(s)?))) else {
+            return;
+        };
+        let (first, last) = self.span.get_or_insert((t, t));
+        if t < *first || self.first_seen.is_none() {
+            *first = t;
+            self.first_seen = Some(text);
+        }
+        if t > *last || self.last_seen.is_none() {
+            *last = t;
+            self.last_seen = Some(text);
+        }
+    }
+}
+
+/// The rows for `findings`, sorted (see the module docs).
+pub fn rows(findings: &[Finding]) -> Vec<ImageRow<'_>> {
+    let mut rows: BTreeMap<(u8, Option<&str>, Option<&str>), ImageRow<'_>> = BTreeMap::new();
+    for f in findings {
+        if f.disallowed_images.is_empty() {
+            rows.entry((2, None, None))
+                .or_insert_with(|| ImageRow::new(None, None, Reason::ImagesUnknown))
+                .count(f);
+            continue;
+        }
+        for image in &f.disallowed_images {
+            let reference = f
+                .containers
+                .iter()
+                .flatten()
+                .find(|c| c.image.as_ref() == Some(image))
+                .and_then(|c| c.reference.as_deref());
+            let rank = u8::from(reference.is_none());
+            rows.entry((rank, reference, Some(image.as_str())))
+                .or_insert_with(|| ImageRow::new(Some(image), reference, Reason::DisallowedImage))
+                .count(f);
+        }
+    }
+    rows.into_values().collect()
+}
+
+/// The `--summary --format json` document.
+#[derive(Serialize)]
+struct Document<'a> {
+    /// One object per image.
+    images: &'a [ImageRow<'a>],
+    /// The summary object, as with the findings.
+    summary: SummaryJson<'a>,
+}
+
+/// Writes one row per disallowed image in `format` (table, json, jsonl or csv).
+pub fn write(
+    report: &Report<'_>,
+    format: Format,
+    style: &Style,
+    out: &mut impl Write,
+) -> io::Result<()> {
+    let rows = rows(report.findings);
+    match format {
+        Format::Json => {
+            let doc = Document {
+                images: &rows,
+                summary: SummaryJson::new(report),
+            };
+            serde_json::to_writer_pretty(&mut *out, &doc)?;
+            writeln!(out)
+        }
+        Format::Jsonl => {
+            for row in &rows {
+                serde_json::to_writer(&mut *out, row)?;
+                writeln!(out)?;
+            }
+            Ok(())
+        }
+        Format::Csv => csv::write_images(&rows, out),
+        // Falco formats are refused with --summary before the scan.
+        Format::Table | Format::Falco | Format::FalcoJson => {
+            table::write_images(&rows, *style, out)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;

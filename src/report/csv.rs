@@ -1,0 +1,203 @@
+//! CSV output (SPEC §9): RFC 4180, a header row, one row per finding (or per image with
+//! `--summary`).
+//!
+//! The columns are the §7 keys in §7 order. Lists are joined by single spaces (`source_ips`,
+//! `images`, `disallowed_images`); `containers`, a list of objects, becomes `KIND:NAME=IMAGE`
+//! items (`container:web=nginx:1.25 init:setup=aws-cli`), `-` standing for a missing name or
+//! image. A `null` is an empty field. The `csv` crate quotes a field exactly when RFC 4180 needs
+//! it (a comma, a quote, a line break) and ends records with `\r\n`.
+//!
+//! Spreadsheets run a cell that starts with `=`, `+`, `-` or `@` as a formula, and user agents and
+//! images come from whoever sends requests to the API server. Such a cell from the log is
+//! written with a leading `'` (OWASP's advice against CSV injection), which spreadsheets hide;
+//! JSON output is the exact one.
+
+use std::borrow::Cow;
+use std::io::{self, Write};
+
+use super::by_image::ImageRow;
+use crate::finding::{ContainerKind, Finding};
+
+/// The header of the findings CSV: the §7 keys.
+const FINDING_HEADER: [&str; 19] = [
+    "file",
+    "line",
+    "audit_id",
+    "time",
+    "stage",
+    "action",
+    "namespace",
+    "pod",
+    "generate_name",
+    "user",
+    "impersonated_user",
+    "source_ips",
+    "user_agent",
+    "status_code",
+    "outcome",
+    "reason",
+    "images",
+    "disallowed_images",
+    "containers",
+];
+
+/// The header of the `--summary` CSV.
+const IMAGE_HEADER: [&str; 12] = [
+    "image",
+    "reference",
+    "reason",
+    "count",
+    "namespaces",
+    "users",
+    "first_seen",
+    "last_seen",
+    "created",
+    "rejected",
+    "dry_run",
+    "unknown",
+];
+
+/// Writes the header and one record per finding.
+pub fn write_findings(findings: &[Finding], out: &mut impl Write) -> io::Result<()> {
+    let mut w = writer(out);
+    w.write_record(FINDING_HEADER).map_err(io_error)?;
+    for f in findings {
+        w.write_record(finding_record(f).iter().map(|c| c.as_bytes()))
+            .map_err(io_error)?;
+    }
+    w.flush()
+}
+
+/// One finding's fields, in header order.
+fn finding_record(f: &Finding) -> [Cow<'_, str>; 19] {
+    let joined = |list: Option<&Vec<String>>| {
+        list.map_or(Cow::Borrowed(""), |l| {
+            cell(&l.join(" ")).into_owned().into()
+        })
+    };
+    let containers = f.containers.as_ref().map(|list| {
+        list.iter()
+            .map(|c| {
+                let kind = match c.kind {
+                    ContainerKind::Container => "container",
+                    ContainerKind::Init => "init",
+                    ContainerKind::Ephemeral => "ephemeral",
+                };
+                let name = c.name.as_deref().unwrap_or("-");
+                let image = c.image.as_deref().unwrap_or("-");
+                format!("{kind}:{name}={image}")
+            })
+            .collect::<Vec<_>>()
+    });
+    [
+        cell(&f.file),
+        f.line.to_string().into(),
+        cell_or_empty(f.audit_id.as_deref()),
+        cell_or_empty(f.time.as_deref()),
+        cell_or_empty(f.stage.as_deref()),
+        f.action.as_str().into(),
+        cell_or_empty(f.namespace.as_deref()),
+        cell_or_empty(f.pod.as_deref()),
+        cell_or_empty(f.generate_name.as_deref()),
+        cell_or_empty(f.user.as_deref()),
+        cell_or_empty(f.impersonated_user.as_deref()),
+        joined(f.source_ips.as_ref()),
+        cell_or_empty(f.user_agent.as_deref()),
+        f.status_code
+            .map_or(String::new(), |c| c.to_string())
+            .into(),
+        f.outcome.as_str().into(),
+        f.reason.as_str().into(),
+        joined(f.images.as_ref()),
+        joined(Some(&f.disallowed_images)),
+        joined(containers.as_ref()),
+    ]
+}
+
+/// Writes the header and one record per image row.
+pub fn write_images(rows: &[ImageRow<'_>], out: &mut impl Write) -> io::Result<()> {
+    let mut w = writer(out);
+    w.write_record(IMAGE_HEADER).map_err(io_error)?;
+    for r in rows {
+        let set = |s: &std::collections::BTreeSet<&str>| {
+            cell(&s.iter().copied().collect::<Vec<_>>().join(" ")).into_owned()
+        };
+        w.write_record([
+            cell(r.image.unwrap_or("")).into_owned(),
+            r.reference.unwrap_or("").to_owned(),
+            r.reason.as_str().to_owned(),
+            r.count.to_string(),
+            set(&r.namespaces),
+            set(&r.users),
+            r.first_seen
+                .map(|s| cell(s).into_owned())
+                .unwrap_or_default(),
+            r.last_seen
+                .map(|s| cell(s).into_owned())
+                .unwrap_or_default(),
+            r.outcomes.created.to_string(),
+            r.outcomes.rejected.to_string(),
+            r.outcomes.dry_run.to_string(),
+            r.outcomes.unknown.to_string(),
+        ])
+        .map_err(io_error)?;
+    }
+    w.flush()
+}
+
+/// An RFC 4180 writer: `\r\n` after each record.
+fn writer<W: Write>(out: W) -> csv::Writer<W> {
+    csv::WriterBuilder::new()
+        .terminator(csv::Terminator::CRLF)
+        .from_writer(out)
+}
+
+/// The I/O error inside a CSV error, kept as is so that a broken pipe is still one.
+fn io_error(e: csv::Error) -> io::Error {
+    let message = e.to_string();
+    match e.into_kind() {
+        csv::ErrorKind::Io(e) => e,
+        _ => io::Error::other(message),
+    }
+}
+
+/// [`cell`], or an empty field for `None`.
+fn cell_or_empty(s: Option<&str>) -> Cow<'_, str> {
+    cell(s.unwrap_or(""))
+}
+
+/// A field from the log, with a `'` in front when a spreadsheet would run it as a formula.
+fn cell(s: &str) -> Cow<'_, str> {
+    if s.starts_with(['=', '+', '-', '@']) {
+        Cow::Owned(format!("'{s}"))
+    } else {
+        Cow::Borrowed(s)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formula_cells_are_defused_and_others_kept() {
+        assert_eq!(cell("=HYPERLINK(\"x\")"), "'=HYPERLINK(\"x\")");
+        assert_eq!(cell("@SUM(A1)"), "'@SUM(A1)");
+        assert_eq!(cell("nginx:1.25"), "nginx:1.25");
+        assert_eq!(cell(""), "");
+    }
+
+    #[test]
+    fn fields_are_quoted_as_rfc_4180_says() {
+        let mut out = Vec::new();
+        let mut w = writer(&mut out);
+        w.write_record(["a,b", "say \"hi\"", "two\nlines", "plain"])
+            .expect("write");
+        w.flush().expect("flush");
+        drop(w);
+        assert_eq!(
+            String::from_utf8(out).expect("utf-8"),
+            "\"a,b\",\"say \"\"hi\"\"\",\"two\nlines\",plain\r\n"
+        );
+    }
+}

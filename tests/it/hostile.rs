@@ -1,0 +1,625 @@
+//! Hostile and broken input (issue 7): never crash, never lose a finding, never hurt the
+//! terminal. Audit logs are evidence; they arrive truncated, rotated under the reader,
+//! hand-edited and partly written by attackers.
+//!
+//! `testdata/7-damaged.jsonl` holds, between good pod creates, one of each kind of damage (see
+//! `testdata/README.md`); the other inputs are made here at run time.
+
+use std::io::Write;
+use std::process::{Output, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+use crate::util::{cmd, code, findings, json, run, stderr, stdout};
+
+const DAMAGED: &str = "testdata/7-damaged.jsonl";
+const ALLOW: &str = "testdata/allow.yaml";
+
+/// The pods of the findings in `DAMAGED`, in order: every good line's, and those of the events
+/// that damaged lines still hold.
+const DAMAGED_PODS: [&str; 15] = [
+    "before",
+    "wrongtypes-containers",
+    "wrongtypes-image",
+    "wrongtypes-spec",
+    "dupkeys",
+    "deep",
+    "badutf8",
+    "afterhole",
+    "cr1",
+    "cr2",
+    "esc\u{1b}]52;c;ZXZpbA==\u{7}\u{1b}[2Jred\u{202e}live",
+    "surrogate",
+    "appended",
+    "a,\"b\"\nc=cmd|calc",
+    "after",
+];
+
+/// The `pod` of every finding.
+fn pods(doc: &Value) -> Vec<String> {
+    findings(doc)
+        .iter()
+        .map(|f| f["pod"].as_str().unwrap_or("<null>").to_owned())
+        .collect()
+}
+
+/// The `line`s of a summary location list.
+fn lines_of(list: &Value) -> Vec<u64> {
+    list.as_array()
+        .expect("a list")
+        .iter()
+        .map(|s| s["line"].as_u64().expect("a line"))
+        .collect()
+}
+
+/// Runs with `input` on standard input.
+fn run_stdin(args: &[&str], input: Vec<u8>) -> Output {
+    let mut child = cmd()
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    let mut stdin = child.stdin.take().expect("stdin");
+    let writer = std::thread::spawn(move || stdin.write_all(&input));
+    let out = child.wait_with_output().expect("output");
+    writer.join().expect("writer").expect("write to stdin");
+    out
+}
+
+/// Waits for `child`, killing it (and failing) after `limit`.
+fn wait_at_most(mut child: std::process::Child, limit: Duration) -> Output {
+    let started = Instant::now();
+    while child.try_wait().expect("wait").is_none() {
+        if started.elapsed() > limit {
+            let _ = child.kill();
+            panic!("still running after {limit:?}");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    child.wait_with_output().expect("output")
+}
+
+/// A canonical pod create by mallory, for `pod` running `image`; `extra` goes into the pod's
+/// metadata (a JSON fragment starting with `,`, or empty).
+fn create(pod: &str, image: &str, extra: &str) -> String {
+    format!(
+        r#"{{"kind":"Event","apiVersion":"audit.k8s.io/v1","level":"Request","auditID":"{pod}","stage":"ResponseComplete","requestURI":"/api/v1/namespaces/default/pods","verb":"create","user":{{"username":"mallory@example.com"}},"sourceIPs":["198.51.100.23"],"userAgent":"kubectl/v1.29.2","objectRef":{{"resource":"pods","namespace":"default","name":"{pod}","apiVersion":"v1"}},"responseStatus":{{"metadata":{{}},"code":201}},"requestObject":{{"kind":"Pod","apiVersion":"v1","metadata":{{"name":"{pod}"{extra}}},"spec":{{"containers":[{{"name":"c","image":"{image}"}}]}}}},"stageTimestamp":"2026-03-09T10:00:00.000000Z"}}"#
+    )
+}
+
+#[test]
+fn damaged_lines_are_counted_and_every_finding_around_them_is_kept() {
+    let bytes = std::fs::read(crate::util::root().join(DAMAGED)).expect("fixture");
+    let ways: Vec<(&str, (Value, Output))> = vec![
+        ("mapped", json(&[DAMAGED, "--allow", ALLOW])),
+        ("--no-mmap", json(&[DAMAGED, "--allow", ALLOW, "--no-mmap"])),
+        (
+            "one thread",
+            json(&[DAMAGED, "--allow", ALLOW, "--threads", "1"]),
+        ),
+        ("stdin", {
+            let out = run_stdin(&["-", "--allow", ALLOW, "--format", "json"], bytes.clone());
+            (serde_json::from_slice(&out.stdout).expect("JSON"), out)
+        }),
+    ];
+    for (how, (doc, out)) in &ways {
+        assert_eq!(code(out), 1, "{how}: {}", stderr(out));
+        assert_eq!(pods(doc), DAMAGED_PODS, "{how}");
+        let summary = &doc["summary"];
+        assert_eq!(summary["lines"], 25, "{how}");
+        assert_eq!(summary["skipped"], 11, "{how}: {summary}");
+        assert_eq!(lines_of(&summary["skipped_at"]), [2, 3, 4, 5, 6], "{how}");
+        assert_eq!(summary["repaired"], 2, "{how}: {summary}");
+        assert_eq!(lines_of(&summary["repaired_at"]), [16, 19], "{how}");
+    }
+    // However the file is read, the findings are the same, byte for byte.
+    for (how, (doc, _)) in &ways[1..3] {
+        assert_eq!(ways[0].1.0["findings"], doc["findings"], "{how}");
+    }
+
+    // The skipped lines after the fifth, and why: blank out lines 2-7 (keeping the numbering).
+    let mut blanked: Vec<&[u8]> = bytes.split(|&b| b == b'\n').collect();
+    for line in &mut blanked[1..7] {
+        *line = b"";
+    }
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("later.jsonl");
+    std::fs::write(&path, blanked.join(&b'\n')).expect("write");
+    let (doc, _) = json(&[path.to_str().expect("utf-8"), "--allow", ALLOW]);
+    let skipped = &doc["summary"]["skipped_at"];
+    assert_eq!(lines_of(skipped), [14, 15, 21, 22, 25]);
+    let why: Vec<&str> = skipped
+        .as_array()
+        .expect("list")
+        .iter()
+        .map(|s| s["why"].as_str().expect("why"))
+        .collect();
+    let starts = [
+        "bytes 1-300 of the line: not valid JSON: expected value; 1 event elsewhere on the line was read (4096 NUL bytes on the line",
+        "512 NUL bytes and nothing else: a hole left in the file by a crash",
+        "bytes 1-400 of the line: not valid JSON: ",
+        "not valid JSON: expected value, at column 1",
+        "not valid JSON: EOF while parsing a string, at column ",
+    ];
+    for (got, want) in why.iter().zip(starts) {
+        assert!(
+            got.starts_with(want),
+            "{got:?} does not start with {want:?}"
+        );
+    }
+    assert!(
+        why[4].ends_with("(the line ends early: cut short?)"),
+        "{}",
+        why[4]
+    );
+}
+
+#[test]
+fn strict_refuses_damaged_lines_but_still_reports_their_findings() {
+    let out = run(&[DAMAGED, "--allow", ALLOW, "--strict", "--format", "jsonl"]);
+    assert_eq!(code(&out), 2, "{}", stderr(&out));
+    assert_eq!(stdout(&out).lines().count(), DAMAGED_PODS.len());
+}
+
+#[test]
+fn a_100_mb_line_is_read_like_any_other() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("huge.log");
+    let big = "x".repeat(100 << 20);
+    let body = format!(
+        "{}\n{}\n{}\n",
+        create("before", "evil/before:1", ""),
+        create(
+            "huge",
+            "evil/huge:1",
+            &format!(r#","annotations":{{"big":"{big}"}}"#)
+        ),
+        create("after", "evil/after:1", ""),
+    );
+    drop(big);
+    std::fs::write(&path, body).expect("write");
+    let path = path.to_str().expect("utf-8");
+    for extra in [&[][..], &["--no-mmap"]] {
+        let started = Instant::now();
+        let mut args = vec![path, "--allow", ALLOW];
+        args.extend(extra);
+        let (doc, out) = json(&args);
+        assert_eq!(code(&out), 1, "{extra:?}: {}", stderr(&out));
+        assert_eq!(pods(&doc), ["before", "huge", "after"], "{extra:?}");
+        assert_eq!(doc["summary"]["skipped"], 0);
+        assert!(
+            started.elapsed() < Duration::from_secs(60),
+            "{extra:?}: {:?}",
+            started.elapsed()
+        );
+    }
+}
+
+#[test]
+fn a_binary_file_is_skipped_line_by_line_and_the_events_in_it_are_kept() {
+    let mut state = 0x2545_f491_4f6c_dd1d_u64;
+    let mut noise = |n: usize| -> Vec<u8> {
+        (0..n)
+            .map(|_| {
+                state ^= state << 13;
+                state ^= state >> 7;
+                state ^= state << 17;
+                (state >> 24) as u8
+            })
+            .collect()
+    };
+    let mut bytes = noise(1 << 20);
+    bytes.push(b'\n');
+    bytes.extend(create("inside", "evil/inside:1", "").as_bytes());
+    bytes.push(b'\n');
+    bytes.extend(noise(1 << 20));
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("binary.log");
+    std::fs::write(&path, &bytes).expect("write");
+    let (doc, out) = json(&[path.to_str().expect("utf-8"), "--allow", ALLOW]);
+    assert_eq!(code(&out), 1, "{}", stderr(&out));
+    assert_eq!(pods(&doc), ["inside"]);
+    let summary = &doc["summary"];
+    assert!(
+        summary["skipped"].as_u64().expect("count") > 1000,
+        "{summary}"
+    );
+    assert_eq!(summary["skipped_at"].as_array().expect("list").len(), 5);
+}
+
+/// Has process `pid` opened `path`, as a memory map (`maps`) or a file descriptor (`fd`)?
+#[cfg(target_os = "linux")]
+fn has_open(pid: u32, path: &std::path::Path, how: &str) -> bool {
+    let path = path.to_string_lossy();
+    if how == "maps" {
+        return std::fs::read_to_string(format!("/proc/{pid}/maps"))
+            .is_ok_and(|maps| maps.contains(&*path));
+    }
+    std::fs::read_dir(format!("/proc/{pid}/fd")).is_ok_and(|fds| {
+        fds.flatten().any(|fd| {
+            std::fs::read_link(fd.path()).is_ok_and(|target| target.to_string_lossy() == path)
+        })
+    })
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn a_file_truncated_while_it_is_scanned_keeps_the_findings_read_before_the_cut() {
+    // A log long enough that scanning it takes a while: its first and last pod creates are
+    // findings, the 100 000 between them are allowed (so every line is parsed).
+    let allowed = create("allowed", "nginx:1.25", "");
+    let mut body = create("first", "evil/first:1", "") + "\n";
+    for _ in 0..100_000 {
+        body.push_str(&allowed);
+        body.push('\n');
+    }
+    body.push_str(&create("last", "evil/last:1", ""));
+    body.push('\n');
+    let dir = tempfile::tempdir().expect("tempdir");
+    for (flag, how, said) in [
+        (None, "maps", "was truncated while it was being scanned"),
+        (
+            Some("--no-mmap"),
+            "fd",
+            "was truncated while it was being read",
+        ),
+    ] {
+        let path = dir.path().join(format!("live-{how}.log"));
+        std::fs::write(&path, &body).expect("write");
+        let mut command = cmd();
+        command
+            .args([
+                path.to_str().expect("utf-8"),
+                "--allow",
+                ALLOW,
+                "--format",
+                "jsonl",
+            ])
+            .args(flag)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        let child = command.spawn().expect("spawn");
+        let started = Instant::now();
+        while !has_open(child.id(), &path, how) {
+            assert!(started.elapsed() < Duration::from_secs(30), "never opened");
+            std::thread::sleep(Duration::from_millis(1));
+        }
+        // What `logrotate` with `copytruncate` does to the live log, while it is being read.
+        std::fs::OpenOptions::new()
+            .write(true)
+            .open(&path)
+            .and_then(|f| f.set_len(body.len() as u64 / 3))
+            .expect("truncate");
+        let out = wait_at_most(child, Duration::from_secs(120));
+        assert!(
+            out.status.code().is_some(),
+            "{how}: killed by a signal: {:?}",
+            out.status
+        );
+        let err = stderr(&out);
+        assert_eq!(code(&out), 2, "{how}: {err}");
+        assert!(err.contains(said), "{how}: {err}");
+        let found = stdout(&out);
+        assert!(found.contains("evil/first:1"), "{how}: {found}");
+        assert!(!found.contains("evil/last:1"), "{how}: past the cut");
+    }
+}
+
+#[cfg(unix)]
+#[test]
+fn special_files_and_broken_paths_fail_alone() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let logs = dir.path().join("logs");
+    std::fs::create_dir(&logs).expect("mkdir");
+    std::fs::copy(crate::util::root().join(DAMAGED), logs.join("a.log")).expect("copy");
+    std::os::unix::fs::symlink("/nonexistent/audit.log", logs.join("b.log")).expect("symlink");
+    let dangling = dir.path().join("gone.log");
+    std::os::unix::fs::symlink("rotated-away.log", &dangling).expect("symlink");
+    let child = cmd()
+        .args(["/dev/zero", logs.to_str().expect("utf-8")])
+        .arg(&dangling)
+        .args(["/dev/null", "--allow", ALLOW, "--format", "json"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    let out = wait_at_most(child, Duration::from_secs(60));
+    assert_eq!(code(&out), 2, "{}", stderr(&out));
+    let doc: Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    assert_eq!(pods(&doc), DAMAGED_PODS, "the readable file is scanned");
+    let err = stderr(&out);
+    for want in [
+        "error: /dev/zero: is a character device, not a log file, so it was not opened".to_owned(),
+        format!(
+            "error: {}: cannot open: it is a symbolic link to /nonexistent/audit.log, which does not exist",
+            logs.join("b.log").display()
+        ),
+        format!(
+            "error: {}: cannot open: it is a symbolic link to rotated-away.log, which does not exist",
+            dangling.display()
+        ),
+        "error: /dev/null: is a character device".to_owned(),
+    ] {
+        assert!(err.contains(&want), "{want}\nnot in:\n{err}");
+    }
+    let inputs = doc["summary"]["inputs"].as_array().expect("inputs");
+    let unreadable: Vec<&str> = inputs
+        .iter()
+        .filter(|i| i["format"].is_null())
+        .map(|i| i["file"].as_str().expect("file"))
+        .collect();
+    assert_eq!(unreadable.len(), 4, "{inputs:?}");
+}
+
+#[cfg(unix)]
+#[test]
+fn a_fifo_is_read_as_a_stream() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let fifo = dir.path().join("audit.pipe");
+    let made = std::process::Command::new("mkfifo").arg(&fifo).status();
+    if !made.is_ok_and(|s| s.success()) {
+        return; // no mkfifo on this system
+    }
+    let bytes = std::fs::read(crate::util::root().join(DAMAGED)).expect("fixture");
+    let writer = {
+        let fifo = fifo.clone();
+        std::thread::spawn(move || std::fs::write(fifo, bytes))
+    };
+    let child = cmd()
+        .arg(&fifo)
+        .args(["--allow", ALLOW, "--format", "json"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    let out = wait_at_most(child, Duration::from_secs(60));
+    writer.join().expect("writer").expect("written");
+    assert_eq!(code(&out), 1, "{}", stderr(&out));
+    let doc: Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    assert_eq!(pods(&doc), DAMAGED_PODS);
+}
+
+/// Runs the binary as the unprivileged user `nobody` when this test runs as root (for whom
+/// permissions do not apply), through `setpriv`; `None` when that is not possible.
+#[cfg(unix)]
+fn run_unprivileged(args: &[&str]) -> Option<Output> {
+    let bin = env!("CARGO_BIN_EXE_falco-pod-scan");
+    let out = std::process::Command::new("setpriv")
+        .args(["--reuid=65534", "--regid=65534", "--clear-groups", bin])
+        .args(args)
+        .env_clear()
+        .current_dir(crate::util::root())
+        .stdin(Stdio::null())
+        .output()
+        .ok()?;
+    // setpriv itself failed (not allowed here), or the binary is not reachable for `nobody`.
+    (out.status.code() != Some(127) && out.status.code() != Some(126) && !out.stdout.is_empty())
+        .then_some(out)
+}
+
+#[cfg(unix)]
+#[test]
+fn an_unreadable_directory_or_file_is_an_error_naming_it() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755)).expect("chmod");
+    let locked = dir.path().join("locked");
+    std::fs::create_dir(&locked).expect("mkdir");
+    std::fs::write(locked.join("x.log"), b"").expect("write");
+    let secret = dir.path().join("secret.log");
+    std::fs::copy(crate::util::root().join(DAMAGED), &secret).expect("copy");
+    for path in [&locked, &secret] {
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o000)).expect("chmod");
+    }
+    let args = [
+        dir.path().to_str().expect("utf-8"),
+        DAMAGED,
+        "--allow",
+        ALLOW,
+        "--format",
+        "jsonl",
+    ];
+    let as_root = std::fs::read_dir(&locked).is_ok();
+    let out = if as_root {
+        run_unprivileged(&args)
+    } else {
+        Some(run(&args))
+    };
+    for path in [&locked, &secret] {
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+    }
+    let Some(out) = out else {
+        return; // root, and no way to drop privileges here
+    };
+    let err = stderr(&out);
+    assert_eq!(code(&out), 2, "{err}");
+    for want in [
+        format!(
+            "error: {}: cannot read the directory: Permission denied",
+            locked.display()
+        ),
+        format!(
+            "error: {}: cannot open: Permission denied",
+            secret.display()
+        ),
+    ] {
+        assert!(err.contains(&want), "{want}\nnot in:\n{err}");
+    }
+    assert_eq!(stdout(&out).lines().count(), DAMAGED_PODS.len());
+}
+
+#[test]
+fn bad_allowlists_are_exit_2_with_file_line_and_column() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let cases: &[(&[u8], &str)] = &[
+        (
+            b"images: [nginx\n",
+            "allow.yaml:2:1: did not find expected ','",
+        ),
+        (
+            b"images: nginx\n",
+            "allow.yaml:1:9: images: invalid type: string",
+        ),
+        (
+            b"image:\n  - nginx\n",
+            "allow.yaml:1:1: unknown key: `image`",
+        ),
+        (
+            b"images:\n  - 'ghcr.io/[a'\n",
+            "allow.yaml:2:5: invalid glob",
+        ),
+        (b"images:\n  - ''\n", "allow.yaml:2:5: empty pattern"),
+        (b"- nginx\n-\n", "allow.yaml:2:2: empty list item"),
+        (
+            b"- nginx*\n",
+            "allow.yaml:1:3: a glob repository without `/` can match no image",
+        ),
+        (
+            b"images:\n  - ngi\xffnx\n",
+            "allow.yaml:2:8: not valid UTF-8 (byte 0xff)",
+        ),
+        (
+            b"images:\n  - \"\x1b]52;c;ZXZpbA==\x07\"\n",
+            "allow.yaml:2:6: control characters are not allowed",
+        ),
+    ];
+    for (text, want) in cases {
+        let path = dir.path().join("allow.yaml");
+        std::fs::write(&path, text).expect("write");
+        let out = run(&[DAMAGED, "--allow", path.to_str().expect("utf-8")]);
+        let err = stderr(&out).replace(&format!("{}/", dir.path().display()), "");
+        assert_eq!(code(&out), 2, "{want}: {err}");
+        assert!(
+            err.starts_with(&format!("falco-pod-scan: error: {want}")),
+            "{want}: {err}"
+        );
+        assert!(
+            !err.contains('\u{1b}') && !err.contains('\u{7}'),
+            "escaped: {err:?}"
+        );
+        assert_eq!(stdout(&out), "", "nothing scanned with a bad allowlist");
+    }
+    let child = cmd()
+        .args([DAMAGED, "--allow", "/dev/zero"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    let out = wait_at_most(child, Duration::from_secs(30));
+    assert_eq!(code(&out), 2);
+    assert!(
+        stderr(&out).contains("cannot read the allowlist /dev/zero: it is a character device"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+/// Bytes that must never reach a terminal from the log: ESC (ANSI and OSC sequences), BEL, C1
+/// CSI, and the bidi override U+202E.
+fn assert_terminal_safe(what: &str, text: &str) {
+    for bad in ['\u{1b}', '\u{7}', '\u{9b}', '\u{202e}', '\r'] {
+        assert!(!text.contains(bad), "{what} holds {bad:?}:\n{text}");
+    }
+}
+
+#[cfg(unix)]
+#[test]
+fn strings_from_the_log_are_escaped_for_the_terminal() {
+    // A file whose very name is hostile: it reaches the table's SOURCE column and the summary.
+    let dir = tempfile::tempdir().expect("tempdir");
+    let name = dir.path().join("x\u{1b}[2J\u{202e}gol.log");
+    std::fs::copy(crate::util::root().join(DAMAGED), &name).expect("copy");
+    let missing = dir.path().join("m\u{1b}]0;pwned\u{7}.log");
+    for format in ["table", "falco"] {
+        let out = cmd()
+            .arg(&name)
+            .arg(&missing)
+            .args(["--allow", ALLOW, "--color", "never", "--format", format])
+            .output()
+            .expect("runs");
+        assert_eq!(code(&out), 2, "{}", stderr(&out));
+        assert_terminal_safe(&format!("{format} on stdout"), &stdout(&out));
+        assert_terminal_safe(&format!("{format}: summary and errors"), &stderr(&out));
+        assert!(stdout(&out).contains(r"esc\u{1b}]52;c;ZXZpbA==\u{7}\u{1b}[2Jred\u{202e}live"));
+        assert!(stderr(&out).contains(r"m\u{1b}]0;pwned\u{7}.log: cannot open"));
+    }
+    // With colour on, the only escape sequences are the table's own colours.
+    let out = run(&[DAMAGED, "--allow", ALLOW, "--color", "always"]);
+    let table = stdout(&out);
+    for sequence in table.split('\u{1b}').skip(1) {
+        assert!(
+            sequence.starts_with('[')
+                && sequence[1..].find('m').is_some_and(|end| sequence[1..=end]
+                    .bytes()
+                    .all(|b| b.is_ascii_digit() || b == b';' || b == b'm')),
+            "a non-colour escape: {:?}",
+            &sequence[..sequence.len().min(20)]
+        );
+    }
+}
+
+#[test]
+fn json_jsonl_and_csv_stay_valid_and_keep_the_strings_as_logged() {
+    let (doc, _) = json(&[DAMAGED, "--allow", ALLOW]);
+    assert_eq!(
+        pods(&doc),
+        DAMAGED_PODS,
+        "JSON decodes to the logged strings"
+    );
+    let out = run(&[DAMAGED, "--allow", ALLOW, "--format", "jsonl"]);
+    let lines: Vec<Value> = stdout(&out)
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("each line is JSON"))
+        .collect();
+    assert_eq!(lines.len(), DAMAGED_PODS.len());
+    let out = run(&[DAMAGED, "--allow", ALLOW, "--format", "csv"]);
+    let mut reader = csv::Reader::from_reader(out.stdout.as_slice());
+    let headers = reader.headers().expect("a header row").clone();
+    let pod = headers
+        .iter()
+        .position(|h| h == "pod")
+        .expect("a pod column");
+    let rows: Vec<String> = reader
+        .records()
+        .map(|r| r.expect("RFC 4180").get(pod).expect("cell").to_owned())
+        .collect();
+    assert_eq!(rows, DAMAGED_PODS);
+}
+
+#[test]
+fn the_json_summary_tells_what_was_skipped_truncated_or_unreadable() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let cut = dir.path().join("cut.log.gz");
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    for i in 0..2000 {
+        writeln!(gz, "{}", create(&format!("p{i}"), "evil/gz:1", "")).expect("in memory");
+    }
+    let mut bytes = gz.finish().expect("in memory");
+    bytes.truncate(bytes.len() / 2);
+    std::fs::write(&cut, bytes).expect("write");
+    let (doc, out) = json(&[
+        "testdata/no-such.log",
+        cut.to_str().expect("utf-8"),
+        DAMAGED,
+        "--allow",
+        ALLOW,
+    ]);
+    assert_eq!(code(&out), 2);
+    let summary = &doc["summary"];
+    let inputs = summary["inputs"].as_array().expect("inputs");
+    let state: Vec<(bool, bool)> = inputs
+        .iter()
+        .map(|i| (i["format"].is_null(), i["error"].is_null()))
+        .collect();
+    // Unreadable (no format, an error), truncated (read, with an error), whole.
+    assert_eq!(state, [(true, false), (false, false), (false, true)]);
+    assert_eq!(summary["errors"].as_array().expect("errors").len(), 2);
+    assert_eq!(summary["skipped"], 11);
+    assert_eq!(summary["repaired"], 2);
+    let err = stderr(&out);
+    assert!(err.contains("testdata/no-such.log: cannot open"), "{err}");
+    assert!(err.contains("the gzip data ends early"), "{err}");
+}
