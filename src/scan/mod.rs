@@ -58,7 +58,7 @@ impl Default for ScanOptions {
         ScanOptions {
             mmap: true,
             chunk_size: 4 << 20,
-            block_size: 4 << 20,
+            block_size: 1 << 20,
             max_buffered: 256 << 20,
             progress: None,
         }
