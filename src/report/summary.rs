@@ -156,6 +156,9 @@ pub fn write_text(report: &Report<'_>, out: &mut impl Write) -> io::Result<()> {
             writeln!(out, "    {at}")?;
         }
     }
+    for line in damage_lines(s) {
+        writeln!(out, "  {line}")?;
+    }
     if report.accepted.is_some() {
         // The findings of a suggestion run (against an empty or a compared allowlist) are not
         // what it reports.
@@ -198,6 +201,59 @@ fn filter_note(f: FilterStats) -> Option<String> {
         ));
     }
     (!parts.is_empty()).then(|| parts.join("; "))
+}
+
+/// One line each for what was repaired, truncated or not read at all (issue 7); nothing when all
+/// was read whole. The errors themselves follow the summary.
+fn damage_lines(s: &Stats) -> Vec<String> {
+    let mut lines = Vec::new();
+    if s.repaired > 0 {
+        let at: Vec<String> = s
+            .repaired_at
+            .iter()
+            .map(|r| format!("{}:{}", escape(&r.file), r.line))
+            .collect();
+        let more = s.repaired.saturating_sub(at.len() as u64);
+        let more = if more > 0 {
+            format!(" and {more} more")
+        } else {
+            String::new()
+        };
+        lines.push(format!(
+            "repaired {} (damaged, but every event in them was read): {}{more}",
+            plural(s.repaired, "line"),
+            at.join(", ")
+        ));
+    }
+    for (what, inputs, why) in [
+        (
+            "truncated",
+            s.truncated().collect::<Vec<_>>(),
+            "read only up to the damage or the cut; the findings before it are reported",
+        ),
+        ("unreadable", s.unreadable().collect(), "not scanned"),
+    ] {
+        if inputs.is_empty() {
+            continue;
+        }
+        let names: Vec<String> = inputs
+            .iter()
+            .take(3)
+            .map(|i| escape(&i.file).into_owned())
+            .collect();
+        let more = inputs.len().saturating_sub(names.len());
+        let more = if more > 0 {
+            format!(" and {more} more")
+        } else {
+            String::new()
+        };
+        lines.push(format!(
+            "{what}: {} {why} ({}{more}; see the errors below)",
+            plural(inputs.len() as u64, "input"),
+            names.join(", ")
+        ));
+    }
+    lines
 }
 
 /// What to do about `images-unknown` findings whose pod spec was not logged: raise the audit

@@ -623,3 +623,33 @@ fn the_json_summary_tells_what_was_skipped_truncated_or_unreadable() {
     assert!(err.contains("testdata/no-such.log: cannot open"), "{err}");
     assert!(err.contains("the gzip data ends early"), "{err}");
 }
+
+#[test]
+fn the_text_summary_says_in_one_line_each_what_was_repaired_truncated_or_unreadable() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let cut = dir.path().join("cut.log.gz");
+    std::fs::write(&cut, b"\x1f\x8b\x08\x00garbage").expect("write");
+    let out = run(&[
+        DAMAGED,
+        cut.to_str().expect("utf-8"),
+        "testdata/no-such.log",
+        "--allow",
+        ALLOW,
+    ]);
+    assert_eq!(code(&out), 2);
+    let err = stderr(&out);
+    let truncated = format!(
+        "  truncated: 1 input read only up to the damage or the cut; the findings before it are \
+         reported ({}; see the errors below)",
+        cut.display()
+    );
+    for want in [
+        "  skipped 11 lines that are not audit events:",
+        "  repaired 2 lines (damaged, but every event in them was read): \
+         testdata/7-damaged.jsonl:16, testdata/7-damaged.jsonl:19",
+        &truncated,
+        "  unreadable: 1 input not scanned (testdata/no-such.log; see the errors below)",
+    ] {
+        assert!(err.lines().any(|l| l == want), "{want}\nnot in:\n{err}");
+    }
+}
