@@ -151,23 +151,15 @@ fn output_is_byte_identical_for_any_thread_count_and_read_path() {
 fn standard_input_gives_the_same_findings_named_dash() {
     for name in ["2-cases.jsonl", "2-pretty.json", "2-crlf.jsonl"] {
         let bytes = std::fs::read(root().join(fixture(name))).expect("fixture");
-        let mut child = crate::util::cmd()
-            .args([
-                "-",
-                "--allow",
-                "testdata/allow.yaml",
-                "--format",
-                "jsonl",
-                "--quiet",
-            ])
-            .stdin(std::process::Stdio::piped())
-            .stdout(std::process::Stdio::piped())
-            .spawn()
-            .expect("spawn");
-        let mut stdin = child.stdin.take().expect("stdin");
-        let writer = std::thread::spawn(move || std::io::Write::write_all(&mut stdin, &bytes));
-        let out = child.wait_with_output().expect("output");
-        writer.join().expect("writer").expect("write stdin");
+        let args = [
+            "-",
+            "--allow",
+            "testdata/allow.yaml",
+            "--format",
+            "jsonl",
+            "--quiet",
+        ];
+        let out = crate::util::run_stdin(&args, bytes);
         let from_file = jsonl(&[
             fixture(name).to_str().expect("path"),
             "--allow",

@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-use crate::util::{cmd, code, findings, json, run, stderr, stdout};
+use crate::util::{cmd, code, findings, json, run, run_stdin, stderr, stdout};
 
 const DAMAGED: &str = "testdata/7-damaged.jsonl";
 const ALLOW: &str = "testdata/allow.yaml";
@@ -51,22 +51,6 @@ fn lines_of(list: &Value) -> Vec<u64> {
         .iter()
         .map(|s| s["line"].as_u64().expect("a line"))
         .collect()
-}
-
-/// Runs with `input` on standard input.
-fn run_stdin(args: &[&str], input: Vec<u8>) -> Output {
-    let mut child = cmd()
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn");
-    let mut stdin = child.stdin.take().expect("stdin");
-    let writer = std::thread::spawn(move || stdin.write_all(&input));
-    let out = child.wait_with_output().expect("output");
-    writer.join().expect("writer").expect("write to stdin");
-    out
 }
 
 /// Waits for `child`, killing it (and failing) after `limit`.

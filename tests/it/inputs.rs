@@ -5,11 +5,11 @@
 
 use std::io::Write;
 use std::path::Path;
-use std::process::{Output, Stdio};
+use std::process::Output;
 
 use serde_json::Value;
 
-use crate::util::{cmd, code, findings, json, root, run, stderr, stdout};
+use crate::util::{code, findings, json, root, run, run_stdin, stderr, stdout};
 
 const LOG: &str = "testdata/2-cases.jsonl";
 const ALLOW: &str = "testdata/allow.yaml";
@@ -54,18 +54,7 @@ fn write(dir: &Path, name: &str, bytes: &[u8]) -> String {
 
 /// Runs with `input` piped to standard input and `--format json`.
 fn json_stdin(args: &[&str], input: Vec<u8>) -> (Value, Output) {
-    let mut child = cmd()
-        .args(args)
-        .args(["--format", "json"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn");
-    let mut stdin = child.stdin.take().expect("stdin");
-    let writer = std::thread::spawn(move || stdin.write_all(&input));
-    let out = child.wait_with_output().expect("output");
-    writer.join().expect("writer").expect("write to stdin");
+    let out = run_stdin(&[args, &["--format", "json"]].concat(), input);
     let doc = serde_json::from_slice(&out.stdout)
         .unwrap_or_else(|e| panic!("one JSON document ({e}); stderr: {}", stderr(&out)));
     (doc, out)

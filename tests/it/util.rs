@@ -1,6 +1,7 @@
 //! Running the binary the way a user would, but reproducibly: cleared environment, project root
 //! as working directory, output captured.
 
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
@@ -26,6 +27,23 @@ pub fn cmd() -> Command {
 /// Runs with `args` and returns the output.
 pub fn run(args: &[&str]) -> Output {
     cmd().args(args).output().expect("the binary runs")
+}
+
+/// Runs with `input` written to standard input (from another thread, so a large input cannot
+/// deadlock against a full stdout pipe).
+pub fn run_stdin(args: &[&str], input: Vec<u8>) -> Output {
+    let mut child = cmd()
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    let mut stdin = child.stdin.take().expect("stdin");
+    let writer = std::thread::spawn(move || stdin.write_all(&input));
+    let out = child.wait_with_output().expect("output");
+    writer.join().expect("writer").expect("write to stdin");
+    out
 }
 
 /// The exit code (panics on a signal).
