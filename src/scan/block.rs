@@ -4,7 +4,7 @@
 //! the result are 0-based and relative to the block; the merge makes them absolute.
 //!
 //! Every line is looked at, but most only at their ends:
-//! * a line [`triage`] marks as a possible pod request is parsed in full and judged;
+//! * a line [`triage_joined`] marks as a possible pod request is parsed in full and judged;
 //! * any other line is accepted as an audit event if it is framed like one the API server writes
 //!   (`{"kind":"Event",…}`), and otherwise parsed just to tell whether it is an event, so that
 //!   garbage is counted, never silently dropped;
@@ -15,7 +15,7 @@ use crate::finding::{Finding, Policy};
 use crate::stats::Stats;
 use crate::suggest::{self, Accepted, Repositories};
 
-use super::prefilter::{Triage, triage};
+use super::prefilter::{Triage, line_end, triage_joined};
 use super::select::stands_alone;
 
 /// Why an event cut short by its exporter was not parsed.
@@ -88,9 +88,9 @@ pub fn scan_lines(block: &[u8], policy: &Policy) -> BlockResult {
     let mut start = 0;
     let mut line_no = 0;
     while start < block.len() {
-        let end = memchr::memchr(b'\n', &block[start..]).map_or(block.len(), |i| start + i);
+        let (end, joined) = line_end(block, start);
         let line = &block[start..end];
-        if triage(line) == Triage::Parse {
+        if triage_joined(line, joined) == Triage::Parse {
             out.parse(line, line_no, policy);
         } else {
             out.check(line, line_no);

@@ -240,3 +240,27 @@ proptest! {
         prop_assert_eq!(filtered.stats.skipped, unfiltered.stats.skipped);
     }
 }
+
+/// A writer that died mid-line leaves its event cut, and the next event is appended to it: the
+/// appended pod create is found wherever the cut falls, although the line starts like an
+/// innocent API-server event (a `get` of a pod, which the structural triage alone would pass over).
+#[test]
+fn an_event_appended_to_a_cut_one_is_found_at_every_cut() {
+    let innocent = r#"{"kind":"Event","apiVersion":"audit.k8s.io/v1","level":"Metadata","auditID":"g1","stage":"ResponseComplete","requestURI":"/api/v1/namespaces/ns/pods/web","verb":"get","user":{"username":"kubectl"},"sourceIPs":["10.0.0.1"],"userAgent":"kubectl/v1.29","objectRef":{"resource":"pods","namespace":"ns","name":"web","apiVersion":"v1"},"responseStatus":{"code":200},"stageTimestamp":"2026-03-01T10:00:00Z"}"#;
+    let appended = create("j1", "ResponseComplete", "evil:9");
+    let policy = policy();
+    for cut in 1..innocent.len() {
+        let bytes = format!("{}{appended}\n{innocent}\n", &innocent[..cut]);
+        let filtered = block::scan_lines(bytes.as_bytes(), &policy);
+        let unfiltered = block::scan_lines_unfiltered(bytes.as_bytes(), &policy);
+        let images = |r: &block::BlockResult| -> Vec<String> {
+            select::select(r.candidates.clone())
+                .into_iter()
+                .flat_map(|f| f.disallowed_images)
+                .collect()
+        };
+        assert_eq!(images(&filtered), ["evil:9"], "cut at byte {cut}");
+        assert_eq!(images(&filtered), images(&unfiltered), "cut at byte {cut}");
+        assert_eq!(filtered.stats.lines, 2);
+    }
+}
