@@ -7,7 +7,8 @@
 #   BENCH_DIR      where the log and the results go   (default /tmp/falco-pod-scan-bench)
 #   BENCH_SIZE_MB  size of the generated log           (default 1024)
 #   BENCH_SEED     generator seed                      (default 42)
-#   BENCH_RUNS     hyperfine runs per command          (default 5)
+#   BENCH_RUNS     hyperfine runs per command          (default 10)
+#   BENCH_PAIRS    interleaved tool / wc -l pairs      (default 20)
 # needs: cargo, hyperfine, rg, jq (apt-get update && apt-get install -y hyperfine ripgrep jq)
 #
 # The log is made by examples/gen-audit-log.rs (benches/common/gen.rs) once and reused; delete it
@@ -18,7 +19,8 @@ cd "$(dirname "$0")/.."
 dir=${BENCH_DIR:-/tmp/falco-pod-scan-bench}
 size_mb=${BENCH_SIZE_MB:-1024}
 seed=${BENCH_SEED:-42}
-runs=${BENCH_RUNS:-5}
+runs=${BENCH_RUNS:-10}
+pairs=${BENCH_PAIRS:-20}
 log="$dir/audit-${size_mb}m-seed${seed}.log"
 bin=target/release/falco-pod-scan
 allow=testdata/allow.yaml
@@ -73,6 +75,27 @@ awk -v b="$bytes" -v t="$tool" -v w="$wc" -v p="$pipeline" 'BEGIN {
     printf "tool / wc -l:      %.2fx\n", t / w
     printf "pipeline / tool:   %.2fx\n", p / t
 }'
+
+# hyperfine runs all of one command, then all of the next; on a shared machine the load can change
+# between those phases and move the ratio by a third. Alternating the two commands run by run and
+# taking the median of the per-pair ratios cancels that drift.
+echo
+echo "== interleaved: $pairs pairs of (falco-pod-scan, wc -l), alternating"
+ratios=()
+for ((i = 0; i < pairs; i++)); do
+    t0=$EPOCHREALTIME
+    $tool_cmd >/dev/null || true
+    t1=$EPOCHREALTIME
+    wc -l "$log" >/dev/null
+    t2=$EPOCHREALTIME
+    ratios+=("$(awk -v a="$t0" -v b="$t1" -v c="$t2" 'BEGIN { printf "%.4f %.4f %.4f", (b - a) / (c - b), b - a, c - b }')")
+done
+printf '%s\n' "${ratios[@]}" | sort -n | awk '
+    { r[NR] = $1; t[NR] = $2; w[NR] = $3 }
+    END {
+        m = int((NR + 1) / 2)
+        printf "tool / wc -l, median of %d pairs: %.2fx (quartiles %.2fx and %.2fx)\n", NR, r[m], r[int((NR + 3) / 4)], r[int((3 * NR + 1) / 4)]
+    }'
 
 echo
 echo "== peak memory of falco-pod-scan (RssAnon sampled every 10 ms; VmHWM includes mapped file pages)"
