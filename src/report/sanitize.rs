@@ -14,13 +14,18 @@ fn is_unsafe(c: char) -> bool {
     c.is_control()
         || matches!(
             c,
-            '\u{061C}'              // Arabic letter mark
+            '\u{00AD}'              // soft hyphen: invisible unless a line breaks there
+            | '\u{061C}'              // Arabic letter mark
+            | '\u{180E}'              // Mongolian vowel separator (zero width)
             | '\u{200B}'..='\u{200F}' // zero-width characters, LRM, RLM
             | '\u{2028}' | '\u{2029}' // line and paragraph separators
             | '\u{202A}'..='\u{202E}' // embeddings and overrides
             | '\u{2060}'..='\u{2064}' // word joiner, invisible operators
             | '\u{2066}'..='\u{2069}' // isolates
+            | '\u{206A}'..='\u{206F}' // deprecated shaping and digit controls
             | '\u{FEFF}'              // zero-width no-break space
+            | '\u{FFF9}'..='\u{FFFB}' // interlinear annotation marks
+            | '\u{E0000}'..='\u{E007F}' // tag characters: invisible text
         )
 }
 
@@ -55,6 +60,20 @@ mod tests {
             ("c1\u{9b}x", "c1\\u{9b}x"),
             ("ünïcödé ok", "ünïcödé ok"),
             ("\u{2066}iso\u{2069}", "\\u{2066}iso\\u{2069}"),
+            // Invisible characters that make two different names look the same.
+            ("ng\u{ad}inx", "ng\\u{ad}inx"),
+            ("a\u{180e}b", "a\\u{180e}b"),
+            ("\u{206a}x\u{206f}", "\\u{206a}x\\u{206f}"),
+            (
+                "\u{fff9}a\u{fffa}b\u{fffb}",
+                "\\u{fff9}a\\u{fffa}b\\u{fffb}",
+            ),
+            ("nginx\u{e0041}\u{e007f}", "nginx\\u{e0041}\\u{e007f}"),
+            // Neighbours of those ranges are ordinary text.
+            (
+                "\u{ae}\u{2070}\u{fff8}\u{fffc}",
+                "\u{ae}\u{2070}\u{fff8}\u{fffc}",
+            ),
         ];
         for (input, want) in cases {
             assert_eq!(escape(input), want, "{input:?}");
