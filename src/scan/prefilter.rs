@@ -116,10 +116,9 @@ const EVENT_START_E: usize = 9;
 ///
 /// One pass for both: the newline search also stops at every `E`, the rarest byte of
 /// `{"kind":"Event"` in audit JSON, and looks back nine bytes for the rest of it; once one is
-/// found, a plain newline search finishes the line. A separate
-/// search of each line for the event start cost twice as much CPU (measured on the generated
-/// log: +69 ms per GiB on one core with memchr's `memmem`, +32 ms this way, over a bare newline
-/// search of 124 ms).
+/// found, a plain newline search finishes the line. A separate search of each line for the event
+/// start cost twice as much CPU (measured on the generated log: +69 ms per GiB on one core with
+/// memchr's `memmem`, +32 ms this way, over a bare newline search of 124 ms).
 pub fn line_end(block: &[u8], start: usize) -> (usize, bool) {
     // An event starting at `start + 1` or later has its `E` at `start + 10` or later.
     let head = (start + EVENT_START_E + 1).min(block.len());
