@@ -88,10 +88,10 @@ for ((i = 0; i < pairs; i++)); do
     t1=$EPOCHREALTIME
     wc -l "$log" >/dev/null
     t2=$EPOCHREALTIME
-    ratios+=("$(awk -v a="$t0" -v b="$t1" -v c="$t2" 'BEGIN { printf "%.4f %.4f %.4f", (b - a) / (c - b), b - a, c - b }')")
+    ratios+=("$(awk -v a="$t0" -v b="$t1" -v c="$t2" 'BEGIN { printf "%.4f", (b - a) / (c - b) }')")
 done
 printf '%s\n' "${ratios[@]}" | sort -n | awk '
-    { r[NR] = $1; t[NR] = $2; w[NR] = $3 }
+    { r[NR] = $1 }
     END {
         m = int((NR + 1) / 2)
         printf "tool / wc -l, median of %d pairs: %.2fx (quartiles %.2fx and %.2fx)\n", NR, r[m], r[int((NR + 3) / 4)], r[int((3 * NR + 1) / 4)]

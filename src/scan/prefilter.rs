@@ -82,11 +82,15 @@ pub enum Triage {
 /// Decides whether a line needs a full parse: the structural test for lines the API server
 /// wrote, else the literal test (a hit, then a verb or an escape).
 pub fn triage(line: &[u8]) -> Triage {
-    triage_split(line, || {
-        EVENT_START
-            .find(line.get(1..).unwrap_or_default())
-            .is_some()
-    })
+    triage_split(line, || holds_second_event(line))
+}
+
+/// Does an audit event start inside `line` after its first byte? (The search [`line_end`] does
+/// in the newline pass, as a search of its own.)
+fn holds_second_event(line: &[u8]) -> bool {
+    EVENT_START
+        .find(line.get(1..).unwrap_or_default())
+        .is_some()
 }
 
 /// [`triage`] for a line whose search for a second event start was done while finding its end
@@ -416,13 +420,7 @@ mod tests {
     /// starting after its first byte.
     fn line_end_by_two_searches(block: &[u8], start: usize) -> (usize, bool) {
         let end = memchr::memchr(b'\n', &block[start..]).map_or(block.len(), |i| start + i);
-        let line = &block[start..end];
-        (
-            end,
-            EVENT_START
-                .find(line.get(1..).unwrap_or_default())
-                .is_some(),
-        )
+        (end, holds_second_event(&block[start..end]))
     }
 
     #[test]
