@@ -6,9 +6,13 @@ use serde_json::Value;
 
 use crate::util::{code, findings, json, stderr};
 
-/// Scans `testdata/3-patches.jsonl` with the fixtures' allowlist.
+/// Scans `testdata/image-changes.jsonl` with the fixtures' allowlist.
 fn scan() -> Vec<Value> {
-    let (doc, out) = json(&["testdata/3-patches.jsonl", "--allow", "testdata/allow.yaml"]);
+    let (doc, out) = json(&[
+        "testdata/image-changes.jsonl",
+        "--allow",
+        "testdata/allow.yaml",
+    ]);
     assert_eq!(code(&out), 1, "{}", stderr(&out));
     findings(&doc).clone()
 }
@@ -154,7 +158,11 @@ fn patch_findings_list_only_the_images_the_request_sets() {
 
 #[test]
 fn the_table_shows_the_action() {
-    let out = crate::util::run(&["testdata/3-patches.jsonl", "--allow", "testdata/allow.yaml"]);
+    let out = crate::util::run(&[
+        "testdata/image-changes.jsonl",
+        "--allow",
+        "testdata/allow.yaml",
+    ]);
     let table = crate::util::stdout(&out);
     for action in [
         "apply-create/created",

@@ -10,7 +10,7 @@ const ALLOW: &str = "testdata/allow.yaml";
 
 #[test]
 fn exit_status_is_0_clean_1_findings() {
-    let clean = run(&["testdata/2-falco-nginx.json", "--allow", ALLOW]);
+    let clean = run(&["testdata/nginx-create.json", "--allow", ALLOW]);
     assert_eq!(code(&clean), 0, "{}", stderr(&clean));
     assert_eq!(stdout(&clean), "", "no findings, no table");
     assert!(stderr(&clean).contains("0 findings"));
@@ -93,18 +93,25 @@ fn help_explains_the_allowlist_and_shows_an_example() {
 
 #[test]
 fn strict_makes_skipped_lines_an_error() {
-    let out = run(&["testdata/2-garbage.jsonl", "--allow", ALLOW, "--strict"]);
+    let out = run(&["testdata/garbage-lines.jsonl", "--allow", ALLOW, "--strict"]);
     assert_eq!(code(&out), 2);
     let err = stderr(&out);
     assert!(
-        err.contains("--strict: 6 lines are not audit events (first: testdata/2-garbage.jsonl:3"),
+        err.contains(
+            "--strict: 6 lines are not audit events (first: testdata/garbage-lines.jsonl:3"
+        ),
         "{err}"
     );
     assert!(
         stdout(&out).contains("redis:7.2.4"),
         "findings are still reported"
     );
-    let clean_input = run(&["testdata/2-cases.jsonl", "--allow", ALLOW, "--strict"]);
+    let clean_input = run(&[
+        "testdata/pod-requests-mixed.jsonl",
+        "--allow",
+        ALLOW,
+        "--strict",
+    ]);
     assert_eq!(code(&clean_input), 1);
 }
 
@@ -132,7 +139,7 @@ fn the_summary_says_what_was_read_and_hints_at_the_audit_level() {
 fn a_broken_pipe_is_not_an_error() {
     let dir = tempfile::tempdir().expect("tempdir");
     let log = dir.path().join("big.log");
-    let line = std::fs::read_to_string("testdata/2-falco-nginx.json").expect("fixture");
+    let line = std::fs::read_to_string("testdata/nginx-create.json").expect("fixture");
     let body: String = (0..20_000)
         .map(|i| {
             line.trim_end()

@@ -52,7 +52,7 @@ const MINER: &str = "system:serviceaccount:ci:deploy-bot";
 
 #[test]
 fn eks_timestamp_lines_and_cloudwatch_exports() {
-    let (rows, summary) = scan("testdata/5-eks.log");
+    let (rows, summary) = scan("testdata/eks-export.log");
     assert_eq!(
         rows,
         [
@@ -91,7 +91,7 @@ fn eks_timestamp_lines_and_cloudwatch_exports() {
 
 #[test]
 fn aks_records_with_log_as_string_or_object() {
-    let (rows, summary) = scan("testdata/5-aks.jsonl");
+    let (rows, summary) = scan("testdata/aks-export.jsonl");
     assert_eq!(
         rows,
         [
@@ -125,7 +125,7 @@ fn aks_records_with_log_as_string_or_object() {
         summary["skipped"], 0,
         "a kube-apiserver record is not an error: {summary}"
     );
-    let (rows, _) = scan("testdata/5-aks-pretty.json");
+    let (rows, _) = scan("testdata/aks-export-pretty.json");
     assert_eq!(
         rows,
         [row(
@@ -141,8 +141,12 @@ fn aks_records_with_log_as_string_or_object() {
 
 #[test]
 fn gke_log_entries_map_onto_findings() {
-    let (doc, _) = json(&["testdata/5-gke.jsonl", "--allow", "testdata/allow.yaml"]);
-    let (rows, _) = scan("testdata/5-gke.jsonl");
+    let (doc, _) = json(&[
+        "testdata/gke-export.jsonl",
+        "--allow",
+        "testdata/allow.yaml",
+    ]);
+    let (rows, _) = scan("testdata/gke-export.jsonl");
     assert_eq!(
         rows,
         [

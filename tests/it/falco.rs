@@ -8,14 +8,14 @@ use std::process::Output;
 
 use crate::util::{cmd, code, run, stderr, stdout};
 
-const CAPTURE: &str = "testdata/4-falco-nginx.json";
-const QUIET: &str = "testdata/4-falco-quiet.jsonl";
-const EVENTS: &str = "testdata/4-falco-events.jsonl";
-const APACHE: &str = "testdata/4-allow-apache.yaml";
-const NGINX: &str = "testdata/4-allow-nginx.yaml";
-const LISTS: &str = "testdata/4-rules-lists.yaml";
-const UPSTREAM: &str = "testdata/4-rules-upstream.yaml";
-const OVERRIDE: &str = "testdata/4-rules-override.yaml";
+const CAPTURE: &str = "testdata/falco-capture-nginx.json";
+const QUIET: &str = "testdata/exec-attach-get.jsonl";
+const EVENTS: &str = "testdata/falco-parity-events.jsonl";
+const APACHE: &str = "testdata/falco-rules-allow-apache.yaml";
+const NGINX: &str = "testdata/falco-rules-allow-nginx.yaml";
+const LISTS: &str = "testdata/falco-rules-lists.yaml";
+const UPSTREAM: &str = "testdata/falco-rules-upstream.yaml";
+const OVERRIDE: &str = "testdata/falco-rules-override.yaml";
 
 /// The alert for the capture, as Falco prints it with `time_format_iso_8601: true`.
 const CAPTURE_ALERT: &str = "2018-10-25T14:09:49.761315000+0000: Warning Pod started with container not in allowed list (user=system:serviceaccount:kube-system:replicaset-controller pod=nginx-deployment-78f5d695bd-nxqz5 ns=default images=(nginx))\n";
@@ -210,7 +210,7 @@ fn several_allow_files_combine_in_order() {
     assert_eq!(code(&alone), 2);
     let err = stderr(&alone);
     assert!(
-        err.contains("testdata/4-rules-upstream.yaml:19:14: the condition of macro `allowed_k8s_containers` is not understood at column 2"),
+        err.contains("testdata/falco-rules-upstream.yaml:19:14: the condition of macro `allowed_k8s_containers` is not understood at column 2"),
         "{err}"
     );
     assert!(

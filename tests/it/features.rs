@@ -12,7 +12,7 @@ use crate::util::{code, json, run, stderr, stdout};
 
 const ALLOW: &str = "testdata/allow.yaml";
 const SAMPLE: &str = "testdata/sample-audit.log";
-const CASES: &str = "testdata/2-cases.jsonl";
+const CASES: &str = "testdata/pod-requests-mixed.jsonl";
 
 /// The `images` rows of a `--summary --format json` document, as `(image, count)`.
 fn summary_rows(doc: &Value) -> Vec<(Option<&str>, u64)> {
@@ -142,7 +142,7 @@ fn a_suggested_allowlist_fed_back_allows_every_accepted_request() {
     );
     assert_eq!(disallowed(SAMPLE, &allow), [], "{text}");
 
-    // 2-cases also holds requests the API server refused or only dry-ran, which stay findings,
+    // The mixed pod requests also hold requests the API server refused or only dry-ran, which stay findings,
     // and one accepted image that is not a valid reference, which nothing can allow (§5).
     let (allow, text) = suggest(dir.path(), CASES, &[]);
     assert!(

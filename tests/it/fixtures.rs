@@ -8,20 +8,22 @@ use crate::util::{code, findings, fixture, json, root, run, stderr, stdout};
 /// The fixtures that have an expected-findings file for `allow.yaml`.
 const FIXTURES: &[&str] = &[
     "sample-audit.log",
-    "2-subresources.jsonl",
-    "2-stages.jsonl",
-    "2-cases.jsonl",
-    "2-eventlist.jsonl",
-    "2-pretty.json",
-    "2-crlf.jsonl",
-    "2-garbage.jsonl",
+    "pod-subresources.jsonl",
+    "request-stages.jsonl",
+    "pod-requests-mixed.jsonl",
+    "event-lists.jsonl",
+    "pretty-printed-event.json",
+    "crlf-bom.jsonl",
+    "garbage-lines.jsonl",
 ];
 
-/// The expected findings of `name` (the `file` key is implied).
+/// The expected findings of fixture `name`, from `testdata/expected/<stem>.findings.json` (the
+/// `file` key is implied).
 fn expected(name: &str) -> Value {
+    let stem = name.rsplit_once('.').map_or(name, |(stem, _)| stem);
     let path = root()
         .join("testdata/expected")
-        .join(format!("{name}.json"));
+        .join(format!("{stem}.findings.json"));
     let text = std::fs::read_to_string(&path).expect("expected file exists");
     serde_json::from_str(&text).expect("expected file is JSON")
 }
@@ -65,17 +67,17 @@ fn every_fixture_gives_the_hand_derived_findings() {
 
 #[test]
 fn falco_nginx_capture_with_apache_and_nginx_allowlists() {
-    let want = expected("2-falco-nginx.json");
+    let want = expected("nginx-create.json");
     for (allow, want) in want.as_object().expect("keyed by allowlist") {
         let allow = format!("testdata/{allow}");
-        let (doc, out) = json(&["testdata/2-falco-nginx.json", "--allow", &allow]);
+        let (doc, out) = json(&["testdata/nginx-create.json", "--allow", &allow]);
         let want = want.as_array().expect("array");
-        assert_findings("2-falco-nginx.json", findings(&doc), want);
+        assert_findings("nginx-create.json", findings(&doc), want);
         assert_eq!(code(&out), i32::from(!want.is_empty()));
     }
     // The fields the issue names, spelled out (our capture's pod name differs from Falco's).
     let (doc, _) = json(&[
-        "testdata/2-falco-nginx.json",
+        "testdata/nginx-create.json",
         "--allow",
         "testdata/allow-apache.yaml",
     ]);
@@ -90,7 +92,11 @@ fn falco_nginx_capture_with_apache_and_nginx_allowlists() {
 
 #[test]
 fn garbage_lines_are_counted_with_locations() {
-    let (doc, _) = json(&["testdata/2-garbage.jsonl", "--allow", "testdata/allow.yaml"]);
+    let (doc, _) = json(&[
+        "testdata/garbage-lines.jsonl",
+        "--allow",
+        "testdata/allow.yaml",
+    ]);
     let summary = &doc["summary"];
     assert_eq!(summary["skipped"], 6);
     let at: Vec<String> = summary["skipped_at"]
@@ -101,18 +107,22 @@ fn garbage_lines_are_counted_with_locations() {
         .collect();
     assert_eq!(
         at,
-        ["3", "4", "5", "6", "7"].map(|l| format!("testdata/2-garbage.jsonl:{l}"))
+        ["3", "4", "5", "6", "7"].map(|l| format!("testdata/garbage-lines.jsonl:{l}"))
     );
     assert_eq!(summary["lines"], 11);
     // The text summary names them too.
-    let out = run(&["testdata/2-garbage.jsonl", "--allow", "testdata/allow.yaml"]);
+    let out = run(&[
+        "testdata/garbage-lines.jsonl",
+        "--allow",
+        "testdata/allow.yaml",
+    ]);
     let err = stderr(&out);
     assert!(
         err.contains("skipped 6 lines that are not audit events"),
         "{err}"
     );
     assert!(
-        err.contains("testdata/2-garbage.jsonl:3 (not valid JSON"),
+        err.contains("testdata/garbage-lines.jsonl:3 (not valid JSON"),
         "{err}"
     );
     assert!(err.contains("… and 1 more"), "{err}");
@@ -149,7 +159,11 @@ fn output_is_byte_identical_for_any_thread_count_and_read_path() {
 
 #[test]
 fn standard_input_gives_the_same_findings_named_dash() {
-    for name in ["2-cases.jsonl", "2-pretty.json", "2-crlf.jsonl"] {
+    for name in [
+        "pod-requests-mixed.jsonl",
+        "pretty-printed-event.json",
+        "crlf-bom.jsonl",
+    ] {
         let bytes = std::fs::read(root().join(fixture(name))).expect("fixture");
         let args = [
             "-",
@@ -173,9 +187,9 @@ fn standard_input_gives_the_same_findings_named_dash() {
 #[test]
 fn several_paths_keep_argument_order() {
     let out = jsonl(&[
-        "testdata/2-crlf.jsonl",
-        "testdata/2-pretty.json",
-        "testdata/2-crlf.jsonl",
+        "testdata/crlf-bom.jsonl",
+        "testdata/pretty-printed-event.json",
+        "testdata/crlf-bom.jsonl",
         "--allow",
         "testdata/allow.yaml",
     ]);
@@ -191,11 +205,11 @@ fn several_paths_keep_argument_order() {
     assert_eq!(
         files,
         [
-            "2-crlf.jsonl",
-            "2-crlf.jsonl",
-            "2-pretty.json",
-            "2-crlf.jsonl",
-            "2-crlf.jsonl"
+            "crlf-bom.jsonl",
+            "crlf-bom.jsonl",
+            "pretty-printed-event.json",
+            "crlf-bom.jsonl",
+            "crlf-bom.jsonl"
         ]
         .map(|f| format!("testdata/{f}"))
     );

@@ -67,8 +67,7 @@ fn table_rows_are_never_wrapped_without_a_terminal() {
 /// A log whose attacker-controlled strings carry terminal escapes and a bidi override.
 fn hostile_log() -> tempfile::TempDir {
     let dir = tempfile::tempdir().expect("tempdir");
-    let line =
-        std::fs::read_to_string(root().join("testdata/2-falco-nginx.json")).expect("fixture");
+    let line = std::fs::read_to_string(root().join("testdata/nginx-create.json")).expect("fixture");
     let line = line
         .replace(
             "nginx-deployment-7c79c4bf97-vqtwc",

@@ -2,7 +2,7 @@
 //! terminal. Audit logs are evidence; they arrive truncated, rotated under the reader,
 //! hand-edited and partly written by attackers.
 //!
-//! `testdata/7-damaged.jsonl` holds, between good pod creates, one of each kind of damage (see
+//! `testdata/damaged-lines.jsonl` holds, between good pod creates, one of each kind of damage (see
 //! `testdata/README.md`); the other inputs are made here at run time.
 
 use std::io::Write;
@@ -13,7 +13,7 @@ use serde_json::Value;
 
 use crate::util::{cmd, code, findings, json, run, run_stdin, stderr, stdout};
 
-const DAMAGED: &str = "testdata/7-damaged.jsonl";
+const DAMAGED: &str = "testdata/damaged-lines.jsonl";
 const ALLOW: &str = "testdata/allow.yaml";
 
 /// The pods of the findings in `DAMAGED`, in order: every good line's, and those of the events
@@ -630,7 +630,7 @@ fn the_text_summary_says_in_one_line_each_what_was_repaired_truncated_or_unreada
     for want in [
         "  skipped 11 lines that are not audit events:",
         "  repaired 2 lines (damaged, but every event in them was read): \
-         testdata/7-damaged.jsonl:16, testdata/7-damaged.jsonl:19",
+         testdata/damaged-lines.jsonl:16, testdata/damaged-lines.jsonl:19",
         &truncated,
         "  unreadable: 1 input not scanned (testdata/no-such.log; see the errors below)",
     ] {

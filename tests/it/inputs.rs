@@ -11,7 +11,7 @@ use serde_json::Value;
 
 use crate::util::{code, findings, json, root, run, run_stdin, stderr, stdout};
 
-const LOG: &str = "testdata/2-cases.jsonl";
+const LOG: &str = "testdata/pod-requests-mixed.jsonl";
 const ALLOW: &str = "testdata/allow.yaml";
 
 /// The fixture's bytes.
@@ -367,11 +367,12 @@ fn an_empty_file_and_empty_stdin_are_clean() {
 
 #[test]
 fn the_committed_rotated_sample_is_the_sample_log_in_two_gzip_members() {
-    let gz = std::fs::read(root().join("testdata/5-sample-audit.log.gz")).expect("fixture");
+    let gz =
+        std::fs::read(root().join("testdata/sample-audit-multimember.log.gz")).expect("fixture");
     let members = gz.windows(3).filter(|w| w == b"\x1f\x8b\x08").count();
     assert!(members >= 2, "several members");
     let (want, _) = json(&["testdata/sample-audit.log", "--allow", ALLOW]);
-    let (got, out) = json(&["testdata/5-sample-audit.log.gz", "--allow", ALLOW]);
+    let (got, out) = json(&["testdata/sample-audit-multimember.log.gz", "--allow", ALLOW]);
     assert_eq!(code(&out), 1, "{}", stderr(&out));
     assert_eq!(without(&got, &["file"]), without(&want, &["file"]));
     assert_eq!(findings(&got).len(), 5);

@@ -9,13 +9,13 @@ use crate::util::{cmd, code, root, run, stderr, stdout};
 
 const ALLOW: &str = "testdata/allow.yaml";
 const SAMPLE: &str = "testdata/sample-audit.log";
-const CASES: &str = "testdata/2-cases.jsonl";
+const CASES: &str = "testdata/pod-requests-mixed.jsonl";
 
 #[test]
 fn csv_is_rfc_4180_with_one_row_per_finding() {
     let dir = tempfile::tempdir().expect("tempdir");
     let log = dir.path().join("agents.log");
-    let line = std::fs::read_to_string(root().join("testdata/2-falco-nginx.json")).expect("read");
+    let line = std::fs::read_to_string(root().join("testdata/nginx-create.json")).expect("read");
     let hostile = line.trim().replacen(
         r#""userAgent":""#,
         r#""userAgent":"=HYPERLINK(\"x\"), \"quoted\"\nnext line ,"#,
