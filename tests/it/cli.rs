@@ -1,12 +1,10 @@
-//! The command-line contract (SPEC §2): exit statuses, errors that name what to fix, `--help`,
-//! `--strict`, `--quiet`, broken pipes.
+//! The command line as a user meets it: exit statuses, errors that name what to fix, `--help`,
+//! `--strict`, `--quiet`, the text summary, broken pipes, and shell completions and the man page.
 
 use std::io::Read;
 use std::process::Stdio;
 
-use crate::util::{cmd, code, run, stderr, stdout};
-
-const ALLOW: &str = "testdata/allow.yaml";
+use crate::util::{ALLOW, SAMPLE, cmd, code, run, stderr, stdout};
 
 #[test]
 fn exit_status_is_0_clean_1_findings() {
@@ -39,30 +37,6 @@ fn an_unreadable_path_is_exit_2_but_the_others_are_still_scanned() {
 }
 
 #[test]
-fn a_bad_allowlist_is_exit_2_naming_file_line_and_pattern() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let allow = dir.path().join("allow.yaml");
-    std::fs::write(&allow, "images:\n  - registry.k8s.io/\n  - nginx*\n").expect("write");
-    let out = run(&[
-        "testdata/sample-audit.log",
-        "--allow",
-        allow.to_str().expect("utf-8"),
-    ]);
-    assert_eq!(code(&out), 2);
-    let err = stderr(&out);
-    assert!(err.contains("allow.yaml:3:"), "{err}");
-    assert!(err.contains("nginx*"), "{err}");
-    assert_eq!(stdout(&out), "", "nothing scanned with a bad allowlist");
-    let missing = run(&["testdata/sample-audit.log", "--allow", "testdata/nope.yaml"]);
-    assert_eq!(code(&missing), 2);
-    assert!(
-        stderr(&missing).contains("testdata/nope.yaml"),
-        "{}",
-        stderr(&missing)
-    );
-}
-
-#[test]
 fn usage_errors_are_exit_2() {
     assert_eq!(
         code(&run(&["testdata/sample-audit.log"])),
@@ -88,6 +62,40 @@ fn help_explains_the_allowlist_and_shows_an_example() {
         "NO_COLOR",
     ] {
         assert!(help.contains(needle), "--help lacks {needle:?}:\n{help}");
+    }
+}
+
+#[test]
+fn help_groups_the_options() {
+    let help = stdout(&run(&["--help"]));
+    let heading = |h: &str| {
+        help.find(&format!("\n{h}:\n"))
+            .unwrap_or_else(|| panic!("{h}:\n{help}"))
+    };
+    let order: Vec<usize> = [
+        "Options",
+        "Policy",
+        "Filters",
+        "Output",
+        "Input",
+        "Shell integration",
+    ]
+    .map(heading)
+    .into();
+    assert!(order.is_sorted(), "{help}");
+    let filters = &help[heading("Filters")..heading("Output")];
+    for option in ["--since", "--until", "--namespace", "--user"] {
+        assert!(filters.contains(option), "{option} under Filters");
+    }
+    let output = &help[heading("Output")..heading("Input")];
+    for option in [
+        "--summary",
+        "--suggest-allowlist",
+        "--progress",
+        "--color",
+        "--format",
+    ] {
+        assert!(output.contains(option), "{option} under Output");
     }
 }
 
@@ -176,4 +184,27 @@ fn a_broken_pipe_is_not_an_error() {
         stderr(&out)
     );
     assert!(!stderr(&out).contains("error"), "{}", stderr(&out));
+}
+
+#[test]
+fn completions_and_the_man_page_need_no_other_option() {
+    for (what, needle) in [
+        ("bash", "complete -F"),
+        ("zsh", "#compdef falco-pod-scan"),
+        ("fish", "complete -c falco-pod-scan"),
+        ("elvish", "falco-pod-scan"),
+        ("powershell", "Register-ArgumentCompleter"),
+        ("man", ".TH falco-pod-scan 1"),
+    ] {
+        let out = run(&["--generate", what]);
+        assert_eq!(code(&out), 0, "{what}: {}", stderr(&out));
+        assert!(stdout(&out).contains(needle), "{what}");
+        assert!(stdout(&out).contains("suggest"), "{what} knows the options");
+    }
+    assert_eq!(
+        code(&run(&["--generate", "bash", SAMPLE])),
+        2,
+        "nothing else with it"
+    );
+    assert_eq!(code(&run(&["--generate", "tcsh"])), 2);
 }

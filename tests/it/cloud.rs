@@ -1,16 +1,16 @@
-//! Issue 5 (cloud shapes): EKS, AKS and GKE exports give the same findings as the API server's
-//! own log lines they carry (SPEC §3 item 5).
+//! Cloud exports: EKS (CloudWatch), AKS (diagnostic settings) and GKE (Cloud Logging) exports give
+//! the same findings as the API server's own log lines they carry.
 
 use serde_json::Value;
 
-use crate::util::{code, findings, json, stderr};
+use crate::util::{ALLOW, code, findings, json, stderr};
 
 /// (line, action, reason, outcome, user, disallowed images) of one finding.
 type Row = (u64, String, String, String, String, Vec<String>);
 
 /// The rows of every finding in `file`, and the summary.
 fn scan(file: &str) -> (Vec<Row>, Value) {
-    let (doc, out) = json(&[file, "--allow", "testdata/allow.yaml"]);
+    let (doc, out) = json(&[file, "--allow", ALLOW]);
     assert!(code(&out) < 2, "{}", stderr(&out));
     let rows = findings(&doc)
         .iter()
@@ -141,11 +141,7 @@ fn aks_records_with_log_as_string_or_object() {
 
 #[test]
 fn gke_log_entries_map_onto_findings() {
-    let (doc, _) = json(&[
-        "testdata/gke-export.jsonl",
-        "--allow",
-        "testdata/allow.yaml",
-    ]);
+    let (doc, _) = json(&["testdata/gke-export.jsonl", "--allow", ALLOW]);
     let (rows, _) = scan("testdata/gke-export.jsonl");
     assert_eq!(
         rows,

@@ -1,4 +1,5 @@
-//! Falco parity (SPEC §6 form 3, §8, §9 `falco` and `falco-json`): Falco's own test matrix on our
+//! Falco parity (`--falco`, Falco rules files as allowlists, the `falco` and `falco-json` formats,
+//! see docs/falco.md): Falco's own test matrix on our
 //! equivalent capture, the quirks Falco has, rules files with lists and `append`, and the alert
 //! formats pinned byte for byte. Expected lines were worked out by hand from the fixtures (see
 //! `testdata/README.md`, "Falco parity fixtures"); the nanosecond times were computed
@@ -144,7 +145,7 @@ fn hostname_comes_from_falcos_variables() {
 
 #[test]
 fn falco_formats_work_in_the_default_mode() {
-    // Default mode: every pod request §4 selects, the pod name falling back to the request, the
+    // Default mode: every selected pod request, the pod name falling back to the request, the
     // time to requestReceivedTimestamp, all images. Line 3 is its request's only (RequestReceived)
     // stage; line 9 has no stageTimestamp.
     let out = run(&[EVENTS, "--allow", LISTS, "--format", "falco"]);
@@ -234,7 +235,7 @@ fn several_allow_files_combine_in_order() {
 
 #[test]
 fn rules_files_in_the_default_mode_are_patterns() {
-    // registry.k8s.io/pause, nginx, httpd, reg, quay.io/cilium/cilium as §6 patterns: `nginx`
+    // registry.k8s.io/pause, nginx, httpd, reg, quay.io/cilium/cilium as allowlist patterns: `nginx`
     // allows nginx:1.25.4; `reg` is docker.io/library/reg, so `reg:5000/app:1` is not allowed.
     let out = run(&[EVENTS, "--allow", LISTS, "--format", "jsonl", "-q"]);
     assert_eq!(code(&out), 1, "{}", stderr(&out));

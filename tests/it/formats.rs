@@ -1,5 +1,5 @@
-//! Output formats (SPEC §9): the table (snapshot at a fixed width, escaping, colour), the JSON
-//! document and JSON lines.
+//! The output formats for findings: the table (a snapshot at a fixed width, never wrapped without
+//! a terminal), the JSON document with every key, JSON lines, and CSV (RFC 4180, formulas defused).
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -12,9 +12,7 @@ use falco_pod_scan::report::{self, Report, Style};
 use falco_pod_scan::scan::{self, ScanOptions};
 use serde_json::Value;
 
-use crate::util::{code, findings, json, root, run, stdout};
-
-const ALLOW: &str = "testdata/allow.yaml";
+use crate::util::{ALLOW, SAMPLE, code, findings, json, root, run, stdout};
 
 /// Renders the findings of `paths` as a table through the library, at a fixed width.
 fn table(paths: &[&str], width: Option<u16>) -> String {
@@ -61,102 +59,6 @@ fn table_rows_are_never_wrapped_without_a_terminal() {
         t.lines()
             .any(|l| l.contains("xmrig/xmrig:latest") && l.contains("kworker-sync")),
         "{t}"
-    );
-}
-
-/// A log whose attacker-controlled strings carry terminal escapes and a bidi override.
-fn hostile_log() -> tempfile::TempDir {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let line = std::fs::read_to_string(root().join("testdata/nginx-create.json")).expect("fixture");
-    let line = line
-        .replace(
-            "nginx-deployment-7c79c4bf97-vqtwc",
-            "pwn\\u001b]52;c;ZXZpbA==\\u0007\\u001b[2J",
-        )
-        .replace("\"image\":\"nginx\"", "\"image\":\"evil\\u202egnp.exe\"");
-    std::fs::write(dir.path().join("hostile.log"), line).expect("write");
-    dir
-}
-
-#[test]
-fn table_escapes_control_and_bidi_characters() {
-    let dir = hostile_log();
-    let log = dir.path().join("hostile.log");
-    let out = run(&[
-        log.to_str().expect("utf-8"),
-        "--allow",
-        "testdata/allow-apache.yaml",
-        "--color",
-        "always",
-    ]);
-    assert_eq!(code(&out), 1);
-    let text = stdout(&out);
-    assert!(
-        text.contains("pwn\\u{1b}]52;c;ZXZpbA==\\u{7}\\u{1b}[2J"),
-        "{text}"
-    );
-    assert!(text.contains("evil\\u{202e}gnp.exe"), "{text}");
-    assert!(!text.contains('\u{202e}') && !text.contains('\u{7}'));
-    assert!(
-        !text.contains("\u{1b}]") && !text.contains("\u{1b}[2J"),
-        "only our own colour codes"
-    );
-    // JSON keeps the exact strings, escaped by JSON itself.
-    let (doc, _) = json(&[
-        log.to_str().expect("utf-8"),
-        "--allow",
-        "testdata/allow-apache.yaml",
-    ]);
-    assert_eq!(
-        findings(&doc)[0]["pod"],
-        "pwn\u{1b}]52;c;ZXZpbA==\u{7}\u{1b}[2J"
-    );
-    assert_eq!(findings(&doc)[0]["images"][0], "evil\u{202e}gnp.exe");
-}
-
-#[test]
-fn colour_follows_the_flag() {
-    let always = run(&[
-        "testdata/sample-audit.log",
-        "--allow",
-        ALLOW,
-        "--color",
-        "always",
-    ]);
-    assert!(
-        stdout(&always).contains("\u{1b}["),
-        "colour codes with --color always"
-    );
-    for args in [&["--color", "never"][..], &["--color", "auto"], &[]] {
-        let out = run(&[&["testdata/sample-audit.log", "--allow", ALLOW][..], args].concat());
-        assert!(
-            !stdout(&out).contains('\u{1b}'),
-            "no colour in a pipe with {args:?}"
-        );
-    }
-}
-
-#[test]
-fn no_color_is_honoured_on_a_terminal() {
-    // `script` (util-linux, on every Debian machine) gives the tool a pseudo-terminal as stdout.
-    let bin = env!("CARGO_BIN_EXE_falco-pod-scan");
-    let command = format!("{bin} testdata/sample-audit.log --allow {ALLOW} --quiet");
-    let on_tty = |no_color: bool| {
-        let mut c = std::process::Command::new("script");
-        c.args(["-qec", &command, "/dev/null"])
-            .current_dir(root())
-            .env_clear()
-            .env("TERM", "xterm");
-        if no_color {
-            c.env("NO_COLOR", "1");
-        }
-        String::from_utf8_lossy(&c.output().expect("script runs").stdout).into_owned()
-    };
-    assert!(on_tty(false).contains("\u{1b}["), "colour on a terminal");
-    let plain = on_tty(true);
-    assert!(
-        plain.contains("xmrig/xmrig:latest") && !plain.contains("\u{1b}["),
-        "{plain}"
     );
 }
 
@@ -231,5 +133,52 @@ fn jsonl_is_one_finding_per_line() {
     assert_eq!(
         lines[1]["disallowed_images"],
         serde_json::json!(["xmrig/xmrig:latest"])
+    );
+}
+
+#[test]
+fn csv_is_rfc_4180_with_one_row_per_finding() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let log = dir.path().join("agents.log");
+    let line = std::fs::read_to_string(root().join("testdata/nginx-create.json")).expect("read");
+    let hostile = line.trim().replacen(
+        r#""userAgent":""#,
+        r#""userAgent":"=HYPERLINK(\"x\"), \"quoted\"\nnext line ,"#,
+        1,
+    );
+    std::fs::write(&log, format!("{hostile}\n")).expect("write");
+    let out = run(&[
+        log.to_str().expect("utf-8"),
+        "--allow",
+        "testdata/allow-apache.yaml",
+        "--format",
+        "csv",
+    ]);
+    assert_eq!(code(&out), 1);
+    let text = stdout(&out);
+    assert!(text.contains("\r\n"), "RFC 4180 ends records with CRLF");
+    let mut reader = csv::Reader::from_reader(text.as_bytes());
+    let header = reader.headers().expect("header").clone();
+    assert_eq!(header.len(), 19);
+    assert_eq!(&header[0], "file");
+    assert_eq!(&header[18], "containers");
+    let rows: Vec<csv::StringRecord> = reader.records().map(|r| r.expect("a record")).collect();
+    assert_eq!(rows.len(), 1);
+    let field = |name: &str| &rows[0][header.iter().position(|h| h == name).expect("column")];
+    let agent = "'=HYPERLINK(\"x\"), \"quoted\"\nnext line ,kube-controller-manager/";
+    assert!(
+        field("user_agent").starts_with(agent),
+        "defused, quoted, whole"
+    );
+    assert_eq!(field("disallowed_images"), "nginx");
+    assert_eq!(field("containers"), "container:nginx=nginx");
+    assert_eq!(field("status_code"), "201");
+
+    let sample = stdout(&run(&[SAMPLE, "--allow", ALLOW, "--format", "csv"]));
+    assert_eq!(
+        csv::Reader::from_reader(sample.as_bytes())
+            .records()
+            .count(),
+        5
     );
 }

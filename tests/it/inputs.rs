@@ -1,7 +1,8 @@
-//! Inputs (SPEC §2, §3, §10; issue 5): one log gives the same findings however it arrives —
-//! plain, gzip (several members), zstd, on standard input, with `--no-mmap`, or split across a
-//! directory of rotated files. Damage keeps the findings before it; the `legacy` text format is
-//! refused. The compressed fixtures are made here at run time.
+//! Inputs: one log gives the same findings however it arrives — plain, gzip (several members),
+//! zstd, on standard input, with `--no-mmap`, or split across a directory of rotated files — and
+//! several paths are reported in argument order. Damage keeps the findings before it; the `legacy`
+//! text format is refused. Compressed inputs other than the committed two-member sample are made
+//! here at run time.
 
 use std::io::Write;
 use std::path::Path;
@@ -9,10 +10,12 @@ use std::process::Output;
 
 use serde_json::Value;
 
-use crate::util::{code, findings, json, root, run, run_stdin, stderr, stdout};
+use crate::util::{
+    ALLOW, MIXED, code, findings, fixture, json, jsonl, root, run, run_stdin, stderr, stdout,
+};
 
-const LOG: &str = "testdata/pod-requests-mixed.jsonl";
-const ALLOW: &str = "testdata/allow.yaml";
+/// The log every way of arriving is checked with.
+const LOG: &str = MIXED;
 
 /// The fixture's bytes.
 fn log() -> Vec<u8> {
@@ -377,4 +380,51 @@ fn the_committed_rotated_sample_is_the_sample_log_in_two_gzip_members() {
     assert_eq!(without(&got, &["file"]), without(&want, &["file"]));
     assert_eq!(findings(&got).len(), 5);
     assert_eq!(only_input(&got)["compression"], "gzip");
+}
+
+#[test]
+fn standard_input_gives_the_same_findings_named_dash() {
+    for name in [
+        "pod-requests-mixed.jsonl",
+        "pretty-printed-event.json",
+        "crlf-bom.jsonl",
+    ] {
+        let bytes = std::fs::read(root().join(fixture(name))).expect("fixture");
+        let args = ["-", "--allow", ALLOW, "--format", "jsonl", "--quiet"];
+        let out = crate::util::run_stdin(&args, bytes);
+        let from_file = jsonl(&[fixture(name).to_str().expect("path"), "--allow", ALLOW]);
+        let renamed = from_file.replace(&format!("\"file\":\"testdata/{name}\""), "\"file\":\"-\"");
+        assert_eq!(stdout(&out), renamed, "{name}");
+    }
+}
+
+#[test]
+fn several_paths_keep_argument_order() {
+    let out = jsonl(&[
+        "testdata/crlf-bom.jsonl",
+        "testdata/pretty-printed-event.json",
+        "testdata/crlf-bom.jsonl",
+        "--allow",
+        ALLOW,
+    ]);
+    let files: Vec<String> = out
+        .lines()
+        .map(|l| {
+            serde_json::from_str::<Value>(l).expect("json")["file"]
+                .as_str()
+                .expect("file")
+                .to_owned()
+        })
+        .collect();
+    assert_eq!(
+        files,
+        [
+            "crlf-bom.jsonl",
+            "crlf-bom.jsonl",
+            "pretty-printed-event.json",
+            "crlf-bom.jsonl",
+            "crlf-bom.jsonl"
+        ]
+        .map(|f| format!("testdata/{f}"))
+    );
 }

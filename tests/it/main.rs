@@ -1,13 +1,19 @@
 //! The one integration test binary: runs the real `falco-pod-scan` on the fixture logs in
-//! `testdata/`, with a cleared environment, and checks exit codes, findings and messages.
+//! `testdata/`, with a cleared environment, and checks exit codes, findings and messages. Each
+//! module is named by the behaviour it checks.
 
-mod actions;
+mod allowlist;
 mod cli;
 mod cloud;
+mod determinism;
+mod expected;
 mod falco;
-mod features;
-mod fixtures;
+mod filters;
 mod formats;
 mod hostile;
+mod image_changes;
 mod inputs;
+mod per_image;
+mod suggest;
+mod terminal;
 mod util;

@@ -3,9 +3,19 @@
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
 
 use serde_json::Value;
+
+/// The allowlist every fixture is scanned with (its findings are in `testdata/expected/`).
+pub const ALLOW: &str = "testdata/allow.yaml";
+
+/// The README's sample log: one morning on a small cluster in which a CI token leaked.
+pub const SAMPLE: &str = "testdata/sample-audit.log";
+
+/// 28 pod creates, one per case of the finding rules (20 findings with [`ALLOW`]).
+pub const MIXED: &str = "testdata/pod-requests-mixed.jsonl";
 
 /// The project root, where `testdata/` is.
 pub fn root() -> &'static Path {
@@ -46,6 +56,19 @@ pub fn run_stdin(args: &[&str], input: Vec<u8>) -> Output {
     out
 }
 
+/// Waits for `child`, killing it (and failing) after `limit`.
+pub fn wait_at_most(mut child: Child, limit: Duration) -> Output {
+    let started = Instant::now();
+    while child.try_wait().expect("wait").is_none() {
+        if started.elapsed() > limit {
+            let _ = child.kill();
+            panic!("still running after {limit:?}");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    child.wait_with_output().expect("output")
+}
+
 /// The exit code (panics on a signal).
 pub fn code(out: &Output) -> i32 {
     out.status.code().expect("exited normally")
@@ -78,4 +101,13 @@ pub fn json(args: &[&str]) -> (Value, Output) {
 /// The `findings` array of a JSON document.
 pub fn findings(doc: &Value) -> &Vec<Value> {
     doc["findings"].as_array().expect("findings is an array")
+}
+
+/// The findings of one run as JSON lines, for byte comparison (the run must not be an error).
+pub fn jsonl(args: &[&str]) -> String {
+    let mut all = args.to_vec();
+    all.extend(["--format", "jsonl", "--quiet"]);
+    let out = run(&all);
+    assert!(code(&out) < 2, "{}", stderr(&out));
+    stdout(&out)
 }

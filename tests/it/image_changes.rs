@@ -1,18 +1,14 @@
-//! Issue 3: the ways a pod gets an image without a `create` (SPEC §4.2) — server-side apply,
+//! The ways a pod gets an image without a `create` — server-side apply,
 //! image changes by merge patch, JSON patch or update, and `kubectl debug`'s ephemeral
 //! containers — and the near misses that must not be findings.
 
 use serde_json::Value;
 
-use crate::util::{code, findings, json, stderr};
+use crate::util::{ALLOW, code, findings, json, stderr};
 
 /// Scans `testdata/image-changes.jsonl` with the fixtures' allowlist.
 fn scan() -> Vec<Value> {
-    let (doc, out) = json(&[
-        "testdata/image-changes.jsonl",
-        "--allow",
-        "testdata/allow.yaml",
-    ]);
+    let (doc, out) = json(&["testdata/image-changes.jsonl", "--allow", ALLOW]);
     assert_eq!(code(&out), 1, "{}", stderr(&out));
     findings(&doc).clone()
 }
@@ -158,11 +154,7 @@ fn patch_findings_list_only_the_images_the_request_sets() {
 
 #[test]
 fn the_table_shows_the_action() {
-    let out = crate::util::run(&[
-        "testdata/image-changes.jsonl",
-        "--allow",
-        "testdata/allow.yaml",
-    ]);
+    let out = crate::util::run(&["testdata/image-changes.jsonl", "--allow", ALLOW]);
     let table = crate::util::stdout(&out);
     for action in [
         "apply-create/created",

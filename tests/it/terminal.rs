@@ -1,0 +1,146 @@
+//! What reaches a terminal besides the findings: colour (only when asked for or on a terminal,
+//! never with `NO_COLOR`) and the progress bar (on a pseudo-terminal from `script`, and only
+//! there).
+
+use std::path::Path;
+use std::process::Command;
+
+use crate::util::{ALLOW, MIXED, SAMPLE, cmd, root, run, stderr, stdout};
+
+/// What a pseudo-terminal shows for `shell`, run by `script` (util-linux) so that stdout and stderr
+/// are a terminal, with only `TERM` and `env` set.
+fn on_terminal(shell: &str, env: &[(&str, &str)]) -> String {
+    let mut c = Command::new("script");
+    c.args(["-qec", shell, "/dev/null"])
+        .current_dir(root())
+        .env_clear()
+        .env("TERM", "xterm");
+    c.envs(env.iter().copied());
+    let out = c.output().expect("script runs");
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+#[test]
+fn colour_marks_disallowed_images_and_outcomes_in_both_tables_only_when_asked() {
+    let red = "\u{1b}[38;5;9m";
+    let green = "\u{1b}[38;5;10m";
+    let logs = [SAMPLE, MIXED, "--allow", ALLOW];
+    for view in [&[][..], &["--summary"]] {
+        let text = stdout(&run(&[&logs[..], &["--color", "always"], view].concat()));
+        let miner = text
+            .lines()
+            .find(|l| l.contains("xmrig/xmrig:latest"))
+            .expect("row");
+        assert!(
+            miner.contains(&format!("{red} xmrig/xmrig:latest")),
+            "{view:?}: {text:?}"
+        );
+        assert!(text.contains(green), "a refused request is green: {text:?}");
+        for flag in [&["--color", "never"][..], &["--color", "auto"], &[]] {
+            let plain = stdout(&run(&[&logs[..], flag, view].concat()));
+            assert!(
+                plain.contains("xmrig/xmrig:latest") && !plain.contains('\u{1b}'),
+                "no colour in a pipe with {flag:?} {view:?}"
+            );
+        }
+    }
+}
+
+#[test]
+fn no_color_is_honoured_on_a_terminal() {
+    let bin = env!("CARGO_BIN_EXE_falco-pod-scan");
+    let command = format!("{bin} {SAMPLE} --allow {ALLOW} --quiet");
+    assert!(
+        on_terminal(&command, &[]).contains("\u{1b}["),
+        "colour on a terminal"
+    );
+    let plain = on_terminal(&command, &[("NO_COLOR", "1")]);
+    assert!(
+        plain.contains("xmrig/xmrig:latest") && !plain.contains("\u{1b}["),
+        "{plain}"
+    );
+}
+
+/// A log just over the 64 MiB from which `--progress auto` draws (the sample, repeated).
+fn large_log(dir: &Path) -> String {
+    let sample = std::fs::read(root().join(SAMPLE)).expect("read");
+    let mut body = Vec::with_capacity(66 << 20);
+    while body.len() < 65 << 20 {
+        body.extend_from_slice(&sample);
+    }
+    let path = dir.join("large.log");
+    std::fs::write(&path, body).expect("write");
+    path.to_str().expect("utf-8").to_owned()
+}
+
+#[test]
+fn the_progress_bar_shows_on_a_terminal_only() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let large = large_log(dir.path());
+    let bin = env!("CARGO_BIN_EXE_falco-pod-scan");
+    // A second input that arrives after a second makes every scan outlast the bar's delay,
+    // however fast the machine: `/dev/stdin` is a pipe, of size 0, so the total stays known.
+    let slow = format!("(sleep 1; cat {SAMPLE}) | {bin} --allow {ALLOW} --format jsonl");
+    let bar = "scanning [";
+    let shown = on_terminal(&format!("{slow} {large} /dev/stdin > /dev/null"), &[]);
+    assert!(
+        shown.contains(bar) && shown.contains("MiB/s") && shown.contains("/65.0"),
+        "{shown:?}"
+    );
+    assert!(shown.contains("falco-pod-scan: "), "the summary follows");
+    let stdin = on_terminal(&format!("{slow} - > /dev/null"), &[]);
+    assert!(
+        stdin.contains("scanning ") && stdin.contains("KiB"),
+        "no size, a counter: {stdin:?}"
+    );
+    for (what, shell, env) in [
+        (
+            "a small input",
+            format!("{slow} {SAMPLE} /dev/stdin > /dev/null"),
+            &[][..],
+        ),
+        (
+            "stdout piped",
+            format!("{slow} {large} /dev/stdin | cat > /dev/null"),
+            &[],
+        ),
+        (
+            "--quiet",
+            format!("{slow} {large} /dev/stdin --quiet > /dev/null"),
+            &[],
+        ),
+        (
+            "never",
+            format!("{slow} {large} /dev/stdin --progress never > /dev/null"),
+            &[],
+        ),
+        (
+            "CI",
+            format!("{slow} {large} /dev/stdin > /dev/null"),
+            &[("CI", "true")],
+        ),
+    ] {
+        let text = on_terminal(&shell, env);
+        assert!(!text.contains("scanning"), "{what}: {text:?}");
+    }
+}
+
+#[test]
+fn progress_always_draws_once_even_into_a_pipe() {
+    let bar = "scanning [";
+    // Never onto stdout, and at least once however short the scan.
+    let forced = cmd()
+        .args([
+            SAMPLE,
+            "--allow",
+            ALLOW,
+            "--format",
+            "jsonl",
+            "--progress",
+            "always",
+        ])
+        .output()
+        .expect("runs");
+    assert!(stderr(&forced).contains(bar), "{}", stderr(&forced));
+    assert!(!stdout(&forced).contains(bar));
+}
