@@ -23,6 +23,7 @@
 pub mod allow;
 pub mod cli;
 pub mod config;
+pub mod escape;
 pub mod event;
 pub mod falco;
 pub mod filter;

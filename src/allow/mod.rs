@@ -78,6 +78,7 @@ use std::path::{Path, PathBuf};
 use globset::{Glob, GlobBuilder, GlobMatcher, GlobSet, GlobSetBuilder};
 use serde::de::{self, DeserializeSeed, Deserializer as _, MapAccess, SeqAccess, Visitor};
 
+use crate::escape::escape;
 use crate::image::{self, DOCKER_HUB, ImageRef};
 
 mod condition;
@@ -477,26 +478,13 @@ impl fmt::Display for AllowError {
         }
         write!(f, ": {}", self.message)?;
         if let Some(pattern) = &self.pattern {
-            write!(f, ": `{}`", escape_control(pattern))?;
+            write!(f, ": `{}`", escape(pattern))?;
         }
         if let Some(hint) = &self.hint {
             write!(f, " ({hint})")?;
         }
         Ok(())
     }
-}
-
-/// Shows control characters of a pattern escaped, so an error message cannot drive the terminal.
-fn escape_control(s: &str) -> String {
-    s.chars()
-        .map(|c| {
-            if c.is_control() {
-                c.escape_default().to_string()
-            } else {
-                c.to_string()
-            }
-        })
-        .collect()
 }
 
 /// What is wrong with a pattern or key, before yaml_serde says where it is.

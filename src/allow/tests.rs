@@ -461,7 +461,7 @@ const ERRORS: &[(&str, &str)] = &[
     ),
     (
         "- \"nginx\\tx\"\n",
-        "allow.yaml:1:3: a pattern cannot contain whitespace: `nginx\\tx` (image references have none; one pattern per list item)",
+        "allow.yaml:1:3: a pattern cannot contain whitespace: `nginx\\u{9}x` (image references have none; one pattern per list item)",
     ),
     // Invalid globs, positions inside flow collections.
     (

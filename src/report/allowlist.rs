@@ -14,7 +14,7 @@
 
 use std::io::{self, Write};
 
-use super::sanitize::escape;
+use crate::escape::escape;
 use crate::suggest::{Repositories, Usage};
 
 /// Comments start at this column when the patterns are shorter.

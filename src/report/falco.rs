@@ -33,7 +33,7 @@ use std::io::{self, Write};
 
 use serde::Serialize;
 
-use super::sanitize::escape;
+use crate::escape::escape;
 use crate::falco::time::{Nanos, parse_rfc3339};
 use crate::finding::Finding;
 

@@ -14,7 +14,6 @@ mod csv;
 mod falco;
 mod generate;
 mod json;
-pub mod sanitize;
 mod summary;
 mod table;
 
@@ -22,6 +21,7 @@ use std::io::{self, Write};
 use std::time::Duration;
 
 use crate::cli::Format;
+use crate::escape::escape;
 use crate::filter::FilterStats;
 use crate::finding::Finding;
 use crate::stats::Stats;
@@ -120,7 +120,7 @@ pub fn write_summary(report: &Report<'_>, out: &mut impl Write) -> io::Result<()
 /// Writes one error line per message, escaped.
 pub fn write_errors(errors: &[String], out: &mut impl Write) -> io::Result<()> {
     for e in errors {
-        writeln!(out, "falco-pod-scan: error: {}", sanitize::escape(e))?;
+        writeln!(out, "falco-pod-scan: error: {}", escape(e))?;
     }
     Ok(())
 }

@@ -7,7 +7,7 @@ use std::io::{self, Write};
 use serde::Serialize;
 
 use super::Report;
-use super::sanitize::escape;
+use crate::escape::escape;
 use crate::filter::FilterStats;
 use crate::finding::{Finding, Outcome, Reason};
 use crate::input::sniff::Compression;

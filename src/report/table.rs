@@ -17,7 +17,7 @@ use comfy_table::{Cell, Color, ColumnConstraint, ContentArrangement, Table};
 
 use super::Style;
 use super::by_image::ImageRow;
-use super::sanitize::escape;
+use crate::escape::escape;
 use crate::finding::{Finding, Outcome, Reason};
 
 /// Shown for a missing field.

@@ -1,10 +1,14 @@
-//! Making strings from the log safe to show on a terminal (SPEC §9).
+//! Making text from logs and allowlists safe to show on a terminal.
 //!
 //! Pod names, images, user names and user agents come from whoever can send requests to the API
-//! server. Printed raw, an ANSI or OSC escape could rewrite the terminal (hide lines, fake output,
-//! set the clipboard), and a bidi override (U+202E) could make `evil` read as `live`. Every such
-//! character is shown as a visible `\u{…}` escape instead. JSON output needs none of this: the
-//! serializer escapes control characters, and JSON consumers do not render bidi.
+//! server, and allowlist patterns from whoever wrote the file. Printed raw, an ANSI or OSC escape
+//! could rewrite the terminal (hide lines, fake output, set the clipboard), and a bidi override
+//! (U+202E) could make `evil` read as `live`. [`escape`] shows every such character as a visible
+//! `\u{…}` escape instead; it is the only function in the crate that does this, so a character
+//! looks the same in every finding, summary and error message. JSON output needs none of this:
+//! the serializer escapes control characters, and JSON consumers do not render bidi.
+//!
+//! This module depends on nothing else in the crate.
 
 use std::borrow::Cow;
 use std::fmt::Write as _;
