@@ -93,13 +93,14 @@ fn default_registry_resolves_unqualified_names() {
         "--default-registry",
         "mirror.example",
     ]);
-    let miner = crate::util::findings(&doc)
+    let miner = doc
+        .findings
         .iter()
-        .find(|f| f["pod"] == "kworker-sync")
+        .find(|f| f.pod.as_deref() == Some("kworker-sync"))
         .expect("the miner");
     assert_eq!(
-        miner["containers"][0]["reference"],
-        "mirror.example/xmrig/xmrig:latest"
+        miner.container(0).reference.as_deref(),
+        Some("mirror.example/xmrig/xmrig:latest")
     );
     let out = run(&[
         SAMPLE,

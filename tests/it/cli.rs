@@ -12,18 +12,13 @@ fn exit_status_is_0_clean_1_findings() {
     assert_eq!(code(&clean), 0, "{}", stderr(&clean));
     assert_eq!(stdout(&clean), "", "no findings, no table");
     assert!(stderr(&clean).contains("0 findings"));
-    let dirty = run(&["testdata/sample-audit.log", "--allow", ALLOW]);
+    let dirty = run(&[SAMPLE, "--allow", ALLOW]);
     assert_eq!(code(&dirty), 1, "{}", stderr(&dirty));
 }
 
 #[test]
 fn an_unreadable_path_is_exit_2_but_the_others_are_still_scanned() {
-    let out = run(&[
-        "testdata/no-such.log",
-        "testdata/sample-audit.log",
-        "--allow",
-        ALLOW,
-    ]);
+    let out = run(&["testdata/no-such.log", SAMPLE, "--allow", ALLOW]);
     assert_eq!(code(&out), 2, "an error wins over findings");
     let err = stderr(&out);
     assert!(
@@ -38,11 +33,7 @@ fn an_unreadable_path_is_exit_2_but_the_others_are_still_scanned() {
 
 #[test]
 fn usage_errors_are_exit_2() {
-    assert_eq!(
-        code(&run(&["testdata/sample-audit.log"])),
-        2,
-        "--allow is required"
-    );
+    assert_eq!(code(&run(&[SAMPLE])), 2, "--allow is required");
     assert_eq!(code(&run(&["--allow", ALLOW])), 2, "a path is required");
     assert_eq!(code(&run(&["x", "--allow", ALLOW, "--format", "xml"])), 2);
     assert_eq!(code(&run(&["x", "--allow", ALLOW, "--bogus"])), 2);
@@ -125,7 +116,7 @@ fn strict_makes_skipped_lines_an_error() {
 
 #[test]
 fn quiet_silences_the_summary_but_not_errors() {
-    let out = run(&["testdata/sample-audit.log", "--allow", ALLOW, "--quiet"]);
+    let out = run(&[SAMPLE, "--allow", ALLOW, "--quiet"]);
     assert_eq!(code(&out), 1);
     assert_eq!(stderr(&out), "");
     let out = run(&["testdata/missing.log", "--allow", ALLOW, "--quiet"]);
@@ -134,7 +125,7 @@ fn quiet_silences_the_summary_but_not_errors() {
 
 #[test]
 fn the_summary_says_what_was_read_and_hints_at_the_audit_level() {
-    let err = stderr(&run(&["testdata/sample-audit.log", "--allow", ALLOW]));
+    let err = stderr(&run(&[SAMPLE, "--allow", ALLOW]));
     assert!(
         err.contains("5 findings (3 disallowed-image, 2 images-unknown)"),
         "{err}"

@@ -1,38 +1,31 @@
 //! Cloud exports: EKS (CloudWatch), AKS (diagnostic settings) and GKE (Cloud Logging) exports give
 //! the same findings as the API server's own log lines they carry.
 
-use serde_json::Value;
-
-use crate::util::{ALLOW, code, findings, json, stderr};
+use crate::report::{Report, strings};
+use crate::util::{ALLOW, code, json, stderr};
 
 /// (line, action, reason, outcome, user, disallowed images) of one finding.
 type Row = (u64, String, String, String, String, Vec<String>);
 
-/// The rows of every finding in `file`, and the summary.
-fn scan(file: &str) -> (Vec<Row>, Value) {
+/// The rows of every finding in `file`, and the whole document.
+fn scan(file: &str) -> (Vec<Row>, Report) {
     let (doc, out) = json(&[file, "--allow", ALLOW]);
     assert!(code(&out) < 2, "{}", stderr(&out));
-    let rows = findings(&doc)
+    let rows = doc
+        .findings
         .iter()
         .map(|f| {
-            let s = |k: &str| f[k].as_str().unwrap_or("null").to_owned();
-            let images = f["disallowed_images"]
-                .as_array()
-                .expect("array")
-                .iter()
-                .map(|i| i.as_str().expect("string").to_owned())
-                .collect();
             (
-                f["line"].as_u64().expect("line"),
-                s("action"),
-                s("reason"),
-                s("outcome"),
-                s("user"),
-                images,
+                f.line,
+                f.action.clone(),
+                f.reason.clone(),
+                f.outcome.clone(),
+                f.user.clone().unwrap_or_else(|| "null".to_owned()),
+                f.disallowed_images.clone(),
             )
         })
         .collect();
-    (rows, doc["summary"].clone())
+    (rows, doc)
 }
 
 /// A row for the expectations.
@@ -52,7 +45,7 @@ const MINER: &str = "system:serviceaccount:ci:deploy-bot";
 
 #[test]
 fn eks_timestamp_lines_and_cloudwatch_exports() {
-    let (rows, summary) = scan("testdata/eks-export.log");
+    let (rows, doc) = scan("testdata/eks-export.log");
     assert_eq!(
         rows,
         [
@@ -83,15 +76,16 @@ fn eks_timestamp_lines_and_cloudwatch_exports() {
         ]
     );
     // The CloudWatch message ending in [Truncated...] is counted, not parsed.
-    assert_eq!(summary["skipped"], 1, "{summary}");
-    let why = summary["skipped_at"][0]["why"].as_str().expect("why");
+    let summary = &doc.summary;
+    assert_eq!(summary.skipped, 1, "{summary:?}");
+    let why = &summary.skipped_at[0].why;
     assert!(why.contains("[Truncated...]"), "{why}");
-    assert_eq!(summary["skipped_at"][0]["line"], 4);
+    assert_eq!(summary.skipped_at[0].line, 4);
 }
 
 #[test]
 fn aks_records_with_log_as_string_or_object() {
-    let (rows, summary) = scan("testdata/aks-export.jsonl");
+    let (rows, doc) = scan("testdata/aks-export.jsonl");
     assert_eq!(
         rows,
         [
@@ -122,8 +116,9 @@ fn aks_records_with_log_as_string_or_object() {
         ]
     );
     assert_eq!(
-        summary["skipped"], 0,
-        "a kube-apiserver record is not an error: {summary}"
+        doc.summary.skipped, 0,
+        "a kube-apiserver record is not an error: {:?}",
+        doc.summary
     );
     let (rows, _) = scan("testdata/aks-export-pretty.json");
     assert_eq!(
@@ -141,8 +136,7 @@ fn aks_records_with_log_as_string_or_object() {
 
 #[test]
 fn gke_log_entries_map_onto_findings() {
-    let (doc, _) = json(&["testdata/gke-export.jsonl", "--allow", ALLOW]);
-    let (rows, _) = scan("testdata/gke-export.jsonl");
+    let (rows, doc) = scan("testdata/gke-export.jsonl");
     assert_eq!(
         rows,
         [
@@ -181,11 +175,11 @@ fn gke_log_entries_map_onto_findings() {
             ),
         ]
     );
-    let first = &findings(&doc)[0];
-    assert_eq!(first["namespace"], "default");
-    assert_eq!(first["pod"], "kworker-sync");
-    assert_eq!(first["status_code"], Value::Null, "GKE logs no HTTP status");
-    assert_eq!(first["stage"], Value::Null, "GKE logs no stage");
-    assert_eq!(first["source_ips"], serde_json::json!(["198.51.100.77"]));
-    assert!(first["audit_id"].is_string() && first["time"].is_string());
+    let first = &doc.findings[0];
+    assert_eq!(first.namespace.as_deref(), Some("default"));
+    assert_eq!(first.pod.as_deref(), Some("kworker-sync"));
+    assert_eq!(first.status_code, None, "GKE logs no HTTP status");
+    assert_eq!(first.stage, None, "GKE logs no stage");
+    assert_eq!(first.source_ips, Some(strings(&["198.51.100.77"])));
+    assert!(first.audit_id.is_some() && first.time.is_some());
 }

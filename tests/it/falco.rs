@@ -7,7 +7,8 @@
 
 use std::process::Output;
 
-use crate::util::{cmd, code, run, stderr, stdout};
+use crate::report::strings;
+use crate::util::{cmd, code, json, parse_lines, run, stderr, stdout};
 
 const CAPTURE: &str = "testdata/falco-capture-nginx.json";
 const QUIET: &str = "testdata/exec-attach-get.jsonl";
@@ -176,13 +177,15 @@ fn falco_formats_work_in_the_default_mode() {
 
 #[test]
 fn falco_mode_keeps_its_own_format_unless_told_otherwise() {
-    let json = run(&[CAPTURE, "--allow", APACHE, "--falco", "--format", "json"]);
-    let doc: serde_json::Value = serde_json::from_slice(&json.stdout).expect("a JSON document");
-    let finding = &doc["findings"][0];
-    assert_eq!(finding["pod"], "nginx-deployment-78f5d695bd-nxqz5");
-    assert_eq!(finding["images"], serde_json::json!(["nginx"]));
-    assert_eq!(finding["stage"], "ResponseComplete");
-    // A form-1 allowlist works too: its `images` patterns are literal repositories for Falco.
+    let (doc, _) = json(&[CAPTURE, "--allow", APACHE, "--falco"]);
+    let finding = &doc.findings[0];
+    assert_eq!(
+        finding.pod.as_deref(),
+        Some("nginx-deployment-78f5d695bd-nxqz5")
+    );
+    assert_eq!(finding.images, Some(strings(&["nginx"])));
+    assert_eq!(finding.stage.as_deref(), Some("ResponseComplete"));
+    // An `images:` allowlist works too: its `images` patterns are literal repositories for Falco.
     let literal = run(&[CAPTURE, "--allow", "testdata/allow-nginx.yaml", "--falco"]);
     assert_eq!(code(&literal), 0, "{}", stderr(&literal));
     let dir = tempfile::tempdir().expect("tempdir");
@@ -239,13 +242,7 @@ fn rules_files_in_the_default_mode_are_patterns() {
     // allows nginx:1.25.4; `reg` is docker.io/library/reg, so `reg:5000/app:1` is not allowed.
     let out = run(&[EVENTS, "--allow", LISTS, "--format", "jsonl", "-q"]);
     assert_eq!(code(&out), 1, "{}", stderr(&out));
-    let lines: Vec<u64> = stdout(&out)
-        .lines()
-        .map(|l| {
-            let f: serde_json::Value = serde_json::from_str(l).expect("JSON");
-            f["line"].as_u64().expect("a line number")
-        })
-        .collect();
+    let lines: Vec<u64> = parse_lines(&stdout(&out)).iter().map(|f| f.line).collect();
     assert_eq!(lines, [2, 3, 4, 5, 6, 7, 8, 9, 13]);
 }
 

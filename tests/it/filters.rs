@@ -1,18 +1,16 @@
 //! `--since`, `--until`, `--namespace` and `--user`: they narrow the findings, say how many they
 //! left out, refuse bad values, and keep findings with no readable time.
 
-use crate::util::{ALLOW, SAMPLE, code, json, run, stderr};
+use crate::util::{ALLOW, Event, SAMPLE, code, json, run, stderr};
 
 /// The `(namespace, pod)` of each finding of a run with `filters`.
 fn found(filters: &[&str]) -> Vec<(String, String)> {
     let (doc, out) = json(&[&[SAMPLE, "--allow", ALLOW][..], filters].concat());
     assert_ne!(code(&out), 2, "{}", stderr(&out));
-    crate::util::findings(&doc)
+    let text = |v: &Option<String>| v.clone().unwrap_or_else(|| "-".to_owned());
+    doc.findings
         .iter()
-        .map(|f| {
-            let s = |k: &str| f[k].as_str().unwrap_or("-").to_owned();
-            (s("namespace"), s("pod"))
-        })
+        .map(|f| (text(&f.namespace), text(&f.pod)))
         .collect()
 }
 
@@ -70,7 +68,7 @@ fn filters_narrow_findings_by_time_namespace_and_user() {
         stderr(&out)
     );
     let (doc, _) = json(&[SAMPLE, "--allow", ALLOW, "--user", "nobody"]);
-    assert_eq!(doc["summary"]["filters"]["excluded"], 5);
+    assert_eq!(doc.summary.filters.excluded, 5);
     assert_eq!(
         code(&run(&[SAMPLE, "--allow", ALLOW, "--user", "nobody"])),
         0
@@ -94,11 +92,11 @@ fn bad_filters_are_usage_errors_and_untimed_findings_are_kept() {
     }
     let dir = tempfile::tempdir().expect("tempdir");
     let log = dir.path().join("untimed.log");
-    std::fs::write(
-        &log,
-        r#"{"kind":"Event","verb":"create","objectRef":{"resource":"pods","namespace":"x"},"requestObject":{"spec":{"containers":[{"name":"a","image":"evil"}]}}}"#,
-    )
-    .expect("write");
+    let untimed = Event::create("untimed")
+        .namespace("x")
+        .image("evil")
+        .without_time();
+    std::fs::write(&log, untimed.line()).expect("write");
     let out = run(&[
         log.to_str().expect("utf-8"),
         "--allow",

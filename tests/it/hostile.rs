@@ -9,9 +9,10 @@ use std::io::Write;
 use std::process::{Output, Stdio};
 use std::time::{Duration, Instant};
 
-use serde_json::Value;
-
-use crate::util::{ALLOW, cmd, code, findings, json, run, run_stdin, stderr, stdout, wait_at_most};
+use crate::report::{Location, Report};
+use crate::util::{
+    ALLOW, Event, cmd, code, json, parse, parse_lines, run, run_stdin, stderr, stdout, wait_at_most,
+};
 
 const DAMAGED: &str = "testdata/damaged-lines.jsonl";
 
@@ -36,34 +37,28 @@ const DAMAGED_PODS: [&str; 15] = [
 ];
 
 /// The `pod` of every finding.
-fn pods(doc: &Value) -> Vec<String> {
-    findings(doc)
+fn pods(doc: &Report) -> Vec<String> {
+    doc.findings
         .iter()
-        .map(|f| f["pod"].as_str().unwrap_or("<null>").to_owned())
+        .map(|f| f.pod.clone().unwrap_or_else(|| "<null>".to_owned()))
         .collect()
 }
 
 /// The `line`s of a summary location list.
-fn lines_of(list: &Value) -> Vec<u64> {
-    list.as_array()
-        .expect("a list")
-        .iter()
-        .map(|s| s["line"].as_u64().expect("a line"))
-        .collect()
+fn lines_of(list: &[Location]) -> Vec<u64> {
+    list.iter().map(|s| s.line).collect()
 }
 
 /// A canonical pod create by mallory, for `pod` running `image`; `extra` goes into the pod's
 /// metadata (a JSON fragment starting with `,`, or empty).
 fn create(pod: &str, image: &str, extra: &str) -> String {
-    format!(
-        r#"{{"kind":"Event","apiVersion":"audit.k8s.io/v1","level":"Request","auditID":"{pod}","stage":"ResponseComplete","requestURI":"/api/v1/namespaces/default/pods","verb":"create","user":{{"username":"mallory@example.com"}},"sourceIPs":["198.51.100.23"],"userAgent":"kubectl/v1.29.2","objectRef":{{"resource":"pods","namespace":"default","name":"{pod}","apiVersion":"v1"}},"responseStatus":{{"metadata":{{}},"code":201}},"requestObject":{{"kind":"Pod","apiVersion":"v1","metadata":{{"name":"{pod}"{extra}}},"spec":{{"containers":[{{"name":"c","image":"{image}"}}]}}}},"stageTimestamp":"2026-03-09T10:00:00.000000Z"}}"#
-    )
+    Event::create(pod).image(image).metadata(extra).line()
 }
 
 #[test]
 fn damaged_lines_are_counted_and_every_finding_around_them_is_kept() {
     let bytes = std::fs::read(crate::util::root().join(DAMAGED)).expect("fixture");
-    let ways: Vec<(&str, (Value, Output))> = vec![
+    let ways: Vec<(&str, (Report, Output))> = vec![
         ("mapped", json(&[DAMAGED, "--allow", ALLOW])),
         ("--no-mmap", json(&[DAMAGED, "--allow", ALLOW, "--no-mmap"])),
         (
@@ -72,22 +67,22 @@ fn damaged_lines_are_counted_and_every_finding_around_them_is_kept() {
         ),
         ("stdin", {
             let out = run_stdin(&["-", "--allow", ALLOW, "--format", "json"], bytes.clone());
-            (serde_json::from_slice(&out.stdout).expect("JSON"), out)
+            (parse(&out), out)
         }),
     ];
     for (how, (doc, out)) in &ways {
         assert_eq!(code(out), 1, "{how}: {}", stderr(out));
         assert_eq!(pods(doc), DAMAGED_PODS, "{how}");
-        let summary = &doc["summary"];
-        assert_eq!(summary["lines"], 25, "{how}");
-        assert_eq!(summary["skipped"], 11, "{how}: {summary}");
-        assert_eq!(lines_of(&summary["skipped_at"]), [2, 3, 4, 5, 6], "{how}");
-        assert_eq!(summary["repaired"], 2, "{how}: {summary}");
-        assert_eq!(lines_of(&summary["repaired_at"]), [16, 19], "{how}");
+        let summary = &doc.summary;
+        assert_eq!(summary.lines, 25, "{how}");
+        assert_eq!(summary.skipped, 11, "{how}: {summary:?}");
+        assert_eq!(lines_of(&summary.skipped_at), [2, 3, 4, 5, 6], "{how}");
+        assert_eq!(summary.repaired, 2, "{how}: {summary:?}");
+        assert_eq!(lines_of(&summary.repaired_at), [16, 19], "{how}");
     }
     // However the file is read, the findings are the same, byte for byte.
     for (how, (doc, _)) in &ways[1..3] {
-        assert_eq!(ways[0].1.0["findings"], doc["findings"], "{how}");
+        assert_eq!(ways[0].1.0.findings, doc.findings, "{how}");
     }
 
     // The skipped lines after the fifth, and why: blank out lines 2-7 (keeping the numbering).
@@ -99,14 +94,9 @@ fn damaged_lines_are_counted_and_every_finding_around_them_is_kept() {
     let path = dir.path().join("later.jsonl");
     std::fs::write(&path, blanked.join(&b'\n')).expect("write");
     let (doc, _) = json(&[path.to_str().expect("utf-8"), "--allow", ALLOW]);
-    let skipped = &doc["summary"]["skipped_at"];
+    let skipped = &doc.summary.skipped_at;
     assert_eq!(lines_of(skipped), [14, 15, 21, 22, 25]);
-    let why: Vec<&str> = skipped
-        .as_array()
-        .expect("list")
-        .iter()
-        .map(|s| s["why"].as_str().expect("why"))
-        .collect();
+    let why: Vec<&str> = skipped.iter().map(|s| s.why.as_str()).collect();
     let starts = [
         "bytes 1-300 of the line: not valid JSON: expected value; 1 event elsewhere on the line was read (4096 NUL bytes on the line",
         "512 NUL bytes and nothing else: a hole left in the file by a crash",
@@ -159,7 +149,7 @@ fn a_100_mb_line_is_read_like_any_other() {
         let (doc, out) = json(&args);
         assert_eq!(code(&out), 1, "{extra:?}: {}", stderr(&out));
         assert_eq!(pods(&doc), ["before", "huge", "after"], "{extra:?}");
-        assert_eq!(doc["summary"]["skipped"], 0);
+        assert_eq!(doc.summary.skipped, 0);
         assert!(
             started.elapsed() < Duration::from_secs(60),
             "{extra:?}: {:?}",
@@ -192,12 +182,9 @@ fn a_binary_file_is_skipped_line_by_line_and_the_events_in_it_are_kept() {
     let (doc, out) = json(&[path.to_str().expect("utf-8"), "--allow", ALLOW]);
     assert_eq!(code(&out), 1, "{}", stderr(&out));
     assert_eq!(pods(&doc), ["inside"]);
-    let summary = &doc["summary"];
-    assert!(
-        summary["skipped"].as_u64().expect("count") > 1000,
-        "{summary}"
-    );
-    assert_eq!(summary["skipped_at"].as_array().expect("list").len(), 5);
+    let summary = &doc.summary;
+    assert!(summary.skipped > 1000, "{summary:?}");
+    assert_eq!(summary.skipped_at.len(), 5);
 }
 
 /// Has process `pid` opened `path`, as a memory map (`maps`) or a file descriptor (`fd`)?
@@ -298,7 +285,7 @@ fn special_files_and_broken_paths_fail_alone() {
         .expect("spawn");
     let out = wait_at_most(child, Duration::from_secs(60));
     assert_eq!(code(&out), 2, "{}", stderr(&out));
-    let doc: Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    let doc: Report = parse(&out);
     assert_eq!(pods(&doc), DAMAGED_PODS, "the readable file is scanned");
     let err = stderr(&out);
     for want in [
@@ -315,11 +302,11 @@ fn special_files_and_broken_paths_fail_alone() {
     ] {
         assert!(err.contains(&want), "{want}\nnot in:\n{err}");
     }
-    let inputs = doc["summary"]["inputs"].as_array().expect("inputs");
+    let inputs = &doc.summary.inputs;
     let unreadable: Vec<&str> = inputs
         .iter()
-        .filter(|i| i["format"].is_null())
-        .map(|i| i["file"].as_str().expect("file"))
+        .filter(|i| i.format.is_none())
+        .map(|i| i.file.as_str())
         .collect();
     assert_eq!(unreadable.len(), 4, "{inputs:?}");
 }
@@ -348,7 +335,7 @@ fn a_fifo_is_read_as_a_stream() {
     let out = wait_at_most(child, Duration::from_secs(60));
     writer.join().expect("writer").expect("written");
     assert_eq!(code(&out), 1, "{}", stderr(&out));
-    let doc: Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    let doc: Report = parse(&out);
     assert_eq!(pods(&doc), DAMAGED_PODS);
 }
 
@@ -474,11 +461,7 @@ fn json_jsonl_and_csv_stay_valid_and_keep_the_strings_as_logged() {
         "JSON decodes to the logged strings"
     );
     let out = run(&[DAMAGED, "--allow", ALLOW, "--format", "jsonl"]);
-    let lines: Vec<Value> = stdout(&out)
-        .lines()
-        .map(|l| serde_json::from_str(l).expect("each line is JSON"))
-        .collect();
-    assert_eq!(lines.len(), DAMAGED_PODS.len());
+    assert_eq!(parse_lines(&stdout(&out)), doc.findings);
     let out = run(&[DAMAGED, "--allow", ALLOW, "--format", "csv"]);
     let mut reader = csv::Reader::from_reader(out.stdout.as_slice());
     let headers = reader.headers().expect("a header row").clone();
@@ -512,17 +495,17 @@ fn the_json_summary_tells_what_was_skipped_truncated_or_unreadable() {
         ALLOW,
     ]);
     assert_eq!(code(&out), 2);
-    let summary = &doc["summary"];
-    let inputs = summary["inputs"].as_array().expect("inputs");
-    let state: Vec<(bool, bool)> = inputs
+    let summary = &doc.summary;
+    let state: Vec<(bool, bool)> = summary
+        .inputs
         .iter()
-        .map(|i| (i["format"].is_null(), i["error"].is_null()))
+        .map(|i| (i.format.is_none(), i.error.is_none()))
         .collect();
     // Unreadable (no format, an error), truncated (read, with an error), whole.
     assert_eq!(state, [(true, false), (false, false), (false, true)]);
-    assert_eq!(summary["errors"].as_array().expect("errors").len(), 2);
-    assert_eq!(summary["skipped"], 11);
-    assert_eq!(summary["repaired"], 2);
+    assert_eq!(summary.errors.len(), 2);
+    assert_eq!(summary.skipped, 11);
+    assert_eq!(summary.repaired, 2);
     let err = stderr(&out);
     assert!(err.contains("testdata/no-such.log: cannot open"), "{err}");
     assert!(err.contains("the gzip data ends early"), "{err}");

@@ -2,33 +2,25 @@
 //! image changes by merge patch, JSON patch or update, and `kubectl debug`'s ephemeral
 //! containers — and the near misses that must not be findings.
 
-use serde_json::Value;
-
-use crate::util::{ALLOW, code, findings, json, stderr};
+use crate::report::{Finding, strings};
+use crate::util::{ALLOW, code, json, run, stderr, stdout};
 
 /// Scans `testdata/image-changes.jsonl` with the fixtures' allowlist.
-fn scan() -> Vec<Value> {
+fn scan() -> Vec<Finding> {
     let (doc, out) = json(&["testdata/image-changes.jsonl", "--allow", ALLOW]);
     assert_eq!(code(&out), 1, "{}", stderr(&out));
-    findings(&doc).clone()
+    doc.findings
 }
 
 /// (line, action, reason, outcome, pod, disallowed images) of one finding.
-fn summary(f: &Value) -> (u64, String, String, String, String, Vec<String>) {
-    let s = |k: &str| f[k].as_str().unwrap_or("null").to_owned();
-    let images = f["disallowed_images"]
-        .as_array()
-        .expect("array")
-        .iter()
-        .map(|i| i.as_str().expect("string").to_owned())
-        .collect();
+fn summary(f: &Finding) -> (u64, String, String, String, String, Vec<String>) {
     (
-        f["line"].as_u64().expect("line"),
-        s("action"),
-        s("reason"),
-        s("outcome"),
-        s("pod"),
-        images,
+        f.line,
+        f.action.clone(),
+        f.reason.clone(),
+        f.outcome.clone(),
+        f.pod.clone().unwrap_or_else(|| "null".to_owned()),
+        f.disallowed_images.clone(),
     )
 }
 
@@ -131,31 +123,31 @@ fn every_shape_as_the_api_server_logs_it() {
 #[test]
 fn patch_findings_list_only_the_images_the_request_sets() {
     let all = scan();
-    let set_image = all.iter().find(|f| f["line"] == 4).expect("line 4");
+    let at = |line: u64| {
+        all.iter()
+            .find(|f| f.line == line)
+            .unwrap_or_else(|| panic!("a finding at line {line}"))
+    };
+    let set_image = at(4);
+    assert_eq!(set_image.images, Some(strings(&["xmrig/xmrig:6.21.0"])));
+    assert_eq!(set_image.container(0).name.as_deref(), Some("web"));
+    assert_eq!(set_image.user.as_deref(), Some("mallory@example.com"));
+    let json_patch = at(5);
+    assert_eq!(json_patch.container(0).kind, "container");
     assert_eq!(
-        set_image["images"],
-        serde_json::json!(["xmrig/xmrig:6.21.0"])
-    );
-    assert_eq!(set_image["containers"][0]["name"], "web");
-    assert_eq!(set_image["user"], "mallory@example.com");
-    let json_patch = all.iter().find(|f| f["line"] == 5).expect("line 5");
-    assert_eq!(json_patch["containers"][0]["kind"], "container");
-    assert_eq!(
-        json_patch["containers"][0]["name"],
-        Value::Null,
+        json_patch.container(0).name,
+        None,
         "a JSON patch names an index, not a container"
     );
-    let debug = all.iter().find(|f| f["line"] == 7).expect("line 7");
-    assert_eq!(debug["containers"][0]["kind"], "ephemeral");
-    assert_eq!(debug["containers"][0]["name"], "debugger-7xk2p");
-    let metadata = all.iter().find(|f| f["line"] == 9).expect("line 9");
-    assert_eq!(metadata["images"], Value::Null);
+    let debug = at(7);
+    assert_eq!(debug.container(0).kind, "ephemeral");
+    assert_eq!(debug.container(0).name.as_deref(), Some("debugger-7xk2p"));
+    assert_eq!(at(9).images, None);
 }
 
 #[test]
 fn the_table_shows_the_action() {
-    let out = crate::util::run(&["testdata/image-changes.jsonl", "--allow", ALLOW]);
-    let table = crate::util::stdout(&out);
+    let table = stdout(&run(&["testdata/image-changes.jsonl", "--allow", ALLOW]));
     for action in [
         "apply-create/created",
         "image-change/created",

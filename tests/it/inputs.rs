@@ -8,10 +8,10 @@ use std::io::Write;
 use std::path::Path;
 use std::process::Output;
 
-use serde_json::Value;
-
+use crate::report::{Finding, Input, Report};
 use crate::util::{
-    ALLOW, MIXED, code, findings, fixture, json, jsonl, root, run, run_stdin, stderr, stdout,
+    ALLOW, MIXED, SAMPLE, code, fixture, json, jsonl, parse, parse_lines, root, run, run_stdin,
+    stderr, stdout,
 };
 
 /// The log every way of arriving is checked with.
@@ -56,47 +56,49 @@ fn write(dir: &Path, name: &str, bytes: &[u8]) -> String {
 }
 
 /// Runs with `input` piped to standard input and `--format json`.
-fn json_stdin(args: &[&str], input: Vec<u8>) -> (Value, Output) {
+fn json_stdin(args: &[&str], input: Vec<u8>) -> (Report, Output) {
     let out = run_stdin(&[args, &["--format", "json"]].concat(), input);
-    let doc = serde_json::from_slice(&out.stdout)
-        .unwrap_or_else(|e| panic!("one JSON document ({e}); stderr: {}", stderr(&out)));
-    (doc, out)
+    (parse(&out), out)
 }
 
-/// The findings with `keys` removed.
-fn without(doc: &Value, keys: &[&str]) -> Vec<Value> {
-    findings(doc)
+/// The findings with `file` blanked, to compare runs of one log that arrives by different paths.
+fn without_file(doc: &Report) -> Vec<Finding> {
+    doc.findings
         .iter()
-        .map(|f| {
-            let mut f = f.clone();
-            let obj = f.as_object_mut().expect("object");
-            for k in keys {
-                obj.remove(*k);
-            }
-            f
+        .map(|f| Finding {
+            file: String::new(),
+            ..f.clone()
         })
         .collect()
 }
 
+/// The findings with `file` and `line` blanked, to compare a log with the same log in pieces.
+fn without_file_and_line(doc: &Report) -> Vec<Finding> {
+    without_file(doc)
+        .into_iter()
+        .map(|f| Finding { line: 0, ..f })
+        .collect()
+}
+
 /// The one entry of the summary's `inputs`.
-fn only_input(doc: &Value) -> &Value {
-    let inputs = doc["summary"]["inputs"].as_array().expect("inputs array");
+fn only_input(doc: &Report) -> &Input {
+    let inputs = &doc.summary.inputs;
     assert_eq!(inputs.len(), 1, "{inputs:?}");
     &inputs[0]
 }
 
 /// A way of giving the log: its name, its run, and its compression and compressed size.
-type Case<'a> = (&'a str, (Value, Output), Option<(&'a str, usize)>);
+type Case<'a> = (&'a str, (Report, Output), Option<(&'a str, usize)>);
 
 #[test]
 fn one_log_gives_the_same_findings_however_it_arrives() {
     let bytes = log();
     let (want, out) = json(&[LOG, "--allow", ALLOW]);
     assert_eq!(code(&out), 1, "{}", stderr(&out));
-    let want_findings = without(&want, &["file"]);
+    let want_findings = without_file(&want);
     assert_eq!(want_findings.len(), 20);
-    assert_eq!(only_input(&want)["format"], "json-lines");
-    assert_eq!(only_input(&want)["compression"], Value::Null);
+    assert_eq!(only_input(&want).format.as_deref(), Some("json-lines"));
+    assert_eq!(only_input(&want).compression, None);
 
     let dir = tempfile::tempdir().expect("tempdir");
     let (a, b) = halves(&bytes);
@@ -144,24 +146,24 @@ fn one_log_gives_the_same_findings_however_it_arrives() {
     ];
     for (what, (doc, out), compressed) in cases {
         assert_eq!(code(&out), 1, "{what}: {}", stderr(&out));
-        assert_eq!(without(&doc, &["file"]), want_findings, "{what}");
+        assert_eq!(without_file(&doc), want_findings, "{what}");
         let input = only_input(&doc);
-        assert_eq!(input["bytes"], bytes.len(), "{what}: decompressed bytes");
-        assert_eq!(input["lines"], 28, "{what}");
-        assert_eq!(input["format"], "json-lines", "{what}");
-        assert_eq!(input["error"], Value::Null, "{what}");
-        let (kind, len) =
-            compressed.map_or((Value::Null, Value::Null), |(k, n)| (k.into(), n.into()));
-        assert_eq!(input["compression"], kind, "{what}");
-        assert_eq!(input["compressed_bytes"], len, "{what}");
         assert_eq!(
-            doc["summary"]["compressed_bytes"],
-            len.as_u64().unwrap_or(0),
-            "{what}"
+            input.bytes,
+            bytes.len() as u64,
+            "{what}: decompressed bytes"
         );
-        let file = input["file"].as_str().expect("file");
+        assert_eq!(input.lines, 28, "{what}");
+        assert_eq!(input.format.as_deref(), Some("json-lines"), "{what}");
+        assert_eq!(input.error, None, "{what}");
+        let kind = compressed.map(|(k, _)| k.to_owned());
+        let len = compressed.map(|(_, n)| n as u64);
+        assert_eq!(input.compression, kind, "{what}");
+        assert_eq!(input.compressed_bytes, len, "{what}");
+        assert_eq!(doc.summary.compressed_bytes, len.unwrap_or(0), "{what}");
+        let file = &input.file;
         assert!(
-            findings(&doc).iter().all(|f| f["file"] == file),
+            doc.findings.iter().all(|f| &f.file == file),
             "{what}: findings name {file}"
         );
     }
@@ -201,31 +203,22 @@ fn rotated_files_in_a_directory_are_read_oldest_first_and_reassemble_the_log() {
     let (doc, out) = json(&[dir_arg.to_str().expect("utf-8"), "--allow", ALLOW]);
     assert_eq!(code(&out), 1, "{}", stderr(&out));
     let (want, _) = json(&[LOG, "--allow", ALLOW]);
-    assert_eq!(
-        without(&doc, &["file", "line"]),
-        without(&want, &["file", "line"])
-    );
+    assert_eq!(without_file_and_line(&doc), without_file_and_line(&want));
     // Each finding's file:line is its line in the original log.
-    let located: Vec<u64> = findings(&doc)
+    let located: Vec<u64> = doc
+        .findings
         .iter()
-        .map(|f| {
-            let file = f["file"].as_str().expect("file");
-            offsets[file] + f["line"].as_u64().expect("line")
-        })
+        .map(|f| offsets[&f.file] + f.line)
         .collect();
-    let original: Vec<u64> = findings(&want)
-        .iter()
-        .map(|f| f["line"].as_u64().expect("line"))
-        .collect();
+    let original: Vec<u64> = want.findings.iter().map(|f| f.line).collect();
     assert_eq!(located, original);
-    let inputs: Vec<(&str, &str)> = doc["summary"]["inputs"]
-        .as_array()
-        .expect("inputs")
+    let inputs: Vec<(&str, &str)> = doc
+        .summary
+        .inputs
         .iter()
         .map(|i| {
-            let file = i["file"].as_str().expect("file");
-            let name = file.rsplit('/').next().expect("name");
-            (name, i["compression"].as_str().unwrap_or("none"))
+            let name = i.file.rsplit('/').next().expect("name");
+            (name, i.compression.as_deref().unwrap_or("none"))
         })
         .collect();
     assert_eq!(
@@ -252,8 +245,8 @@ fn a_truncated_gzip_is_an_error_after_the_findings_before_the_damage() {
     let path = write(dir.path(), "audit-2026-03-02T10-00-00.000.log.gz", &gz);
     let (doc, out) = json(&[&path, LOG, "--allow", ALLOW]);
     assert_eq!(code(&out), 2, "an error wins over findings");
-    let input = &doc["summary"]["inputs"][0];
-    let reached = input["lines"].as_u64().expect("lines");
+    let input = &doc.summary.inputs[0];
+    let reached = input.lines;
     assert!(reached > 28 && reached < 40 * 28, "{reached} lines reached");
     let err = stderr(&out);
     for part in [
@@ -265,7 +258,7 @@ fn a_truncated_gzip_is_an_error_after_the_findings_before_the_damage() {
         assert!(err.contains(&part), "{part:?} not in:\n{err}");
     }
     assert_eq!(
-        input["error"].as_str().map(|e| e.contains("ends early")),
+        input.error.as_deref().map(|e| e.contains("ends early")),
         Some(true)
     );
     // The findings are exactly those of the complete lines before the damage…
@@ -275,26 +268,16 @@ fn a_truncated_gzip_is_an_error_after_the_findings_before_the_damage() {
         .collect();
     let prefix_path = write(dir.path(), "prefix.log", prefix.as_bytes());
     let (want, _) = json(&[&prefix_path, "--allow", ALLOW]);
-    let got: Vec<Value> = findings(&doc)
-        .iter()
-        .filter(|f| f["file"] == path.as_str())
-        .cloned()
+    let got: Vec<Finding> = without_file(&doc)
+        .into_iter()
+        .zip(&doc.findings)
+        .filter(|(_, f)| f.file == path)
+        .map(|(g, _)| g)
         .collect();
     assert!(!got.is_empty());
-    let strip = |v: Vec<Value>| -> Vec<Value> {
-        v.into_iter()
-            .map(|mut f| {
-                f.as_object_mut().expect("object").remove("file");
-                f
-            })
-            .collect()
-    };
-    assert_eq!(strip(got), strip(findings(&want).clone()));
+    assert_eq!(got, without_file(&want));
     // …and the next input was still scanned.
-    assert_eq!(
-        findings(&doc).iter().filter(|f| f["file"] == LOG).count(),
-        20
-    );
+    assert_eq!(doc.findings.iter().filter(|f| f.file == LOG).count(), 20);
 }
 
 /// Lines in the API server's `legacy` audit format.
@@ -329,8 +312,8 @@ fn the_legacy_format_is_refused_with_what_to_do_and_other_inputs_are_scanned() {
         );
     }
     let (doc, _) = json(&[&plain, "--allow", ALLOW, "--no-mmap"]);
-    assert_eq!(only_input(&doc)["format"], "legacy");
-    assert_eq!(findings(&doc).len(), 0);
+    assert_eq!(only_input(&doc).format.as_deref(), Some("legacy"));
+    assert_eq!(doc.findings.len(), 0);
 }
 
 #[test]
@@ -361,11 +344,15 @@ fn an_empty_file_and_empty_stdin_are_clean() {
     ] {
         let (doc, out) = json(&args);
         assert_eq!(code(&out), 0, "{args:?}: {}", stderr(&out));
-        assert_eq!(only_input(&doc)["format"], "empty", "{args:?}");
+        assert_eq!(
+            only_input(&doc).format.as_deref(),
+            Some("empty"),
+            "{args:?}"
+        );
     }
     let (doc, out) = json_stdin(&["-", "--allow", ALLOW], Vec::new());
     assert_eq!(code(&out), 0, "{}", stderr(&out));
-    assert_eq!(only_input(&doc)["file"], "-");
+    assert_eq!(only_input(&doc).file, "-");
 }
 
 #[test]
@@ -374,12 +361,12 @@ fn the_committed_rotated_sample_is_the_sample_log_in_two_gzip_members() {
         std::fs::read(root().join("testdata/sample-audit-multimember.log.gz")).expect("fixture");
     let members = gz.windows(3).filter(|w| w == b"\x1f\x8b\x08").count();
     assert!(members >= 2, "several members");
-    let (want, _) = json(&["testdata/sample-audit.log", "--allow", ALLOW]);
+    let (want, _) = json(&[SAMPLE, "--allow", ALLOW]);
     let (got, out) = json(&["testdata/sample-audit-multimember.log.gz", "--allow", ALLOW]);
     assert_eq!(code(&out), 1, "{}", stderr(&out));
-    assert_eq!(without(&got, &["file"]), without(&want, &["file"]));
-    assert_eq!(findings(&got).len(), 5);
-    assert_eq!(only_input(&got)["compression"], "gzip");
+    assert_eq!(without_file(&got), without_file(&want));
+    assert_eq!(got.findings.len(), 5);
+    assert_eq!(only_input(&got).compression.as_deref(), Some("gzip"));
 }
 
 #[test]
@@ -407,15 +394,7 @@ fn several_paths_keep_argument_order() {
         "--allow",
         ALLOW,
     ]);
-    let files: Vec<String> = out
-        .lines()
-        .map(|l| {
-            serde_json::from_str::<Value>(l).expect("json")["file"]
-                .as_str()
-                .expect("file")
-                .to_owned()
-        })
-        .collect();
+    let files: Vec<String> = parse_lines(&out).into_iter().map(|f| f.file).collect();
     assert_eq!(
         files,
         [

@@ -14,6 +14,7 @@ mod hostile;
 mod image_changes;
 mod inputs;
 mod per_image;
+mod report;
 mod suggest;
 mod terminal;
 mod util;

@@ -1,22 +1,19 @@
 //! `--summary`, the per-image view: one row per disallowed image, the same rows in every format.
 
-use serde_json::Value;
+use crate::report::PerImage;
+use crate::util::{ALLOW, SAMPLE, code, json_as, run, stderr, stdout};
 
-use crate::util::{ALLOW, SAMPLE, code, json, run, stderr, stdout};
-
-/// The `images` rows of a `--summary --format json` document, as `(image, count)`.
-fn summary_rows(doc: &Value) -> Vec<(Option<&str>, u64)> {
-    doc["images"]
-        .as_array()
-        .expect("images is an array")
+/// The rows of a `--summary --format json` document, as `(image, count)`.
+fn summary_rows(doc: &PerImage) -> Vec<(Option<&str>, u64)> {
+    doc.images
         .iter()
-        .map(|r| (r["image"].as_str(), r["count"].as_u64().expect("count")))
+        .map(|r| (r.image.as_deref(), r.count))
         .collect()
 }
 
 #[test]
 fn summary_is_one_row_per_disallowed_image() {
-    let (doc, out) = json(&[SAMPLE, "--allow", ALLOW, "--summary"]);
+    let (doc, out) = json_as::<PerImage>(&[SAMPLE, "--allow", ALLOW, "--summary"]);
     assert_eq!(code(&out), 1, "findings still mean exit 1");
     assert_eq!(
         summary_rows(&doc),
@@ -27,17 +24,20 @@ fn summary_is_one_row_per_disallowed_image() {
             (None, 2),
         ]
     );
-    let xmrig = &doc["images"][1];
-    assert_eq!(xmrig["reference"], "docker.io/xmrig/xmrig:latest");
-    assert_eq!(xmrig["namespaces"], serde_json::json!(["default"]));
+    let xmrig = &doc.images[1];
     assert_eq!(
-        xmrig["users"],
-        serde_json::json!(["system:serviceaccount:ci:deploy-bot"])
+        xmrig.reference.as_deref(),
+        Some("docker.io/xmrig/xmrig:latest")
     );
-    assert_eq!(xmrig["first_seen"], "2026-03-02T09:12:05.327634Z");
-    assert_eq!(xmrig["outcomes"]["created"], 1);
-    assert_eq!(doc["images"][3]["outcomes"]["rejected"], 1);
-    assert_eq!(doc["summary"]["findings"], 5);
+    assert_eq!(xmrig.namespaces, ["default"]);
+    assert_eq!(xmrig.users, ["system:serviceaccount:ci:deploy-bot"]);
+    assert_eq!(
+        xmrig.first_seen.as_deref(),
+        Some("2026-03-02T09:12:05.327634Z")
+    );
+    assert_eq!(xmrig.outcomes["created"], 1);
+    assert_eq!(doc.images[3].outcomes["rejected"], 1);
+    assert_eq!(doc.summary.findings, 5);
 }
 
 #[test]

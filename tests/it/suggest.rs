@@ -20,17 +20,10 @@ fn suggest(dir: &Path, log: &str, extra: &[&str]) -> (String, String) {
 /// The disallowed-image findings of `log` with `allow`, as `(outcome, images)`.
 fn disallowed(log: &str, allow: &str) -> Vec<(String, Vec<String>)> {
     let (doc, _) = json(&[log, "--allow", allow]);
-    crate::util::findings(&doc)
-        .iter()
-        .filter(|f| f["reason"] == "disallowed-image")
-        .map(|f| {
-            let images = f["disallowed_images"].as_array().expect("array");
-            let images = images.iter().map(|i| i.as_str().expect("str").to_owned());
-            (
-                f["outcome"].as_str().expect("str").to_owned(),
-                images.collect(),
-            )
-        })
+    doc.findings
+        .into_iter()
+        .filter(|f| f.reason == "disallowed-image")
+        .map(|f| (f.outcome, f.disallowed_images))
         .collect()
 }
 

@@ -6,7 +6,9 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
-use serde_json::Value;
+use serde::de::DeserializeOwned;
+
+use crate::report::{Finding, Report};
 
 /// The allowlist every fixture is scanned with (its findings are in `testdata/expected/`).
 pub const ALLOW: &str = "testdata/allow.yaml";
@@ -84,23 +86,34 @@ pub fn stderr(out: &Output) -> String {
     String::from_utf8(out.stderr.clone()).expect("stderr is UTF-8")
 }
 
-/// Runs with `--format json` and returns the parsed document.
-pub fn json(args: &[&str]) -> (Value, Output) {
+/// A run's standard output as one JSON document of type `T` (panics with stderr if it is not).
+pub fn parse<T: DeserializeOwned>(out: &Output) -> T {
+    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "stdout is one JSON document of the expected shape ({e}); stderr: {}",
+            stderr(out)
+        )
+    })
+}
+
+/// Runs with `--format json` and returns the output as a `T`.
+pub fn json_as<T: DeserializeOwned>(args: &[&str]) -> (T, Output) {
     let mut all = args.to_vec();
     all.extend(["--format", "json"]);
     let out = run(&all);
-    let doc = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
-        panic!(
-            "stdout is one JSON document ({e}); stderr: {}",
-            stderr(&out)
-        )
-    });
-    (doc, out)
+    (parse(&out), out)
 }
 
-/// The `findings` array of a JSON document.
-pub fn findings(doc: &Value) -> &Vec<Value> {
-    doc["findings"].as_array().expect("findings is an array")
+/// Runs with `--format json` and returns the findings document.
+pub fn json(args: &[&str]) -> (Report, Output) {
+    json_as(args)
+}
+
+/// Each line of JSON lines output as a finding.
+pub fn parse_lines(text: &str) -> Vec<Finding> {
+    text.lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}")))
+        .collect()
 }
 
 /// The findings of one run as JSON lines, for byte comparison (the run must not be an error).
@@ -110,4 +123,104 @@ pub fn jsonl(args: &[&str]) -> String {
     let out = run(&all);
     assert!(code(&out) < 2, "{}", stderr(&out));
     stdout(&out)
+}
+
+/// A test-only builder for one audit-event line: by default a pod create that the API server
+/// accepted (`ResponseComplete`, 201), by `mallory@example.com` in `default`, logged at level
+/// `Request`, with `auditID` the pod's name. Strings go into the JSON as written, unescaped, so a
+/// test can put JSON escapes (or damage) in them.
+#[derive(Debug, Clone)]
+pub struct Event {
+    /// The pod's name, also its `auditID`.
+    pod: String,
+    /// The pod's namespace.
+    namespace: String,
+    /// The requesting user.
+    user: String,
+    /// `userAgent`.
+    user_agent: String,
+    /// The containers' images, in order.
+    images: Vec<String>,
+    /// JSON members appended to the pod's `metadata` (starting with `,`), or empty.
+    metadata: String,
+    /// `stageTimestamp`, or `None` to leave it out.
+    time: Option<String>,
+}
+
+impl Event {
+    /// A pod create of `pod`, with no container until [`Event::image`] adds one.
+    pub fn create(pod: &str) -> Self {
+        Event {
+            pod: pod.to_owned(),
+            namespace: "default".to_owned(),
+            user: "mallory@example.com".to_owned(),
+            user_agent: "kubectl/v1.29.2".to_owned(),
+            images: Vec::new(),
+            metadata: String::new(),
+            time: Some("2026-03-09T10:00:00.000000Z".to_owned()),
+        }
+    }
+
+    /// Adds a container running `image`.
+    pub fn image(mut self, image: &str) -> Self {
+        self.images.push(image.to_owned());
+        self
+    }
+
+    /// Sets the pod's namespace.
+    pub fn namespace(mut self, namespace: &str) -> Self {
+        namespace.clone_into(&mut self.namespace);
+        self
+    }
+
+    /// Sets the `userAgent`.
+    pub fn user_agent(mut self, agent: &str) -> Self {
+        agent.clone_into(&mut self.user_agent);
+        self
+    }
+
+    /// Appends JSON members (a fragment starting with `,`) to the pod's `metadata`.
+    pub fn metadata(mut self, members: &str) -> Self {
+        self.metadata.push_str(members);
+        self
+    }
+
+    /// Leaves out `stageTimestamp`, so the event has no readable time.
+    pub fn without_time(mut self) -> Self {
+        self.time = None;
+        self
+    }
+
+    /// The event as one line of JSON, without the newline.
+    pub fn line(&self) -> String {
+        let Event {
+            pod,
+            namespace,
+            user,
+            user_agent,
+            metadata,
+            ..
+        } = self;
+        let containers: Vec<String> = self
+            .images
+            .iter()
+            .enumerate()
+            .map(|(i, image)| {
+                let name = if i == 0 {
+                    "c".to_owned()
+                } else {
+                    format!("c{i}")
+                };
+                format!(r#"{{"name":"{name}","image":"{image}"}}"#)
+            })
+            .collect();
+        let containers = containers.join(",");
+        let time = self
+            .time
+            .as_ref()
+            .map_or(String::new(), |t| format!(r#","stageTimestamp":"{t}""#));
+        format!(
+            r#"{{"kind":"Event","apiVersion":"audit.k8s.io/v1","level":"Request","auditID":"{pod}","stage":"ResponseComplete","requestURI":"/api/v1/namespaces/{namespace}/pods","verb":"create","user":{{"username":"{user}"}},"sourceIPs":["198.51.100.23"],"userAgent":"{user_agent}","objectRef":{{"resource":"pods","namespace":"{namespace}","name":"{pod}","apiVersion":"v1"}},"responseStatus":{{"metadata":{{}},"code":201}},"requestObject":{{"kind":"Pod","apiVersion":"v1","metadata":{{"name":"{pod}"{metadata}}},"spec":{{"containers":[{containers}]}}}}{time}}}"#
+        )
+    }
 }
