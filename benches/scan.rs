@@ -21,14 +21,14 @@ use std::time::Duration;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use falco_pod_scan::allow::Allowlist;
-use falco_pod_scan::event::{Action, for_each_event};
+use falco_pod_scan::event::for_each_event;
 use falco_pod_scan::filter::Scope;
-use falco_pod_scan::finding::{Mode, Policy};
+use falco_pod_scan::finding::Action;
 use falco_pod_scan::image::ImageRef;
+use falco_pod_scan::rules::{Mode, Policy, pod_action, select};
 use falco_pod_scan::scan::{
     prefilter::{Triage, line_end, triage_joined},
     scan_bytes,
-    select::select,
 };
 use generator::GenStats;
 
@@ -124,7 +124,7 @@ fn pod_create_lines(log: &[u8]) -> Vec<&[u8]> {
         .filter(|line| {
             let mut create = false;
             let _ = for_each_event(line, &mut |ev| {
-                create |= matches!(ev.pod_action(), Some(Action::Create));
+                create |= matches!(pod_action(ev), Some(Action::Create));
             });
             create
         })

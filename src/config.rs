@@ -11,9 +11,9 @@ use std::path::PathBuf;
 use crate::allow::Allowlist;
 use crate::cli::{Cli, Format, Generate, When};
 use crate::filter::{Filter, Scope};
-use crate::finding::{Mode, Policy};
 use crate::progress::Draw;
 use crate::report::{Style, View};
+use crate::rules::{Mode, Policy};
 use crate::scan::ScanOptions;
 
 /// Narrower terminals get unwrapped rows rather than one character per line.

@@ -7,9 +7,9 @@
 //! 3. [`scan`] splits each source into newline-aligned chunks and scans them on all cores; a
 //!    literal prefilter ([`scan::prefilter`]) picks the few lines that can hold a pod request.
 //! 4. [`event`] parses those lines into borrowed views of the audit fields that matter.
-//! 5. [`finding`] judges each pod request: every image, normalized by [`image`], against the
+//! 5. [`rules`] judge each pod request: every image, normalized by [`image`], against the
 //!    allowlist; what is not allowed becomes an owned [`finding::Finding`].
-//! 6. [`scan::select`] keeps one finding per API request (its `ResponseComplete` stage), in
+//! 6. [`rules::stage`] keeps one finding per API request (its `ResponseComplete` stage), in
 //!    input order, whatever the number of threads; the [`filter`] (`--since`, `--namespace`, …)
 //!    keeps those the run asks about. With `--suggest-allowlist`, [`suggest`] counts the
 //!    repositories of the requests the API server accepted instead.
@@ -32,9 +32,12 @@ pub mod image;
 pub mod input;
 pub mod progress;
 pub mod report;
+pub mod rules;
 pub mod scan;
 pub mod stats;
 pub mod suggest;
+#[cfg(test)]
+mod testing;
 
 use std::io::{self, BufWriter, Write};
 use std::time::Instant;

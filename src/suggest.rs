@@ -1,28 +1,23 @@
-//! The repositories of accepted pod requests, for `--suggest-allowlist` (SPEC §2).
+//! The repositories of accepted pod requests, for `--suggest-allowlist` (docs/usage.md).
 //!
-//! A request counts when the API server accepted it: outcome `created` (a 2xx status, not a dry
-//! run), any action (§4.2), in scope of the filters, judged through the event that stands for it
-//! (§4.3). Its images are normalized (§5) and counted per **repository**, so what is kept grows
-//! with the number of distinct repositories, not with the log: a worker adds each request to its
-//! block's [`Repositories`] as it reads it, and the blocks are summed with `+=`. Only a request
-//! whose stage decides later (an event with an `auditID` that is not `ResponseComplete`, which is
-//! rare: a GKE entry, a request whose completion was not logged) rides along with its candidate as
-//! an [`Accepted`] until the stage selection has picked it.
+//! Which requests count is a rule (`accepted` in the `rules` module): the API server accepted
+//! them, any way a pod gets an image, in scope of the filters, judged through the event that
+//! stands for its request. This module counts what that rule hands over. Images are counted per
+//! normalized **repository**, so what is kept grows with the number of distinct repositories,
+//! not with the log: a worker adds each request to its block's [`Repositories`] as it reads it,
+//! and the blocks are summed with `+=`. Only a request whose stage decides later (an event with
+//! an `auditID` that is not `ResponseComplete`, which is rare: a GKE entry, a request whose
+//! completion was not logged) rides along with its candidate as an [`Accepted`] until the stage
+//! selection has picked it.
 //!
-//! Images that are not valid references are counted apart: SPEC §5 never allows them, so no
-//! pattern can be suggested for them. Requests whose images were not logged are counted too.
-//! The sums do not depend on the order of blocks, so the suggestion is the same for any
-//! `--threads`.
+//! Images that are not valid references are counted apart: no pattern ever allows them, so none
+//! can be suggested for them. Requests whose images were not logged are counted too. The sums do
+//! not depend on the order of blocks, so the suggestion is the same for any `--threads`.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::ops::AddAssign;
 
 use jiff::Timestamp;
-
-use crate::event::{AuditEvent, request};
-use crate::filter::Admission;
-use crate::finding::{self, Outcome, Policy};
-use crate::image::ImageRef;
 
 /// One accepted request's images.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -39,9 +34,14 @@ pub struct Accepted {
 
 /// One image of an accepted request.
 #[derive(Debug, Clone, PartialEq, Eq)]
-enum Image {
+pub enum Image {
     /// A valid reference's normalized repository, and whether the allowlist allows the image.
-    Valid { repository: String, allowed: bool },
+    Valid {
+        /// The normalized repository.
+        repository: String,
+        /// Whether the allowlist allows the image.
+        allowed: bool,
+    },
     /// An image string that is not a valid reference, as written.
     Invalid(String),
 }
@@ -76,78 +76,43 @@ pub struct Repositories {
     pub invalid: BTreeMap<String, Usage>,
 }
 
-/// The accepted request `ev` stands for, if it is one: a pod request with outcome `created` in
-/// the policy's scope. `None` for everything else (and for an image change that sets no image).
-pub fn accepted(ev: &AuditEvent<'_>, policy: &Policy) -> Option<Accepted> {
-    let action = ev.pod_action()?;
-    if Outcome::of(ev.request_uri.get(), ev.status_code(), ev.grpc_code) != Outcome::Created {
-        return None;
-    }
-    let subject = finding::subject(ev);
-    if policy.scope.filter.admit(subject) == Admission::Out {
-        return None;
-    }
-    let requested = if ev.is_truncated() {
-        None
-    } else {
-        request::requested(&ev.request_object, action.semantics())
-    };
-    let Some(requested) = requested else {
-        // A change whose body was not logged is not known to set an image; a create is.
-        return (action.semantics() == request::Semantics::Create).then(|| Accepted {
-            time: subject.time.and_then(crate::filter::parse_time),
-            namespace: subject.namespace.map(str::to_owned),
-            images: Vec::new(),
-            unknown: true,
-        });
-    };
-    let mut images: Vec<Image> = Vec::new();
-    for image in requested
-        .containers
-        .iter()
-        .filter_map(|c| c.image.as_deref())
-    {
-        let image = match ImageRef::parse(image, &policy.default_registry) {
-            Ok(r) => Image::Valid {
-                allowed: policy.allowlist.allows(&r, subject.namespace).is_some(),
-                repository: r.repository().to_owned(),
-            },
-            Err(_) => Image::Invalid(image.to_owned()),
-        };
-        merge_image(&mut images, image);
-    }
-    let unknown = !requested.complete
-        || requested.containers.iter().any(|c| c.image.is_none())
-        || (images.is_empty() && action.semantics() == request::Semantics::Create);
-    if images.is_empty() && !unknown {
-        return None;
-    }
-    Some(Accepted {
-        time: subject.time.and_then(crate::filter::parse_time),
-        namespace: subject.namespace.map(str::to_owned),
-        images,
-        unknown,
-    })
-}
-
-/// Adds `image` to a request's list once per repository; a repository is not allowed in the
-/// request if any of its images is not.
-fn merge_image(images: &mut Vec<Image>, image: Image) {
-    let same = images.iter_mut().find(|i| i.key() == image.key());
-    match (same, image) {
-        (
-            Some(Image::Valid { allowed, .. }),
-            Image::Valid {
-                allowed: also_allowed,
-                ..
-            },
-        ) => *allowed &= also_allowed,
-        (Some(_), _) => {}
-        (None, image) => images.push(image),
+impl Accepted {
+    /// An accepted request logged at `time` (as written; unreadable times are dropped) in
+    /// `namespace`, with its `images` (each repository once, see [`Image::add_to`]) and whether
+    /// some image could not be determined.
+    pub fn new(
+        time: Option<&str>,
+        namespace: Option<&str>,
+        images: Vec<Image>,
+        unknown: bool,
+    ) -> Accepted {
+        Accepted {
+            time: time.and_then(crate::filter::parse_time),
+            namespace: namespace.map(str::to_owned),
+            images,
+            unknown,
+        }
     }
 }
 
 impl Image {
+    /// Adds this image to a request's list once per repository; a repository is not allowed in
+    /// the request if any of its images is not.
+    pub fn add_to(self, images: &mut Vec<Image>) {
+        let same = images.iter_mut().find(|i| i.key() == self.key());
+        match (same, self) {
+            (
+                Some(Image::Valid { allowed, .. }),
+                Image::Valid {
+                    allowed: also_allowed,
+                    ..
+                },
+            ) => *allowed &= also_allowed,
+            (Some(_), _) => {}
+            (None, image) => images.push(image),
+        }
+    }
+
     /// What makes two images of one request the same: the repository, or the invalid string.
     fn key(&self) -> (bool, &str) {
         match self {

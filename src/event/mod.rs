@@ -226,40 +226,6 @@ pub struct Annotations<'a> {
     pub truncated: Str<'a>,
 }
 
-/// The ways a request can put an image into a pod (SPEC §4.1, §4.2).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Action {
-    /// `create` on `pods`.
-    Create,
-    /// Server-side apply (`patch` on `pods`) that created the pod (status 201).
-    ApplyCreate,
-    /// `patch` or `update` on `pods` whose body sets container images.
-    ImageChange,
-    /// `update` or `patch` on `pods/ephemeralcontainers` (`kubectl debug`).
-    Ephemeral,
-}
-
-impl Action {
-    /// The name used in every output format.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Action::Create => "create",
-            Action::ApplyCreate => "apply-create",
-            Action::ImageChange => "image-change",
-            Action::Ephemeral => "ephemeral",
-        }
-    }
-
-    /// How the request body is read: creates must name every image, changes only some.
-    pub fn semantics(self) -> Semantics {
-        match self {
-            Action::Create | Action::ApplyCreate | Action::Ephemeral => Semantics::Create,
-            Action::ImageChange => Semantics::Change,
-        }
-    }
-}
-
 impl AuditEvent<'_> {
     /// Is this an audit `Event` (not an `EventList`, not some other JSON object)?
     pub fn is_event(&self) -> bool {
@@ -272,23 +238,6 @@ impl AuditEvent<'_> {
     /// Is this an `EventList` (a webhook batch)?
     pub fn is_list(&self) -> bool {
         self.kind.is("EventList") || (self.kind == Str::Absent && self.items.get().is_some())
-    }
-
-    /// How this event can put an image into a pod, if it can (§4.1, §4.2). An image change is
-    /// only a candidate here: whether its body sets an image decides later.
-    pub fn pod_action(&self) -> Option<Action> {
-        let object = self.object_ref.get()?;
-        if !object.resource.is("pods") {
-            return None;
-        }
-        let subresource = object.subresource.get().unwrap_or("");
-        match (self.verb.get()?, subresource) {
-            ("create", "") => Some(Action::Create),
-            ("patch", "") if self.status_code() == Some(201) => Some(Action::ApplyCreate),
-            ("patch" | "update", "") => Some(Action::ImageChange),
-            ("patch" | "update", "ephemeralcontainers") => Some(Action::Ephemeral),
-            _ => None,
-        }
     }
 
     /// `responseStatus.code`.
@@ -326,7 +275,7 @@ pub enum LineError {
 mod tests {
     use super::*;
 
-    /// Collects (verb, resource, subresource, images) of every event in `json`.
+    /// Collects (verb, resource, images) of every event in `json`.
     fn events(json: &str) -> Result<Vec<String>, LineError> {
         let mut out = Vec::new();
         for_each_event(json.as_bytes(), &mut |ev| {
@@ -344,10 +293,11 @@ mod tests {
                         .to_owned()
                 })
                 .collect();
+            let resource = ev.object_ref.get().and_then(|o| o.resource.get());
             out.push(format!(
-                "{}:{:?}:{}",
+                "{}:{}:{}",
                 ev.verb.get().unwrap_or("-"),
-                ev.pod_action(),
+                resource.unwrap_or("-"),
                 images.join(",")
             ));
         })?;
@@ -358,10 +308,7 @@ mod tests {
 
     #[test]
     fn single_event_list_and_array() {
-        assert_eq!(
-            events(CREATE),
-            Ok(vec!["create:Some(Create):nginx".to_owned()])
-        );
+        assert_eq!(events(CREATE), Ok(vec!["create:pods:nginx".to_owned()]));
         let list = format!(
             r#"{{"kind":"EventList","items":[{CREATE},{{"kind":"Event","verb":"get"}},7]}}"#
         );
@@ -369,18 +316,6 @@ mod tests {
         let array = format!("[{CREATE}, {CREATE}]");
         assert_eq!(events(&array).map(|v| v.len()), Ok(2));
         assert_eq!(events(r#"{"kind":"EventList","items":[]}"#), Ok(vec![]));
-    }
-
-    #[test]
-    fn subresources_are_not_pod_creates() {
-        for sub in ["binding", "exec", "eviction", "status", "attach"] {
-            let json = format!(
-                r#"{{"verb":"create","objectRef":{{"resource":"pods","subresource":"{sub}"}}}}"#
-            );
-            assert_eq!(events(&json), Ok(vec!["create:None:".to_owned()]), "{sub}");
-        }
-        let empty = r#"{"verb":"create","objectRef":{"resource":"pods","subresource":""}}"#;
-        assert_eq!(events(empty), Ok(vec!["create:Some(Create):".to_owned()]));
     }
 
     #[test]
@@ -402,18 +337,15 @@ mod tests {
     #[test]
     fn wrong_types_keep_the_event() {
         let json = r#"{"kind":"Event","verb":"create","objectRef":{"resource":"pods"},"requestObject":{"spec":{"containers":[{"image":7},"x"]}}}"#;
-        assert_eq!(events(json), Ok(vec!["create:Some(Create):?,?".to_owned()]));
+        assert_eq!(events(json), Ok(vec!["create:pods:?,?".to_owned()]));
         let json = r#"{"kind":"Event","verb":"create","objectRef":{"resource":"pods"},"requestObject":{"spec":null}}"#;
-        assert_eq!(events(json), Ok(vec!["create:Some(Create):".to_owned()]));
+        assert_eq!(events(json), Ok(vec!["create:pods:".to_owned()]));
     }
 
     #[test]
     fn duplicate_keys_last_wins_like_go() {
         let json = r#"{"kind":"Event","verb":"create","objectRef":{"resource":"pods"},"requestObject":{"spec":{"containers":[{"image":"nginx","image":"evil"}]}}}"#;
-        assert_eq!(
-            events(json),
-            Ok(vec!["create:Some(Create):evil".to_owned()])
-        );
+        assert_eq!(events(json), Ok(vec!["create:pods:evil".to_owned()]));
     }
 
     #[test]
@@ -438,6 +370,6 @@ mod tests {
     #[test]
     fn escaped_strings_are_decoded() {
         let json = r#"{"kind":"Event","verb":"cr\u0065ate","objectRef":{"resource":"\u0070ods"}}"#;
-        assert_eq!(events(json), Ok(vec!["create:Some(Create):".to_owned()]));
+        assert_eq!(events(json), Ok(vec!["create:pods:".to_owned()]));
     }
 }

@@ -172,19 +172,13 @@ mod tests {
     use super::*;
     use crate::allow::Allowlist;
     use crate::event::for_each_event;
-    use crate::filter::Scope;
-    use crate::finding::{Mode, Policy};
     use crate::image::ImageRef;
-    use crate::suggest::accepted;
+    use crate::rules::accepted;
+    use crate::testing::policy;
 
     /// The suggestion for one accepted create of `images`, on `registry`.
     fn suggest(images: &[&str], registry: &str) -> (String, Repositories) {
-        let policy = Policy {
-            allowlist: Allowlist::parse("[]", "a.yaml", registry).expect("empty allowlist"),
-            default_registry: registry.to_owned(),
-            mode: Mode::Default,
-            scope: Scope::default(),
-        };
+        let policy = policy("[]").registry(registry).build();
         let containers: Vec<String> = images
             .iter()
             .map(|i| format!(r#"{{"name":"c","image":{}}}"#, serde_json::json!(i)))

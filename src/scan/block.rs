@@ -1,6 +1,6 @@
 //! The worker: one block of whole lines in, candidate pod requests and counters out.
 //!
-//! A pure function over a slice: no locks, no I/O, no printing (STYLE habit 5). Line numbers in
+//! A pure function over a slice: no locks, no I/O, no printing. Line numbers in
 //! the result are 0-based and relative to the block; the merge makes them absolute.
 //!
 //! Every line is looked at, but most only at their ends:
@@ -10,64 +10,18 @@
 //!   garbage is counted, never silently dropped;
 //! * blank lines are ignored.
 
-use crate::event::{self, AuditEvent, LineError, Seen};
-use crate::finding::{Finding, Policy};
+use crate::event::{self, LineError, Seen};
+use crate::rules::{self, Candidate, Policy};
 use crate::stats::Stats;
-use crate::suggest::{self, Accepted, Repositories};
+use crate::suggest::Repositories;
 
 use super::prefilter::{Triage, line_end, triage_joined};
-use super::select::stands_alone;
 
 /// Why an event cut short by its exporter was not parsed.
 const TRUNCATED: &str = "event truncated by the exporter ([Truncated...]), not parsed";
 
 /// How the API server starts every event line it writes.
 const EVENT_PREFIX: &[u8] = br#"{"kind":"Event","#;
-
-/// The stages of one request, in the order they are logged.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub enum Stage {
-    /// A stage name this tool does not know, or none.
-    Other,
-    /// `RequestReceived`.
-    RequestReceived,
-    /// `ResponseStarted`.
-    ResponseStarted,
-    /// `Panic`: the request failed inside the server.
-    Panic,
-    /// `ResponseComplete`.
-    ResponseComplete,
-}
-
-impl Stage {
-    /// From the `stage` field.
-    fn of(stage: Option<&str>) -> Stage {
-        match stage {
-            Some("RequestReceived") => Stage::RequestReceived,
-            Some("ResponseStarted") => Stage::ResponseStarted,
-            Some("Panic") => Stage::Panic,
-            Some("ResponseComplete") => Stage::ResponseComplete,
-            _ => Stage::Other,
-        }
-    }
-}
-
-/// One event that is a pod request (§4), kept until the stages of its request are known.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Candidate {
-    /// The event's line (block-relative and 0-based in a worker, absolute and 1-based after the
-    /// merge).
-    pub line: u64,
-    /// `auditID`, which groups the stages of one request.
-    pub audit_id: Option<Box<str>>,
-    /// This event's stage.
-    pub stage: Stage,
-    /// The finding, if this event alone would be one.
-    pub finding: Option<Box<Finding>>,
-    /// The accepted request, when repositories are collected and whether this event stands for
-    /// its request is not known yet (see [`crate::suggest`]).
-    pub accepted: Option<Box<Accepted>>,
-}
 
 /// What a worker returns for its block.
 #[derive(Debug, Default)]
@@ -133,11 +87,11 @@ impl BlockResult {
         let result = event::for_each_event(line, &mut |ev| {
             if let Some(verdict) = policy.consider(ev) {
                 stats.pod_requests += 1;
-                let mut c = candidate(ev, line_no, verdict);
+                let mut c = Candidate::new(ev, line_no, verdict);
                 if policy.scope.collect_accepted
-                    && let Some(a) = suggest::accepted(ev, policy)
+                    && let Some(a) = rules::accepted(ev, policy)
                 {
-                    if stands_alone(c.stage, c.audit_id.as_deref()) {
+                    if c.stands_alone() {
                         accepted.add(a);
                     } else {
                         c.accepted = Some(Box::new(a));
@@ -184,16 +138,5 @@ impl BlockResult {
             }
             Err(e) => self.stats.skip(line_no, e.to_string()),
         }
-    }
-}
-
-/// Wraps one pod-request event for the stage selection.
-fn candidate(ev: &AuditEvent<'_>, line: u64, finding: Option<Finding>) -> Candidate {
-    Candidate {
-        line,
-        audit_id: ev.audit_id.get().filter(|id| !id.is_empty()).map(Box::from),
-        stage: Stage::of(ev.stage.get()),
-        finding: finding.map(Box::new),
-        accepted: None,
     }
 }

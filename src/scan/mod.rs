@@ -10,7 +10,7 @@
 //! 3. the per-chunk results are merged in input order, shifting each chunk's line numbers by the
 //!    newline count of the chunks before it (a prefix sum, no second pass);
 //!
-//! and finally [`select::select`] keeps one finding per request (§4.3), and the scope filter
+//! and finally [`rules::select_all`] keeps one finding per request (§4.3), and the scope filter
 //! (`--since`, `--namespace`, …; [`crate::filter`]) keeps the findings the run asked about.
 //! Nothing here prints; errors with one input are collected (each naming the input and how far it
 //! was read) and the others are still scanned. Workers report the bytes they have scanned through
@@ -19,7 +19,6 @@
 pub mod block;
 mod document;
 pub mod prefilter;
-pub mod select;
 pub mod stream;
 
 use std::path::PathBuf;
@@ -28,14 +27,15 @@ use rayon::prelude::*;
 use serde::de::IgnoredAny;
 
 use crate::filter::{Admission, FilterStats};
-use crate::finding::{Finding, Policy};
+use crate::finding::Finding;
 use crate::input::sniff::{self, BOM};
 use crate::input::{self, Input, Opened};
 use crate::progress::Counter;
+use crate::rules::{self, Candidate, Policy};
 use crate::stats::{InputFormat, InputStats, Stats};
 use crate::suggest::Repositories;
 
-use block::{BlockResult, Candidate};
+use block::BlockResult;
 
 /// How to read and split the inputs.
 #[derive(Debug, Clone)]
@@ -115,7 +115,7 @@ pub fn scan(paths: &[PathBuf], policy: &Policy, opts: &ScanOptions) -> Scan {
         scan.stats += result.stats;
         scan.errors.extend(errors);
     }
-    let (findings, accepted) = select::select_all(candidates);
+    let (findings, accepted) = rules::select_all(candidates);
     for a in accepted {
         scan.accepted.add(a);
     }

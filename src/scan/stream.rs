@@ -26,12 +26,12 @@ use rayon::prelude::*;
 
 use super::document::{Prefix, might_be_document, read_document};
 use super::{Chunking, InputScan, ScanOptions, legacy_error, merge, scan_body};
-use crate::finding::Policy;
 use crate::input::Stream;
 use crate::input::decode::DecodeError;
 use crate::input::sniff::{self, BOM};
 use crate::input::stream::{LineBlocks, Piece, ReadFailure};
 use crate::progress::StreamProgress;
+use crate::rules::Policy;
 use crate::stats::{InputFormat, Stats};
 
 use super::block::{self, BlockResult};

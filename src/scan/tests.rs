@@ -6,42 +6,38 @@ use std::fmt::Write as _;
 use proptest::prelude::*;
 
 use super::*;
-use crate::allow::Allowlist;
-use crate::filter::Scope;
-use crate::finding::Mode;
+use crate::testing::{self, pod_create};
 
+/// The policy every scan here runs under.
 fn policy() -> Policy {
-    Policy {
-        allowlist: Allowlist::parse("[nginx, registry.k8s.io/]", "test.yaml", "docker.io")
-            .expect("valid allowlist"),
-        default_registry: "docker.io".to_owned(),
-        mode: Mode::Default,
-        scope: Scope::default(),
-    }
+    testing::policy("[nginx, registry.k8s.io/]").build()
 }
 
-/// A pod create event line for `image` with the given stage and audit ID.
-fn create(id: &str, stage: &str, image: &str) -> String {
-    format!(
-        r#"{{"kind":"Event","apiVersion":"audit.k8s.io/v1","level":"Request","auditID":"{id}","stage":"{stage}","verb":"create","objectRef":{{"resource":"pods","namespace":"ns"}},"requestObject":{{"kind":"Pod","spec":{{"containers":[{{"name":"c","image":"{image}"}}]}}}},"responseStatus":{{"code":201}}}}"#
-    )
+/// A pod create event line for `image` with the given stage and audit ID, as the API server
+/// writes it.
+fn pod(id: &str, stage: &str, image: &str) -> String {
+    (pod_create().api_server().audit_id(id).stage(stage))
+        .namespace("ns")
+        .status(201)
+        .image(image)
+        .line()
 }
 
 /// The kinds of line a generated log mixes.
 fn line_kinds() -> Vec<String> {
     vec![
-        create("a1", "ResponseComplete", "evil:1"),
-        create("a2", "ResponseComplete", "nginx"),
-        create("a3", "RequestReceived", "evil:2"),
-        create("a3", "ResponseComplete", "evil:2"),
-        create("a4", "RequestReceived", "nginx"),
-        create("", "Panic", "evil:3"),
+        pod("a1", "ResponseComplete", "evil:1"),
+        pod("a2", "ResponseComplete", "nginx"),
+        pod("a3", "RequestReceived", "evil:2"),
+        pod("a3", "ResponseComplete", "evil:2"),
+        pod("a4", "RequestReceived", "nginx"),
+        pod("", "Panic", "evil:3"),
         r#"{"kind":"Event","auditID":"m1","stage":"ResponseComplete","verb":"create","objectRef":{"resource":"pods","namespace":"x"}}"#.to_owned(),
         r#"{"kind":"Event","auditID":"b1","stage":"ResponseComplete","verb":"create","objectRef":{"resource":"pods","subresource":"binding"}}"#.to_owned(),
         r#"{"kind":"Event","auditID":"g1","stage":"ResponseComplete","verb":"get","objectRef":{"resource":"configmaps"}}"#.to_owned(),
         r#"{"kind":"Event","verb":"cr\u0065ate","auditID":"e1","stage":"ResponseComplete","objectRef":{"resource":"\u0070ods"},"requestObject":{"spec":{"containers":[{"image":"escaped"}]}}}"#.to_owned(),
-        format!(r#"{{"kind":"EventList","items":[{},{}]}}"#, create("l1", "ResponseComplete", "evil:4"), create("l2", "ResponseComplete", "nginx")),
-        format!("{} ", create("long", "ResponseComplete", &"x".repeat(300))),
+        format!(r#"{{"kind":"EventList","items":[{},{}]}}"#, pod("l1", "ResponseComplete", "evil:4"), pod("l2", "ResponseComplete", "nginx")),
+        format!("{} ", pod("long", "ResponseComplete", &"x".repeat(300))),
         "not json at all".to_owned(),
         r#"{"kind":"Event","verb":"create","objectRef":{"resource":"pods"#.to_owned(),
         r#"{"annotations":{},"kind":"Event","verb":"watch"}"#.to_owned(),
@@ -63,7 +59,7 @@ fn log(picks: &[(usize, bool)]) -> Vec<u8> {
 
 /// The findings and counters of a scan, in a comparable form.
 fn outcome(scan: InputScan) -> (Vec<Finding>, Stats) {
-    (select::select(scan.candidates), scan.stats)
+    (rules::select(scan.candidates), scan.stats)
 }
 
 proptest! {
@@ -142,7 +138,7 @@ fn layouts() {
 
 #[test]
 fn pretty_document_with_bom_and_crlf_is_one_event_at_its_first_line() {
-    let event = create("p1", "ResponseComplete", "evil:9");
+    let event = pod("p1", "ResponseComplete", "evil:9");
     let value: serde_json::Value = serde_json::from_str(&event).expect("valid JSON");
     let pretty = serde_json::to_string_pretty(&value)
         .expect("serializable")
@@ -235,7 +231,7 @@ proptest! {
         let policy = policy();
         let filtered = block::scan_lines(&bytes, &policy);
         let unfiltered = block::scan_lines_unfiltered(&bytes, &policy);
-        let findings = |r: &BlockResult| select::select(r.candidates.clone());
+        let findings = |r: &BlockResult| rules::select(r.candidates.clone());
         prop_assert_eq!(findings(&filtered), findings(&unfiltered));
         prop_assert_eq!(filtered.stats.skipped, unfiltered.stats.skipped);
     }
@@ -247,14 +243,14 @@ proptest! {
 #[test]
 fn an_event_appended_to_a_cut_one_is_found_at_every_cut() {
     let innocent = r#"{"kind":"Event","apiVersion":"audit.k8s.io/v1","level":"Metadata","auditID":"g1","stage":"ResponseComplete","requestURI":"/api/v1/namespaces/ns/pods/web","verb":"get","user":{"username":"kubectl"},"sourceIPs":["10.0.0.1"],"userAgent":"kubectl/v1.29","objectRef":{"resource":"pods","namespace":"ns","name":"web","apiVersion":"v1"},"responseStatus":{"code":200},"stageTimestamp":"2026-03-01T10:00:00Z"}"#;
-    let appended = create("j1", "ResponseComplete", "evil:9");
+    let appended = pod("j1", "ResponseComplete", "evil:9");
     let policy = policy();
     for cut in 1..innocent.len() {
         let bytes = format!("{}{appended}\n{innocent}\n", &innocent[..cut]);
         let filtered = block::scan_lines(bytes.as_bytes(), &policy);
         let unfiltered = block::scan_lines_unfiltered(bytes.as_bytes(), &policy);
         let images = |r: &block::BlockResult| -> Vec<String> {
-            select::select(r.candidates.clone())
+            rules::select(r.candidates.clone())
                 .into_iter()
                 .flat_map(|f| f.disallowed_images)
                 .collect()

@@ -2,43 +2,34 @@
 //! repositories, used as patterns, allow every image they came from.
 
 use super::*;
-use crate::allow::Allowlist;
 use crate::event::for_each_event;
-use crate::filter::{Filter, Scope, parse_bound};
-use crate::finding::Mode;
+use crate::filter::{Filter, parse_bound};
+use crate::rules::{Policy, accepted};
+use crate::testing::{EventLine, pod_create, policy as allowing};
 
 const DIGEST: &str = "sha256:48aded24573da1e8b8df982f868c452f570d82a1aa8ba2f04a7089dbca714023";
 
+/// A policy that collects accepted requests under the allowlist `allow` and `filter`.
 fn policy(allow: &str, filter: Filter) -> Policy {
-    Policy {
-        allowlist: Allowlist::parse(allow, "a.yaml", "docker.io").expect("valid allowlist"),
-        default_registry: "docker.io".to_owned(),
-        mode: Mode::Default,
-        scope: Scope {
-            filter,
-            collect_accepted: true,
-        },
-    }
+    allowing(allow).filter(filter).collect_accepted().build()
 }
 
-/// A pod create of `images` in `ns` at `time`, answered `code`; `extra` is spliced in.
-fn create(images: &[&str], code: u16, time: &str, extra: &str) -> String {
-    let containers: Vec<String> = images
-        .iter()
-        .enumerate()
-        .map(|(i, image)| format!(r#"{{"name":"c{i}","image":"{image}"}}"#))
-        .collect();
-    format!(
-        r#"{{"kind":"Event","stage":"ResponseComplete","verb":"create","requestURI":"/api/v1/namespaces/shop/pods{extra}","user":{{"username":"alice"}},"objectRef":{{"resource":"pods","namespace":"shop"}},"responseStatus":{{"code":{code}}},"requestObject":{{"spec":{{"containers":[{}]}}}},"stageTimestamp":"{time}"}}"#,
-        containers.join(",")
-    )
+/// A completed pod create of `images` in `shop` by `alice` at `time`, with no response status.
+fn shop(images: &[&str], time: &str) -> EventLine {
+    pod_create()
+        .complete()
+        .uri("/api/v1/namespaces/shop/pods")
+        .user("alice")
+        .namespace("shop")
+        .images(images)
+        .time(time)
 }
 
-/// The accepted requests among `lines`, summed.
-fn collect(lines: &[String], policy: &Policy) -> Repositories {
+/// The accepted requests among `events`, summed.
+fn collect(events: &[EventLine], policy: &Policy) -> Repositories {
     let mut out = Repositories::default();
-    for line in lines {
-        for_each_event(line.as_bytes(), &mut |ev| {
+    for event in events {
+        for_each_event(event.line().as_bytes(), &mut |ev| {
             if let Some(a) = accepted(ev, policy) {
                 out.add(a);
             }
@@ -55,10 +46,12 @@ const T2: &str = "2026-03-02T09:30:00+01:00";
 fn only_requests_the_server_accepted_count() {
     let p = policy("[]", Filter::default());
     let lines = [
-        create(&["nginx"], 201, T1, ""),
-        create(&["evil"], 403, T1, ""),
-        create(&["drydock"], 201, T1, "?dryRun=All"),
-        create(&["pending"], 0, T1, "").replace(r#""responseStatus":{"code":0},"#, ""),
+        shop(&["nginx"], T1).status(201),
+        shop(&["evil"], T1).status(403),
+        shop(&["drydock"], T1)
+            .status(201)
+            .uri("/api/v1/namespaces/shop/pods?dryRun=All"),
+        shop(&["pending"], T1),
     ];
     let r = collect(&lines, &p);
     assert_eq!(r.requests, 1);
@@ -74,23 +67,17 @@ fn repositories_are_normalized_once_per_request_with_times() {
     let pinned = format!("nginx@{DIGEST}");
     let tagged_pinned = format!("busybox:1.36@{DIGEST}");
     let lines = [
-        create(&["nginx:1.25", &pinned, "bitnami/redis:7"], 201, T1, ""),
-        create(
+        shop(&["nginx:1.25", &pinned, "bitnami/redis:7"], T1).status(201),
+        shop(
             &[
                 "reg.io:5000/team/app:1.0",
                 "localhost:5000/a",
                 &tagged_pinned,
             ],
-            200,
             T2,
-            "",
-        ),
-        create(
-            &["index.docker.io/library/nginx", "Acme/API:1"],
-            201,
-            T2,
-            "",
-        ),
+        )
+        .status(200),
+        shop(&["index.docker.io/library/nginx", "Acme/API:1"], T2).status(201),
     ];
     let r = collect(&lines, &p);
     let repos: Vec<_> = r.repositories.keys().map(String::as_str).collect();
@@ -117,17 +104,15 @@ fn repositories_are_normalized_once_per_request_with_times() {
 #[test]
 fn images_that_were_not_logged_are_counted_not_guessed() {
     let p = policy("[]", Filter::default());
-    let metadata = r#"{"kind":"Event","stage":"ResponseComplete","verb":"create","objectRef":{"resource":"pods","namespace":"ml"},"responseStatus":{"code":201}}"#;
-    let labels_only = r#"{"kind":"Event","stage":"ResponseComplete","verb":"patch","objectRef":{"resource":"pods","namespace":"ml","name":"p"},"responseStatus":{"code":200},"requestObject":{"metadata":{"labels":{"a":"b"}}}}"#;
-    let no_image = r#"{"kind":"Event","stage":"ResponseComplete","verb":"create","objectRef":{"resource":"pods"},"responseStatus":{"code":201},"requestObject":{"spec":{"containers":[{"name":"a"},{"name":"b","image":"nginx"}]}}}"#;
-    let r = collect(
-        &[
-            metadata.to_owned(),
-            labels_only.to_owned(),
-            no_image.to_owned(),
-        ],
-        &p,
-    );
+    let metadata = pod_create().complete().namespace("ml").status(201);
+    let labels_only = (pod_create().complete().verb("patch"))
+        .namespace("ml")
+        .name("p")
+        .status(200)
+        .body(r#"{"metadata":{"labels":{"a":"b"}}}"#);
+    let no_image = (pod_create().complete().status(201))
+        .spec(r#"{"containers":[{"name":"a"},{"name":"b","image":"nginx"}]}"#);
+    let r = collect(&[metadata, labels_only, no_image], &p);
     assert_eq!(r.requests, 2, "a label patch sets no image");
     assert_eq!(r.unknown_images, 2);
     assert_eq!(r.repositories.len(), 1);
@@ -142,8 +127,8 @@ fn the_filter_scopes_what_is_collected() {
     );
     let r = collect(
         &[
-            create(&["early"], 201, T1, ""),
-            create(&["late"], 201, T2, ""),
+            shop(&["early"], T1).status(201),
+            shop(&["late"], T2).status(201),
         ],
         &p,
     );
@@ -151,7 +136,7 @@ fn the_filter_scopes_what_is_collected() {
     assert_eq!(repos, ["docker.io/library/late"]);
     let other_ns = Filter::new(None, None, &["kube-*".to_owned()], &[]).expect("filter");
     assert_eq!(
-        collect(&[create(&["x"], 201, T1, "")], &policy("[]", other_ns)).requests,
+        collect(&[shop(&["x"], T1).status(201)], &policy("[]", other_ns)).requests,
         0
     );
 }
@@ -159,10 +144,10 @@ fn the_filter_scopes_what_is_collected() {
 #[test]
 fn sums_do_not_depend_on_the_order_of_blocks() {
     let p = policy("[]", Filter::default());
-    let lines: Vec<String> = (0..12)
+    let lines: Vec<EventLine> = (0..12)
         .map(|i| {
             let time = format!("2026-03-0{}T0{}:00:00Z", 1 + i % 7, i % 10);
-            create(&[&format!("app{}", i % 4), "nginx"], 201, &time, "")
+            shop(&[&format!("app{}", i % 4), "nginx"], &time).status(201)
         })
         .collect();
     let whole = collect(&lines, &p);

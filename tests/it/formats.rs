@@ -7,8 +7,8 @@ use std::time::Duration;
 use falco_pod_scan::allow::Allowlist;
 use falco_pod_scan::cli::Format;
 use falco_pod_scan::filter::Scope;
-use falco_pod_scan::finding::{Mode, Policy};
 use falco_pod_scan::report::{self, Report, Style};
+use falco_pod_scan::rules::{Mode, Policy};
 use falco_pod_scan::scan::{self, ScanOptions};
 use serde_json::Value;
 

@@ -1,6 +1,7 @@
 //! Tests of [`super::for_each_event`]: the shapes a line can take, and damaged lines.
 
 use super::*;
+use crate::testing::pod_create;
 
 /// The (verb, user) of every event in `json`, and what else was seen.
 fn events(json: &str) -> Result<(Vec<String>, usize, usize), LineError> {
@@ -65,7 +66,7 @@ fn gke_entries_map_onto_events() {
             ev.audit_id.get().map(str::to_owned),
             object.namespace.get().map(str::to_owned),
             object.name.get().map(str::to_owned),
-            ev.pod_action(),
+            object.resource.get().map(str::to_owned),
             ev.grpc_code,
             ev.timestamp.get().map(str::to_owned),
         ));
@@ -79,7 +80,7 @@ fn gke_entries_map_onto_events() {
             s("op-1"),
             s("ns1"),
             s("web-1"),
-            Some(super::super::Action::Create),
+            s("pods"),
             Some(7),
             s("2026-03-01T10:00:00Z")
         )]
@@ -123,10 +124,10 @@ fn read(bytes: &[u8]) -> Result<Read, LineError> {
 }
 
 /// A pod create by `user` with one container running `image` (both JSON string contents).
-fn create(user: &str, image: &str) -> String {
-    format!(
-        r#"{{"kind":"Event","apiVersion":"audit.k8s.io/v1","verb":"create","user":{{"username":"{user}"}},"objectRef":{{"resource":"pods","namespace":"d"}},"requestObject":{{"spec":{{"containers":[{{"name":"c","image":"{image}"}}]}}}}}}"#
-    )
+fn create_by(user: &str, image: &str) -> String {
+    (pod_create().api_server().user(user).namespace("d"))
+        .image(image)
+        .line()
 }
 
 #[test]
@@ -139,11 +140,11 @@ fn lone_surrogates_are_read_as_go_reads_them() {
         (r"eve\ud800\u0041", "eve\u{fffd}A"),
         (r"eve\ud83d\ude00", "eve\u{1f600}"),
     ] {
-        let got = read(create(user, "evil").as_bytes()).expect("read");
+        let got = read(create_by(user, "evil").as_bytes()).expect("read");
         assert_eq!(got.events, [format!("{want}:evil")], "{user}");
         assert!(got.failed.is_empty() && got.repaired.is_empty(), "{got:?}");
     }
-    let got = read(create("u", r"evil\udc00").as_bytes()).expect("read");
+    let got = read(create_by("u", r"evil\udc00").as_bytes()).expect("read");
     assert_eq!(got.events, ["u:evil\u{fffd}"]);
 }
 
@@ -169,7 +170,7 @@ fn nesting_deeper_than_serde_allows_does_not_hide_an_event() {
 
 #[test]
 fn raw_control_characters_in_strings_are_escaped_and_reported() {
-    let line = create("eve\r\u{1b}[2J", "evil\ttab");
+    let line = create_by("eve\r\u{1b}[2J", "evil\ttab");
     let got = read(line.as_bytes()).expect("read");
     assert_eq!(got.events, ["eve\r\u{1b}[2J:evil\ttab"]);
     assert_eq!(
@@ -181,9 +182,9 @@ fn raw_control_characters_in_strings_are_escaped_and_reported() {
 #[test]
 fn an_event_appended_to_a_cut_one_is_read() {
     // The writer died mid-line; after the restart the next event went onto the same line.
-    let whole = create("first", "nginx");
+    let whole = create_by("first", "nginx");
     let cut = &whole[..whole.find("\"requestObject").expect("has body") + 20];
-    let line = format!("{cut}{}", create("second", "evil"));
+    let line = format!("{cut}{}", create_by("second", "evil"));
     let got = read(line.as_bytes()).expect("read");
     assert_eq!(got.events, ["second:evil"]);
     assert_eq!(
@@ -194,7 +195,11 @@ fn an_event_appended_to_a_cut_one_is_read() {
         )]
     );
     // The same through a hole of NUL bytes, as a crash leaves.
-    let line = format!("{cut}{}{}\n", "\0".repeat(4096), create("second", "evil"));
+    let line = format!(
+        "{cut}{}{}\n",
+        "\0".repeat(4096),
+        create_by("second", "evil")
+    );
     let got = read(line.as_bytes()).expect("read");
     assert_eq!(got.events, ["second:evil"]);
     assert_eq!(got.failed.len(), 1, "{got:?}");
@@ -216,9 +221,9 @@ fn an_event_appended_to_a_cut_one_is_read() {
 fn events_joined_on_one_line_are_all_read() {
     let line = format!(
         "{}\r{}{}",
-        create("a", "nginx"),
-        create("b", "evil"),
-        create("c", "x")
+        create_by("a", "nginx"),
+        create_by("b", "evil"),
+        create_by("c", "x")
     );
     let got = read(line.as_bytes()).expect("read");
     assert_eq!(got.events, ["a:nginx", "b:evil", "c:x"]);
@@ -228,12 +233,12 @@ fn events_joined_on_one_line_are_all_read() {
         ["3 JSON values on one line (a lost newline, or a lone `\\r` between them); all were read"]
     );
     // A good event followed by garbage keeps the event and reports the garbage.
-    let line = format!("{} trailing garbage", create("a", "evil"));
+    let line = format!("{} trailing garbage", create_by("a", "evil"));
     let got = read(line.as_bytes()).expect("read");
     assert_eq!(got.events, ["a:evil"]);
     assert_eq!(got.failed.len(), 1);
     // Leading NULs before an event.
-    let line = format!("\0\0\0{}", create("a", "evil"));
+    let line = format!("\0\0\0{}", create_by("a", "evil"));
     let got = read(line.as_bytes()).expect("read");
     assert_eq!(got.events, ["a:evil"]);
     assert_eq!(
@@ -335,7 +340,7 @@ proptest::proptest! {
             noisy.insert(at.index(noisy.len() + 1), b);
         }
         let _ = for_each_event(&noisy, &mut |_| {});
-        let event = create("u", "nginx");
+        let event = create_by("u", "nginx");
         let wrapped = format!(r#"{{"kind":"Event","verb":"create","objectRef":{{"resource":"pods"}},"requestObject":{text},"x":{text}}}"#);
         for line in [wrapped.clone(), format!("{event}{text}{event}"), format!("{text}\0{event}")] {
             let mut n = 0;

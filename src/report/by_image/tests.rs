@@ -1,8 +1,7 @@
 //! Rows per image: grouping, sorting, first/last seen by parsed time, outcomes, `<unknown>`.
 
 use super::*;
-use crate::event::Action;
-use crate::finding::{ContainerKind, ContainerVerdict};
+use crate::finding::{Action, ContainerKind, ContainerVerdict};
 
 fn finding(
     images: &[(&str, Option<&str>)],

@@ -3,20 +3,13 @@
 use serde_json::{Value, json};
 
 use super::*;
-use crate::allow::Allowlist;
 use crate::event::for_each_event;
-use crate::filter::Scope;
-use crate::finding::{Mode, Policy};
+use crate::rules::Mode;
+use crate::testing::policy_of;
 
 /// The findings of `events` under a bare-list allowlist of `literals`, in `mode`.
 fn findings(events: &[Value], literals: &[&str], mode: Mode) -> Vec<Finding> {
-    let yaml = serde_json::to_string(literals).expect("a JSON list is YAML");
-    let policy = Policy {
-        allowlist: Allowlist::parse(&yaml, "test.yaml", "docker.io").expect("valid allowlist"),
-        default_registry: "docker.io".to_owned(),
-        mode,
-        scope: Scope::default(),
-    };
+    let policy = policy_of(literals).mode(mode).build();
     let mut out = Vec::new();
     for event in events {
         let bytes = serde_json::to_vec(event).expect("serializable");

@@ -7,26 +7,26 @@ use std::io::{Cursor, Write};
 use crate::input::sniff::Compression;
 
 use super::*;
-use crate::allow::Allowlist;
-use crate::filter::Scope;
-use crate::finding::{Mode, Policy};
 use crate::input::decode;
-use crate::scan::{scan_bytes, select};
+use crate::rules::{Policy, select};
+use crate::scan::scan_bytes;
+use crate::testing::{self, pod_create};
 
+/// The policy every scan here runs under.
 fn policy() -> Policy {
-    Policy {
-        allowlist: Allowlist::parse("[nginx]", "test.yaml", "docker.io").expect("valid allowlist"),
-        default_registry: "docker.io".to_owned(),
-        mode: Mode::Default,
-        scope: Scope::default(),
-    }
+    testing::policy("[nginx]").build()
 }
 
-/// A ResponseComplete pod create of `image`.
-fn create(id: usize, image: &str) -> String {
-    format!(
-        r#"{{"kind":"Event","apiVersion":"audit.k8s.io/v1","level":"Request","auditID":"id-{id}","stage":"ResponseComplete","verb":"create","objectRef":{{"resource":"pods","namespace":"ns"}},"requestObject":{{"kind":"Pod","spec":{{"containers":[{{"name":"c","image":"{image}"}}]}}}},"responseStatus":{{"code":201}}}}"#
-    )
+/// A ResponseComplete pod create of `image`, as the API server writes it.
+fn pod(id: usize, image: &str) -> String {
+    (pod_create()
+        .api_server()
+        .audit_id(&format!("id-{id}"))
+        .complete())
+    .namespace("ns")
+    .status(201)
+    .image(image)
+    .line()
 }
 
 /// `n` lines: every third a disallowed create, the others allowed creates and lease updates.
@@ -34,8 +34,8 @@ fn log(n: usize) -> Vec<u8> {
     let mut out = String::new();
     for i in 0..n {
         let line = match i % 3 {
-            0 => create(i, &format!("evil:{i}")),
-            1 => create(i, "nginx:1.25"),
+            0 => pod(i, &format!("evil:{i}")),
+            1 => pod(i, "nginx:1.25"),
             _ => format!(
                 r#"{{"kind":"Event","auditID":"l-{i}","stage":"ResponseComplete","verb":"update","objectRef":{{"resource":"leases"}}}}"#
             ),
@@ -88,7 +88,7 @@ fn plain(bytes: &[u8]) -> Stream {
 
 /// The findings of a scan as (line, disallowed images).
 fn findings(scan: &InputScan) -> Vec<(u64, Vec<String>)> {
-    select::select(scan.candidates.clone())
+    select(scan.candidates.clone())
         .into_iter()
         .map(|f| (f.line, f.disallowed_images))
         .collect()
@@ -202,13 +202,13 @@ fn pretty(event: &str) -> Vec<u8> {
 
 #[test]
 fn a_document_is_held_up_to_the_limit_and_refused_beyond_it() {
-    let small = pretty(&create(1, "evil:small"));
+    let small = pretty(&pod(1, "evil:small"));
     let result = scan_stream("doc.json", plain(&small), &policy(), &opts());
     assert!(result.errors.is_empty(), "{:?}", messages(&result));
     assert_eq!(result.format, InputFormat::Document);
     assert_eq!(findings(&result.scan), [(2, vec!["evil:small".to_owned()])]);
 
-    let items: Vec<String> = (0..40).map(|i| create(i, "evil:big")).collect();
+    let items: Vec<String> = (0..40).map(|i| pod(i, "evil:big")).collect();
     let list = format!(r#"{{"kind":"EventList","items":[{}]}}"#, items.join(","));
     let big = pretty(&list);
     assert!(big.len() > opts().max_buffered);
@@ -245,7 +245,7 @@ fn json_lines_after_a_broken_first_line_are_streamed_not_held() {
 #[test]
 fn a_line_over_the_limit_is_an_error_naming_it_and_the_rest_is_scanned() {
     let huge = format!(r#"{{"kind":"Event","junk":"{}"}}"#, "x".repeat(5000));
-    let text = [create(1, "evil:1"), huge.clone(), create(3, "evil:3"), huge].join("\n");
+    let text = [pod(1, "evil:1"), huge.clone(), pod(3, "evil:3"), huge].join("\n");
     let result = scan_stream("t.log", plain(text.as_bytes()), &policy(), &opts());
     assert_eq!(
         findings(&result.scan),

@@ -1,4 +1,4 @@
-//! One finding per API request (SPEC §4.3).
+//! Request identity: one finding per API request, whatever the number of its logged stages.
 //!
 //! A request can be logged at several stages under one `auditID`. The `ResponseComplete` event
 //! is the one that counts; a request with none (its completion was not logged, or it panicked)
@@ -7,14 +7,81 @@
 //! Clients can choose their own audit ID (the `Audit-ID` header), so an attacker can reuse the ID
 //! of an innocent request. Every `ResponseComplete` event is therefore reported on its own: a
 //! request completes once, so two completions under one ID are two requests, and neither can hide
-//! the other.
+//! the other. See docs/events.md (Stages).
+//!
+//! Workers wrap each pod-request event in a [`Candidate`]; after the whole run is read,
+//! [`select_all`] picks the candidates that stand for their requests, in input order.
 
 use std::collections::HashMap;
 
+use crate::event::AuditEvent;
 use crate::finding::Finding;
 use crate::suggest::Accepted;
 
-use super::block::{Candidate, Stage};
+/// The stages of one request, in the order they are logged.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Stage {
+    /// A stage name this tool does not know, or none.
+    Other,
+    /// `RequestReceived`.
+    RequestReceived,
+    /// `ResponseStarted`.
+    ResponseStarted,
+    /// `Panic`: the request failed inside the server.
+    Panic,
+    /// `ResponseComplete`.
+    ResponseComplete,
+}
+
+impl Stage {
+    /// From the `stage` field.
+    fn of(stage: Option<&str>) -> Stage {
+        match stage {
+            Some("RequestReceived") => Stage::RequestReceived,
+            Some("ResponseStarted") => Stage::ResponseStarted,
+            Some("Panic") => Stage::Panic,
+            Some("ResponseComplete") => Stage::ResponseComplete,
+            _ => Stage::Other,
+        }
+    }
+}
+
+/// One event that is a pod request, kept until the stages of its request are known.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Candidate {
+    /// The event's line (block-relative and 0-based in a worker, absolute and 1-based after the
+    /// merge).
+    pub line: u64,
+    /// `auditID`, which groups the stages of one request.
+    pub audit_id: Option<Box<str>>,
+    /// This event's stage.
+    pub stage: Stage,
+    /// The finding, if this event alone would be one.
+    pub finding: Option<Box<Finding>>,
+    /// The accepted request, when repositories are collected and whether this event stands for
+    /// its request is not known yet (see [`crate::suggest`]).
+    pub accepted: Option<Box<Accepted>>,
+}
+
+impl Candidate {
+    /// Wraps the pod-request event `ev`, read at `line`, with its verdict.
+    pub fn new(ev: &AuditEvent<'_>, line: u64, finding: Option<Finding>) -> Candidate {
+        Candidate {
+            line,
+            audit_id: ev.audit_id.get().filter(|id| !id.is_empty()).map(Box::from),
+            stage: Stage::of(ev.stage.get()),
+            finding: finding.map(Box::new),
+            accepted: None,
+        }
+    }
+
+    /// Does this event stand for its request whatever else is logged: a `ResponseComplete`, or
+    /// an event without `auditID`? (Any other stage counts only if nothing later completes its
+    /// request.)
+    pub fn stands_alone(&self) -> bool {
+        self.stage == Stage::ResponseComplete || self.audit_id.is_none()
+    }
+}
 
 /// What is known about the stages of one `auditID`.
 #[derive(Default)]
@@ -23,12 +90,6 @@ struct Group {
     completed: bool,
     /// The index of the latest other stage: highest stage, then latest in the input.
     latest: Option<(Stage, usize)>,
-}
-
-/// Does an event stand for its request whatever else is logged: a `ResponseComplete`, or an event
-/// without `auditID`? (Any other stage counts only if nothing later completes its request.)
-pub fn stands_alone(stage: Stage, audit_id: Option<&str>) -> bool {
-    stage == Stage::ResponseComplete || audit_id.is_none()
 }
 
 /// Picks the events that stand for their requests and returns their findings, in input order.
@@ -68,7 +129,7 @@ fn chosen(candidates: &[Candidate]) -> Vec<bool> {
         .iter()
         .enumerate()
         .map(|(i, c)| {
-            if stands_alone(c.stage, c.audit_id.as_deref()) {
+            if c.stands_alone() {
                 return true;
             }
             c.audit_id
@@ -82,8 +143,7 @@ fn chosen(candidates: &[Candidate]) -> Vec<bool> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::event::Action;
-    use crate::finding::{Outcome, Reason};
+    use crate::finding::{Action, Outcome, Reason};
 
     fn finding(line: u64) -> Box<Finding> {
         Box::new(Finding {

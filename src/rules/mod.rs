@@ -1,0 +1,62 @@
+//! The verdicts: which events are pod requests, and which of those are findings.
+//!
+//! [`Policy`] holds everything a verdict depends on, and [`Policy::consider`] is the one place
+//! that picks whose rules apply: this tool's ([`default`]: pod creates and the other ways a pod
+//! gets an image, normalized images, glob patterns; see docs/events.md) or Falco's ([`falco`]:
+//! exactly *Create Disallowed Pod*; see docs/falco.md). The rules read borrowed events and build
+//! findings through [`crate::finding::FindingBuilder`]; [`stage`] then keeps one finding per API
+//! request. With `--suggest-allowlist`, [`accepted()`] picks the requests the API server accepted.
+//!
+//! Data flows one way: the rules use `event`, `image`, `allow`, `finding` and the Falco helpers
+//! in `falco`, and none of those know about the rules, the way a search dispatches over matchers
+//! that never import it back.
+
+pub mod accepted;
+pub mod default;
+pub mod falco;
+pub mod stage;
+
+use crate::allow::Allowlist;
+use crate::event::AuditEvent;
+use crate::filter::Scope;
+use crate::finding::Finding;
+
+pub use accepted::accepted;
+pub use default::pod_action;
+pub use stage::{Candidate, Stage, select, select_all};
+
+/// Everything that decides a verdict: the allowlist, how unqualified images resolve, and whose
+/// rules apply.
+#[derive(Debug)]
+pub struct Policy {
+    /// The compiled allowlist.
+    pub allowlist: Allowlist,
+    /// The registry unqualified names resolve to (`--default-registry`).
+    pub default_registry: String,
+    /// This tool's rules or Falco's.
+    pub mode: Mode,
+    /// Which requests are reported (`--since`, `--namespace`, …) and whether accepted ones are
+    /// collected (`--suggest-allowlist`).
+    pub scope: Scope,
+}
+
+/// Whose rules select and judge events.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Mode {
+    /// Pod creates and the other ways a pod gets an image, normalized images, globs.
+    #[default]
+    Default,
+    /// `--falco`: exactly Falco's *Create Disallowed Pod*.
+    Falco,
+}
+
+impl Policy {
+    /// The verdict on one event: `None` when the rules do not consider it at all, `Some(None)`
+    /// when it is a pod request whose images are allowed, `Some(Some(finding))` otherwise.
+    pub fn consider(&self, ev: &AuditEvent<'_>) -> Option<Option<Finding>> {
+        match self.mode {
+            Mode::Default => default::consider(ev, self),
+            Mode::Falco => falco::consider(ev, self),
+        }
+    }
+}
