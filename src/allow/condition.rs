@@ -1,5 +1,5 @@
-//! The condition of Falco's `allowed_k8s_containers` macro, read the way Falco reads it (SPEC §6
-//! form 3).
+//! The condition of Falco's `allowed_k8s_containers` macro, read the way Falco reads it, for
+//! Falco rules files used as allowlists.
 //!
 //! Falco does not parse list names: before parsing a condition it *substitutes* every list into
 //! the text ([`expand_list`], a port of `resolve_list` in Falco's `rule_loader_compiler.cpp`): a

@@ -1,4 +1,4 @@
-//! Falco rules files as allowlists (SPEC §6 form 3).
+//! Falco rules files as allowlists.
 //!
 //! A Falco rules file is a YAML list of `rule`, `macro` and `list` items (several documents are
 //! allowed). Falco's *Create Disallowed Pod* allows a pod when `allowed_k8s_containers` is true,
@@ -27,21 +27,29 @@
 //!
 //! Errors name the file, line and column of the YAML node at fault. The YAML is read into
 //! [`Value`]s, which keep no positions; a position is recovered only when there is an error, by
-//! walking the document again along the node's path with a visitor that fails on arrival
-//! ([`locate`]), so yaml_serde stamps the failure with that node's mark.
+//! walking the document again along the node's path ([`locate`], shared with the rest of the
+//! allowlist loader).
 
 use std::collections::HashSet;
-use std::fmt;
 
 use serde::Deserialize;
-use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde_yaml::{Mapping, Value};
 
+use super::AllowError;
 use super::condition::{self, CondError, FIELD};
-use super::{AllowError, FALCO_KEYS, Reject};
+use super::position::{Seg, locate};
 
 /// The macro whose condition is the allowlist.
 const MACRO: &str = "allowed_k8s_containers";
+
+/// The first keys of the items of a Falco rules file.
+pub(super) const FALCO_KEYS: [&str; 5] = [
+    "rule",
+    "macro",
+    "list",
+    "required_engine_version",
+    "required_plugin_versions",
+];
 
 /// Is `text` a Falco rules file: is its first YAML document a list holding a mapping with a
 /// `rule`, `macro`, `list` or `required_*` key? When that document is not valid YAML, a line
@@ -64,15 +72,6 @@ pub(super) fn is_rules_file(text: &str) -> bool {
                 .is_some_and(|(key, _)| FALCO_KEYS.contains(&key.trim()))
         }),
     }
-}
-
-/// One step on the path from a document's root to a node.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) enum Seg {
-    /// The n-th element of a sequence.
-    Index(usize),
-    /// The value of a mapping key.
-    Key(&'static str),
 }
 
 /// Where a node was written: which file, which document, and the path to it.
@@ -589,99 +588,6 @@ fn is_bare(c: char) -> bool {
 fn is_identifier(name: &str) -> bool {
     name.starts_with(|c: char| c.is_ascii_alphabetic())
         && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
-}
-
-/// The 1-based line and column of the node at `path` in document `doc` of `text`.
-fn locate(text: &str, doc: usize, path: &[Seg]) -> Option<(usize, usize)> {
-    let de = serde_yaml::Deserializer::from_str(text).nth(doc)?;
-    match Locate(path).deserialize(de) {
-        Ok(()) => None,
-        Err(e) => e.location().map(|l| (l.line(), l.column())),
-    }
-}
-
-/// Walks a document along a path and fails on arrival, so that the error carries the position
-/// of the node there; succeeds (no position) when the path does not exist.
-#[derive(Clone, Copy)]
-struct Locate<'p>(&'p [Seg]);
-
-impl<'de> DeserializeSeed<'de> for Locate<'_> {
-    type Value = ();
-
-    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
-        if self.0.is_empty() {
-            d.deserialize_any(Reject)
-        } else {
-            d.deserialize_any(self)
-        }
-    }
-}
-
-impl<'de> Visitor<'de> for Locate<'_> {
-    type Value = ();
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("any YAML node")
-    }
-
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
-        if let Some((Seg::Index(n), rest)) = self.0.split_first() {
-            for _ in 0..*n {
-                if seq.next_element::<IgnoredAny>()?.is_none() {
-                    return Ok(());
-                }
-            }
-            seq.next_element_seed(Locate(rest))?;
-        }
-        while seq.next_element::<IgnoredAny>()?.is_some() {}
-        Ok(())
-    }
-
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
-        let wanted = match self.0.split_first() {
-            Some((Seg::Key(key), rest)) => Some((*key, rest)),
-            _ => None,
-        };
-        while let Some(key) = map.next_key::<Value>()? {
-            match wanted {
-                Some((name, rest)) if key.as_str() == Some(name) => {
-                    map.next_value_seed(Locate(rest))?;
-                }
-                _ => {
-                    map.next_value::<IgnoredAny>()?;
-                }
-            }
-        }
-        Ok(())
-    }
-
-    fn visit_bool<E: de::Error>(self, _: bool) -> Result<(), E> {
-        Ok(())
-    }
-
-    fn visit_i64<E: de::Error>(self, _: i64) -> Result<(), E> {
-        Ok(())
-    }
-
-    fn visit_u64<E: de::Error>(self, _: u64) -> Result<(), E> {
-        Ok(())
-    }
-
-    fn visit_f64<E: de::Error>(self, _: f64) -> Result<(), E> {
-        Ok(())
-    }
-
-    fn visit_str<E: de::Error>(self, _: &str) -> Result<(), E> {
-        Ok(())
-    }
-
-    fn visit_unit<E: de::Error>(self) -> Result<(), E> {
-        Ok(())
-    }
-
-    fn visit_none<E: de::Error>(self) -> Result<(), E> {
-        Ok(())
-    }
 }
 
 #[cfg(test)]

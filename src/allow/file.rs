@@ -1,4 +1,4 @@
-//! Reading an allowlist file: what `--allow` names must be a short UTF-8 text file (issue 7).
+//! Reading an allowlist file: what `--allow` names must be a short UTF-8 text file.
 //!
 //! The allowlist decides what is reported, so a file that cannot be read in full is an error,
 //! never a shorter allowlist: a directory, a device or a socket is refused before it is opened
@@ -11,6 +11,8 @@ use std::io::Read;
 use std::path::Path;
 
 use anyhow::Context as _;
+
+use super::position::line_column;
 
 /// The largest allowlist read: real ones are a few kilobytes.
 pub const MAX_LEN: u64 = 16 << 20;
@@ -37,7 +39,8 @@ pub fn read(path: &Path) -> anyhow::Result<String> {
     String::from_utf8(bytes).map_err(|e| {
         let bytes = e.as_bytes();
         let at = e.utf8_error().valid_up_to();
-        let (line, column) = position(bytes, at);
+        // Everything before the first bad byte is valid UTF-8, so nothing is replaced here.
+        let (line, column) = line_column(&String::from_utf8_lossy(&bytes[..at]), at);
         let hint = if bytes.starts_with(b"\xff\xfe") || bytes.starts_with(b"\xfe\xff") {
             " (it looks like UTF-16: save it as UTF-8)"
         } else {
@@ -71,17 +74,6 @@ fn not_a_file(meta: &std::fs::Metadata) -> Option<&'static str> {
         }
     }
     None
-}
-
-/// The 1-based line and column (in characters) of byte `at`, which follows valid UTF-8.
-fn position(bytes: &[u8], at: usize) -> (usize, usize) {
-    let before = &bytes[..at.min(bytes.len())];
-    let line_start = memchr::memrchr(b'\n', before).map_or(0, |i| i + 1);
-    let line = 1 + memchr::memchr_iter(b'\n', before).count();
-    let column = 1 + String::from_utf8_lossy(&before[line_start..])
-        .chars()
-        .count();
-    (line, column)
 }
 
 #[cfg(test)]

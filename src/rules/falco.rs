@@ -3,7 +3,7 @@
 //!
 //! The rule is `kevt and pod and kcreate and not allowed_k8s_containers`, with the macro
 //! overridden to `ka.req.pod.containers.image.repository in (L)`, L being the allowlist's
-//! patterns as literal strings ([`crate::allow::Allowlist::has_literal`]). Read through the
+//! patterns as literal strings ([`crate::allow::FalcoLiterals`]). Read through the
 //! k8saudit plugin's extractors (`extract.go`) and libsinsp's comparisons, an event alerts when:
 //!
 //! * it has a `stageTimestamp` that Go's `time.Parse(RFC3339Nano)` accepts — the plugin drops
@@ -56,7 +56,7 @@ pub fn consider(ev: &AuditEvent<'_>, policy: &Policy) -> Option<Option<Finding>>
     let allowed = images.as_ref().is_some_and(|images| {
         images
             .iter()
-            .all(|image| policy.allowlist.has_literal(repository(image)))
+            .all(|image| policy.allowlist.literals().contains(repository(image)))
     });
     Some((!allowed).then(|| finding(ev, images, policy)))
 }
@@ -98,7 +98,7 @@ fn finding(ev: &AuditEvent<'_>, images: Option<Vec<&str>>, policy: &Policy) -> F
     };
     let mut disallowed: Vec<String> = Vec::new();
     for image in images.iter().flatten() {
-        if !policy.allowlist.has_literal(repository(image))
+        if !policy.allowlist.literals().contains(repository(image))
             && !disallowed.iter().any(|d| d == image)
         {
             disallowed.push((*image).to_owned());
@@ -139,7 +139,7 @@ fn containers(ev: &AuditEvent<'_>, policy: &Policy) -> Option<Vec<ContainerVerdi
                 reference: image
                     .and_then(|i| ImageRef::parse(i, &policy.default_registry).ok())
                     .map(|r| r.to_string()),
-                allowed: image.is_some_and(|i| policy.allowlist.has_literal(repository(i))),
+                allowed: image.is_some_and(|i| policy.allowlist.literals().contains(repository(i))),
             }
         })
         .collect();

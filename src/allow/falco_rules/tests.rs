@@ -13,7 +13,8 @@ fn read(files: &[(&str, &str)], falco: bool) -> Result<Allowlist, AllowError> {
 fn literals(files: &[(&str, &str)]) -> Vec<String> {
     read(files, true)
         .unwrap_or_else(|e| panic!("{e}"))
-        .literal_patterns()
+        .literals()
+        .iter()
         .map(str::to_owned)
         .collect()
 }
@@ -21,10 +22,7 @@ fn literals(files: &[(&str, &str)]) -> Vec<String> {
 /// The error of reading `files` for `--falco`, as displayed.
 fn error(files: &[(&str, &str)]) -> String {
     match read(files, true) {
-        Ok(list) => panic!(
-            "accepted: {:?}",
-            list.literal_patterns().collect::<Vec<_>>()
-        ),
+        Ok(list) => panic!("accepted: {:?}", list.literals().iter().collect::<Vec<_>>()),
         Err(e) => e.to_string(),
     }
 }
@@ -280,8 +278,8 @@ fn default_mode_compiles_the_repositories_as_patterns() {
         "{err}"
     );
     let list = read(&[("r.yaml", bad)], true).expect("literals");
-    assert!(list.has_literal("registry.k8s.io"));
-    assert!(!list.has_literal("registry.k8s.io/"));
+    assert!(list.literals().contains("registry.k8s.io"));
+    assert!(!list.literals().contains("registry.k8s.io/"));
     assert_eq!((list.len(), list.is_empty()), (2, false));
     // From the condition itself.
     let inline = "- macro: allowed_k8s_containers\n  condition: ka.req.pod.containers.image.repository in (nginx*)\n";
@@ -308,12 +306,12 @@ fn patterns_and_rules_files_combine() {
     )
     .expect("valid");
     assert_eq!(
-        list.literal_patterns().collect::<Vec<_>>(),
+        list.literals().iter().collect::<Vec<_>>(),
         ["redis", "nginx"]
     );
-    assert!(list.has_literal("redis") && list.has_literal("nginx"));
+    assert!(list.literals().contains("redis") && list.literals().contains("nginx"));
     assert!(
-        !list.has_literal("quay.io/cilium/"),
+        !list.literals().contains("quay.io/cilium/"),
         "namespaces have no place in Falco's macro"
     );
     // A bare list that merely contains a mapping is not a rules file.

@@ -1,0 +1,155 @@
+//! Loading allowlists: files to the compiled [`Allowlist`].
+//!
+//! Each file is read in full ([`file::read`]) and sorted by its form: a Falco rules file
+//! ([`falco_rules::is_rules_file`]) joins the other rules files, read together in order the way
+//! Falco loads them; any other file is the full form or a bare list ([`schema`]). The patterns of
+//! every file add up, global patterns in file order, then the rules files' repositories (as
+//! patterns, or in Falco parity mode as literal strings only). The literal set for `--falco`
+//! ([`FalcoLiterals`]) is gathered on the way.
+
+use std::path::{Path, PathBuf};
+
+use globset::GlobSetBuilder;
+
+use super::falco_rules::{self, Rules};
+use super::pattern::compile_pattern;
+use super::schema::{Parsed, parse_patterns};
+use super::{AllowError, Allowlist, FalcoLiterals, PatternSet, file};
+
+impl Allowlist {
+    /// Reads and compiles `path`; errors name the file, line, column and the offending pattern.
+    pub fn load(path: &Path, default_registry: &str) -> anyhow::Result<Allowlist> {
+        Self::load_all(&[path.to_path_buf()], default_registry, false)
+    }
+
+    /// Reads and compiles several files, in order (see the allowlist module's docs). With `falco` (Falco
+    /// parity mode), the repositories of Falco rules files are kept as literal strings only.
+    pub fn load_all(
+        paths: &[PathBuf],
+        default_registry: &str,
+        falco: bool,
+    ) -> anyhow::Result<Allowlist> {
+        let mut files = Vec::with_capacity(paths.len());
+        for path in paths {
+            let text = file::read(path)?;
+            files.push((path.display().to_string(), text));
+        }
+        let files: Vec<(&str, &str)> = files
+            .iter()
+            .map(|(o, t)| (o.as_str(), t.as_str()))
+            .collect();
+        Ok(Self::parse_all(&files, default_registry, falco)?)
+    }
+
+    /// Same as [`Allowlist::load`] from text; `origin` is the name used in error messages.
+    pub fn parse(
+        text: &str,
+        origin: &str,
+        default_registry: &str,
+    ) -> Result<Allowlist, AllowError> {
+        Self::parse_all(&[(origin, text)], default_registry, false)
+    }
+
+    /// Same as [`Allowlist::load_all`] from `(origin, text)` pairs.
+    pub fn parse_all(
+        files: &[(&str, &str)],
+        default_registry: &str,
+        falco: bool,
+    ) -> Result<Allowlist, AllowError> {
+        let mut parsed = Parsed::default();
+        let mut literals = Vec::new();
+        let mut rules = Rules::default();
+        for &(origin, text) in files {
+            if falco_rules::is_rules_file(text) {
+                rules.read(origin, text)?;
+                continue;
+            }
+            let one = parse_patterns(text, origin, default_registry)?;
+            literals.extend(one.global.iter().map(|c| c.pattern.text.clone()));
+            parsed.global.extend(one.global);
+            parsed.namespaces.extend(one.namespaces);
+        }
+        let mut uncompiled = 0;
+        if !rules.is_empty() {
+            for repository in rules.allowed_repositories()? {
+                if falco {
+                    uncompiled += 1;
+                } else {
+                    let compiled =
+                        compile_pattern(&repository.text, default_registry).map_err(|p| {
+                            rules.error(
+                                &repository.place,
+                                &p.message,
+                                p.pattern.as_deref(),
+                                p.hint.as_deref(),
+                            )
+                        })?;
+                    parsed.global.push(compiled);
+                }
+                literals.push(repository.text);
+            }
+        }
+        let origin = files.first().map_or("", |&(origin, _)| origin);
+        Self::build(parsed, literals, uncompiled).map_err(|err| AllowError {
+            origin: origin.to_owned(),
+            location: None,
+            message: format!("cannot compile the allowlist: {err}"),
+            pattern: None,
+            hint: None,
+        })
+    }
+
+    /// Builds the glob sets of every pattern list.
+    fn build(
+        parsed: Parsed,
+        literals: Vec<String>,
+        uncompiled: usize,
+    ) -> Result<Allowlist, globset::Error> {
+        let global = PatternSet::build(parsed.global)?;
+        let mut globs = GlobSetBuilder::new();
+        let mut namespaces = Vec::with_capacity(parsed.namespaces.len());
+        for (glob, patterns) in parsed.namespaces {
+            globs.add(glob);
+            namespaces.push(PatternSet::build(patterns)?);
+        }
+        Ok(Allowlist {
+            global,
+            namespace_globs: globs.build()?,
+            namespaces,
+            falco: FalcoLiterals::new(literals),
+            uncompiled,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::image::DOCKER_HUB;
+
+    use super::*;
+
+    #[test]
+    fn load_names_the_file() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("allow.yaml");
+        std::fs::write(&path, "- nginx\n- 'x*'\n").expect("write");
+        let err = Allowlist::load(&path, DOCKER_HUB).expect_err("invalid");
+        assert!(
+            format!("{err:#}").starts_with(&format!("{}:2:3: ", path.display())),
+            "{err:#}"
+        );
+        std::fs::write(&path, "\u{feff}images: [nginx]\n").expect("write");
+        assert_eq!(
+            Allowlist::load(&path, DOCKER_HUB)
+                .expect("BOM is fine")
+                .len(),
+            1
+        );
+        let err =
+            Allowlist::load(&dir.path().join("missing.yaml"), DOCKER_HUB).expect_err("missing");
+        assert!(
+            format!("{err:#}").starts_with("cannot read the allowlist "),
+            "{err:#}"
+        );
+    }
+}
