@@ -271,15 +271,19 @@ impl<'c> Gen<'c> {
 
     /// Appends a timestamp: RFC 3339 UTC with microseconds, or whole seconds.
     fn time(&mut self, micros: u64, fraction: bool) {
-        let secs = micros / 1_000_000;
-        let (y, m, d) = civil_from_days(secs / 86_400);
-        let day = secs % 86_400;
+        let secs = i64::try_from(micros / 1_000_000).expect("a simulated clock fits an i64");
+        let t = jiff::civil::datetime(1970, 1, 1, 0, 0, 0, 0)
+            .checked_add(jiff::SignedDuration::from_secs(secs))
+            .expect("the simulated clock stays within jiff's years");
         write!(
             self.line,
-            "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}",
-            day / 3600,
-            day / 60 % 60,
-            day % 60
+            "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}",
+            t.year(),
+            t.month(),
+            t.day(),
+            t.hour(),
+            t.minute(),
+            t.second()
         )
         .expect("writing to a String cannot fail");
         if fraction {
@@ -432,18 +436,4 @@ impl<'c> Gen<'c> {
         self.rv += self.rng.range(1, 40);
         self.rv
     }
-}
-
-/// (year, month, day) of a day count since 1970-01-01 (Howard Hinnant's `civil_from_days`).
-fn civil_from_days(days: u64) -> (u64, u64, u64) {
-    let z = days + 719_468;
-    let era = z / 146_097;
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + u64::from(m <= 2);
-    (y, m, d)
 }

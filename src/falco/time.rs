@@ -1,4 +1,5 @@
-//! Event times the way Falco's k8saudit plugin reads them and Falco prints them (SPEC §8, §9).
+//! Event times the way Falco's k8saudit plugin reads them and Falco prints them (docs/falco.md,
+//! docs/output.md).
 //!
 //! **Reading.** The plugin takes an event's time from `stageTimestamp` with Go's
 //! `time.Parse(time.RFC3339Nano, …)` and drops the event when that fails. [`parse_rfc3339`]
@@ -15,15 +16,18 @@
 //! signed value and prints both forms from the unsigned one, so a time before 1970 comes out
 //! exactly as Falco prints it (years in the 2500s), however odd.
 //!
-//! No date crate is used on purpose: none reproduces Go's parser quirks, and the civil-date
-//! arithmetic is twenty lines (`days_from_civil`, `civil_from_days`).
+//! The parser is written out because no date crate reproduces Go's quirks; the calendar under it
+//! (which days a month has, days since 1970) is `jiff`'s.
 
 use std::fmt;
 
+use jiff::SignedDuration;
+use jiff::civil::DateTime;
+
 /// Nanoseconds in a second.
 const NANOS_PER_SEC: i64 = 1_000_000_000;
-/// Seconds in a day.
-const SECS_PER_DAY: i64 = 86_400;
+/// 1970-01-01T00:00:00, where Unix time starts.
+const UNIX_EPOCH: DateTime = jiff::civil::datetime(1970, 1, 1, 0, 0, 0, 0);
 
 /// An event time as Falco holds it: Go's `UnixNano` of the parsed instant.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -66,21 +70,22 @@ impl fmt::Display for Iso<'_> {
         // Falco divides the unsigned value; the reinterpretation is the point.
         #[expect(clippy::cast_sign_loss, reason = "Falco holds the time as uint64_t")]
         let ts = self.nanos.0 as u64;
-        let secs = ts / 1_000_000_000;
+        #[expect(clippy::cast_possible_wrap, reason = "u64::MAX / 1e9 fits an i64")]
+        let secs = (ts / 1_000_000_000) as i64;
         let frac = ts % 1_000_000_000;
-        #[expect(
-            clippy::cast_possible_wrap,
-            reason = "u64::MAX / 1e9 / 86400 fits an i64"
-        )]
-        let days = (secs / 86_400) as i64;
-        let rem = secs % 86_400;
-        let (year, month, day) = civil_from_days(days);
+        // At most 2554-07-21, well inside jiff's range: the error cannot happen.
+        let t = UNIX_EPOCH
+            .checked_add(SignedDuration::from_secs(secs))
+            .map_err(|_| fmt::Error)?;
         write!(
             f,
-            "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}.{frac:09}{}",
-            rem / 3600,
-            rem % 3600 / 60,
-            rem % 60,
+            "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{frac:09}{}",
+            t.year(),
+            t.month(),
+            t.day(),
+            t.hour(),
+            t.minute(),
+            t.second(),
             self.zone
         )
     }
@@ -180,59 +185,23 @@ pub fn parse_rfc3339(s: &str) -> Option<Nanos> {
     let second = c.digits(2)?;
     let nanos = c.fraction();
     let offset = c.zone()?;
-    let valid = c.at == c.bytes.len()
-        && (1..=12).contains(&month)
-        && (1..=days_in_month(year, month)).contains(&day)
-        && hour < 24
-        && minute < 60
-        && second < 60;
-    if !valid {
+    if c.at != c.bytes.len() {
         return None;
     }
-    let secs = days_from_civil(year, month, day) * SECS_PER_DAY + hour * 3600 + minute * 60
-        - offset
-        + second;
+    // jiff refuses what Go's range checks refuse: month 0 or 13, a day the month does not have,
+    // hour 24, minute 60, leap second 60.
+    let civil = DateTime::new(
+        i16::try_from(year).ok()?,
+        i8::try_from(month).ok()?,
+        i8::try_from(day).ok()?,
+        i8::try_from(hour).ok()?,
+        i8::try_from(minute).ok()?,
+        i8::try_from(second).ok()?,
+        0,
+    )
+    .ok()?;
+    let secs = civil.duration_since(UNIX_EPOCH).as_secs() - offset;
     Some(Nanos(secs.wrapping_mul(NANOS_PER_SEC).wrapping_add(nanos)))
-}
-
-/// Is `year` a leap year in the proleptic Gregorian calendar?
-fn is_leap(year: i64) -> bool {
-    year % 4 == 0 && (year % 100 != 0 || year % 400 == 0)
-}
-
-/// The number of days of `month` (1–12) in `year`.
-fn days_in_month(year: i64, month: i64) -> i64 {
-    match month {
-        2 if is_leap(year) => 29,
-        2 => 28,
-        4 | 6 | 9 | 11 => 30,
-        _ => 31,
-    }
-}
-
-/// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's `days_from_civil`).
-fn days_from_civil(year: i64, month: i64, day: i64) -> i64 {
-    let y = if month <= 2 { year - 1 } else { year };
-    let era = y.div_euclid(400);
-    let yoe = y.rem_euclid(400);
-    let mp = (month + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + day - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
-}
-
-/// The proleptic Gregorian date of a day count since 1970-01-01 (`civil_from_days`).
-fn civil_from_days(days: i64) -> (i64, i64, i64) {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    (year, month, day)
 }
 
 #[cfg(test)]
@@ -321,10 +290,24 @@ mod tests {
     }
 
     #[test]
-    fn civil_round_trip() {
-        for days in [-719_468, -1, 0, 1, 10_957, 19_782, 2_932_896] {
-            let (y, m, d) = civil_from_days(days);
-            assert_eq!(days_from_civil(y, m, d), days, "{y}-{m}-{d}");
-        }
+    fn calendar_edges() {
+        assert_eq!(
+            ns("2000-02-29T00:00:00Z"),
+            Some(951_782_400 * NANOS_PER_SEC)
+        );
+        assert_eq!(ns("1900-02-29T00:00:00Z"), None, "1900 is not a leap year");
+        assert_eq!(
+            ns("0000-01-01T00:00:00Z"),
+            Some((-62_167_219_200_i64).wrapping_mul(NANOS_PER_SEC))
+        );
+        // The latest instant Falco can print.
+        assert_eq!(
+            Nanos(-1).json_time().to_string(),
+            "2554-07-21T23:34:33.709551615Z"
+        );
+        assert_eq!(
+            Nanos(0).iso8601().to_string(),
+            "1970-01-01T00:00:00.000000000+0000"
+        );
     }
 }
