@@ -1,9 +1,10 @@
-//! The scope of a run (SPEC §2): `--since`/`--until` over request times, `--namespace` and
+//! The scope of a run (docs/usage.md): `--since`/`--until` over request times, `--namespace` and
 //! `--user` globs.
 //!
-//! A request is judged by the event that stands for it (SPEC §4.3), so the filter looks at that
-//! event's §7 fields: its `time` (`stageTimestamp`, else `requestReceivedTimestamp`, else
-//! `timestamp`), namespace, and user or impersonated user. The window is `[since, until)`.
+//! A request is judged by the event that stands for it (one per request, see docs/events.md), so
+//! the filter looks at the fields that event's finding has (docs/output.md): its `time`
+//! (`stageTimestamp`, else `requestReceivedTimestamp`, else `timestamp`), namespace, and user or
+//! impersonated user. The window is `[since, until)`.
 //!
 //! A request whose time is missing or does not parse cannot be shown to be outside the window, so
 //! it is **kept** (and counted, so the summary can say so): a filter narrows an investigation, it
@@ -67,7 +68,7 @@ pub struct FilterStats {
 /// The fields of a request the filter reads.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Subject<'a> {
-    /// The §7 `time`, as written.
+    /// The finding's `time`, as written.
     pub time: Option<&'a str>,
     /// The namespace.
     pub namespace: Option<&'a str>,

@@ -1,5 +1,6 @@
 //! Audit events: borrowed views of the few fields a finding needs, and the parse of one line or
-//! document into them (SPEC §3 items 1–3, §4.1).
+//! document into them: an event, an `EventList`, an array of events, a cloud export
+//! (docs/inputs.md). Which events count is for the rules to say, not the parser.
 //!
 //! The structs mirror `audit.k8s.io/v1` `Event` but declare only what the verdict and the finding
 //! read; serde skips everything else (managed fields, statuses, volumes) without allocating.

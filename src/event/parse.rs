@@ -1,4 +1,4 @@
-//! Parsing one line or document into the audit events it holds (SPEC §3 items 1–3 and 5).
+//! Parsing one line or document into the audit events it holds (docs/inputs.md).
 //!
 //! A line may hold one `Event`, an `EventList`, a JSON array of events, or a cloud export's
 //! wrapper around them ([`super::cloud`]). [`for_each_event`] unwraps all of these and calls back

@@ -1,4 +1,4 @@
-//! What a request asks for: its body, and the container images the body sets (SPEC §4.2, §4.4).
+//! What a request asks for: its body, and the container images the body sets (docs/events.md).
 //!
 //! A pod request's `requestObject` takes three shapes:
 //! * a Pod (`create`, `update`, server-side apply), or the old `EphemeralContainers` object that
@@ -148,7 +148,8 @@ pub struct Requested<'e> {
 /// The containers a request sets images for.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct RequestedImages<'e> {
-    /// In §4.4 order for objects, in operation order for JSON patches.
+    /// For objects: `containers`, then `initContainers`, then `ephemeralContainers`, each in its
+    /// own order; for JSON patches: in operation order.
     pub containers: Vec<Requested<'e>>,
     /// False when some image cannot be determined (a wrong type, a container without one in a
     /// create, a JSON patch copying a value onto an image path).
