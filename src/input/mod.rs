@@ -1,4 +1,4 @@
-//! Turning the `PATH` arguments into byte sources (SPEC §2, §3).
+//! Turning the `PATH` arguments into byte sources (docs/inputs.md).
 //!
 //! [`expand`] resolves the arguments into a list of inputs: files as given, directories walked
 //! recursively in sorted path order (so rotated `audit-2026-03-01T10-00-00.000.log` files come in
@@ -8,12 +8,12 @@
 //!   scanned in parallel chunks);
 //! * gzip and zstd (files or standard input) are decoded on the fly ([`decode`]);
 //! * standard input, `--no-mmap` and files that cannot be mapped are read as a stream of line
-//!   blocks through a bounded buffer ([`stream`]).
+//!   blocks through a bounded buffer ([`lines`]).
 //!
 //! The first bytes of a stream are peeked for a magic number and then put back in front of it,
 //! so nothing is lost from a pipe.
 //!
-//! Hostile and broken paths (issue 7) fail alone, each with an error naming the path, and the
+//! Hostile and broken paths fail alone, each with an error naming the path, and the
 //! others are still scanned: a dangling symbolic link says where it points; a directory that
 //! cannot be read is an input that fails; character devices, sockets and block devices are
 //! refused before they are opened (`/dev/zero` would be a line that never ends; opening some
@@ -24,9 +24,9 @@
 
 pub mod chunk;
 pub mod decode;
+pub mod lines;
 pub mod mmap;
 pub mod sniff;
-pub mod stream;
 
 use std::fs::File;
 use std::io::{self, Read};

@@ -1,4 +1,4 @@
-//! Recognising an input by its first bytes, never by its name (SPEC §3).
+//! Recognising an input by its first bytes, never by its name.
 //!
 //! Two cheap looks at the start of an input decide how it is read:
 //! * [`Compression::detect`]: the magic number of a gzip (`1f 8b`) or zstd (`28 b5 2f fd`)
@@ -7,7 +7,9 @@
 //!   `legacy` audit format, which is refused because it never holds request bodies. Only the
 //!   head of that line is looked at ([`first_line_head`]).
 //!
-//! Both look at a few bytes only, so they cost nothing on inputs of any size.
+//! Both look at a few bytes only, so they cost nothing on inputs of any size. [`first_line`] is
+//! the one definition of an input's first line, which the scan's layout detection (one JSON
+//! document over many lines, or JSON lines) also reads.
 
 use serde::Serialize;
 
@@ -60,14 +62,29 @@ impl Compression {
 /// the `AUDIT:` mark after it.
 const HEAD_LEN: usize = 128;
 
+/// The first line of `text` that holds something other than whitespace: the offset of its first
+/// such byte, and the line from there to its `\n` (excluded) or the end of `text`, looking at
+/// most `limit` bytes past that offset. A BOM is content here: callers strip it first.
+pub fn first_line(text: &[u8], limit: usize) -> Option<(usize, &[u8])> {
+    let start = text.iter().position(|b| !b.is_ascii_whitespace())?;
+    let head = &text[start..text.len().min(start.saturating_add(limit))];
+    Some((
+        start,
+        memchr::memchr(b'\n', head).map_or(head, |end| &head[..end]),
+    ))
+}
+
 /// The start (at most 128 bytes) of the first line of `text` (after a BOM) that holds
 /// something other than whitespace, without leading whitespace or its line end. Cheap whatever
 /// the input: it never looks further than the blank lines and the head.
 pub fn first_line_head(text: &[u8]) -> Option<&[u8]> {
     let text = text.strip_prefix(BOM).unwrap_or(text);
-    let start = text.iter().position(|b| !b.is_ascii_whitespace())?;
-    let head = &text[start..text.len().min(start + HEAD_LEN)];
-    Some(memchr::memchr(b'\n', head).map_or(head, |end| &head[..end]))
+    first_line(text, HEAD_LEN).map(|(_, head)| head)
+}
+
+/// Does `text`, the start of an input, begin with a line in the `legacy` format ([`is_legacy`])?
+pub fn starts_legacy(text: &[u8]) -> bool {
+    first_line_head(text).is_some_and(is_legacy)
 }
 
 /// Is `head` (the start of a line) written in the API server's `legacy` audit format

@@ -1,8 +1,8 @@
 //! The scan pipeline: inputs → blocks of lines → candidate pod requests → findings.
 //!
 //! For each input, in argument order:
-//! 1. detect the layout (SPEC §3): JSON lines, or one JSON document spread over many lines; the
-//!    API server's `legacy` text format is refused;
+//! 1. detect the layout (`document.rs`): JSON lines, or one JSON document spread over many lines;
+//!    the API server's `legacy` text format is refused;
 //! 2. JSON lines from a mapped file are split into newline-aligned chunks
 //!    ([`crate::input::chunk`]) that rayon scans in parallel ([`block::scan_lines`]); streamed
 //!    input (standard input, `--no-mmap`, gzip, zstd) is cut into blocks by a reader thread and
@@ -10,8 +10,9 @@
 //! 3. the per-chunk results are merged in input order, shifting each chunk's line numbers by the
 //!    newline count of the chunks before it (a prefix sum, no second pass);
 //!
-//! and finally [`rules::select_all`] keeps one finding per request (§4.3), and the scope filter
-//! (`--since`, `--namespace`, …; [`crate::filter`]) keeps the findings the run asked about.
+//! and finally [`rules::select_all`] keeps one finding per request (its last stage, see
+//! docs/events.md), and the scope filter (`--since`, `--namespace`, …; [`crate::filter`]) keeps
+//! the findings the run asked about.
 //! Nothing here prints; errors with one input are collected (each naming the input and how far it
 //! was read) and the others are still scanned. Workers report the bytes they have scanned through
 //! a [`Counter`] (one atomic add per chunk), which only [`crate::progress`] reads.
@@ -24,7 +25,6 @@ pub mod stream;
 use std::path::PathBuf;
 
 use rayon::prelude::*;
-use serde::de::IgnoredAny;
 
 use crate::filter::{Admission, FilterStats};
 use crate::finding::Finding;
@@ -36,6 +36,7 @@ use crate::stats::{InputFormat, InputStats, Stats};
 use crate::suggest::Repositories;
 
 use block::BlockResult;
+use document::Layout;
 
 /// How to read and split the inputs.
 #[derive(Debug, Clone)]
@@ -160,7 +161,7 @@ fn scan_input(input: &Input, policy: &Policy, opts: &ScanOptions) -> (InputScan,
         Ok(Opened::Whole(source)) => {
             let (scan, format, error) = scan_whole(&input.name, &source, policy, opts);
             entry.format = Some(format);
-            // A file truncated under its memory map (issue 7).
+            // A file truncated under its memory map.
             let lost = source.lost(&input.name);
             (scan, error.into_iter().chain(lost).collect())
         }
@@ -189,7 +190,7 @@ fn scan_whole(
     policy: &Policy,
     opts: &ScanOptions,
 ) -> (InputScan, InputFormat, Option<anyhow::Error>) {
-    if sniff::first_line_head(bytes).is_some_and(sniff::is_legacy) {
+    if sniff::starts_legacy(bytes) {
         return (
             InputScan::default(),
             InputFormat::Legacy,
@@ -209,47 +210,6 @@ fn legacy_error(name: &str) -> anyhow::Error {
          not scanned. Run the API server with --audit-log-format=json (the default) and scan \
          the JSON logs it writes"
     )
-}
-
-/// The shape of an input's content (SPEC §3 items 1–3).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Layout {
-    /// One JSON value per line.
-    Lines,
-    /// One JSON document starting at this byte offset and 0-based line, over many lines.
-    Document { start: usize, line: u64 },
-}
-
-impl Layout {
-    /// How the summary names this layout of `bytes`.
-    fn format(self, bytes: &[u8]) -> InputFormat {
-        match self {
-            Layout::Document { .. } => InputFormat::Document,
-            Layout::Lines if bytes.is_empty() => InputFormat::Empty,
-            Layout::Lines => InputFormat::JsonLines,
-        }
-    }
-}
-
-/// Tells a multi-line document from JSON lines: the first non-blank line is not valid JSON on
-/// its own, but everything from there on is one JSON value.
-fn layout(body: &[u8]) -> Layout {
-    let Some(start) = body.iter().position(|b| !b.is_ascii_whitespace()) else {
-        return Layout::Lines;
-    };
-    if !matches!(body[start], b'{' | b'[') {
-        return Layout::Lines;
-    }
-    let rest = &body[start..];
-    let first_line = memchr::memchr(b'\n', rest).map_or(rest, |i| &rest[..i]);
-    if first_line.len() == rest.len() || serde_json::from_slice::<IgnoredAny>(first_line).is_ok() {
-        return Layout::Lines;
-    }
-    if serde_json::from_slice::<IgnoredAny>(rest).is_ok() {
-        let line = memchr::memchr_iter(b'\n', &body[..start]).count() as u64;
-        return Layout::Document { start, line };
-    }
-    Layout::Lines
 }
 
 /// How [`scan_body`] splits JSON lines.
@@ -281,7 +241,7 @@ fn scan_body(
     chunking: Chunking<'_>,
 ) -> (InputScan, Layout) {
     let body = bytes.strip_prefix(BOM).unwrap_or(bytes);
-    let layout = layout(body);
+    let layout = document::layout(body);
     let blocks = match layout {
         Layout::Document { start, line } => {
             let mut doc = block::scan_document(&body[start..], line, policy);

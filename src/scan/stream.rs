@@ -1,5 +1,4 @@
-//! Scanning a stream (standard input, `--no-mmap`, gzip, zstd) in parallel with bounded memory
-//! (SPEC §3, §10).
+//! Scanning a stream (standard input, `--no-mmap`, gzip, zstd) in parallel with bounded memory.
 //!
 //! Three threads' worth of roles:
 //! * a **reader** thread decodes the input and cuts it into blocks of whole lines
@@ -12,7 +11,7 @@
 //! So memory is a few blocks plus the pod-request candidates, whatever the input's size. Two
 //! things would need a whole input in memory, and both are capped at
 //! [`ScanOptions::max_buffered`] (256 MiB): a single line (a longer one is read past and reported
-//! as an error for its input) and a multi-line JSON document (§3 item 3: it has to be parsed
+//! as an error for its input) and a multi-line JSON document (it has to be parsed
 //! whole; a longer one is refused with an error). Mapped files have neither limit.
 //!
 //! A read error — a truncated or corrupt archive, a failing disk — ends the input: the complete
@@ -28,8 +27,8 @@ use super::document::{Prefix, might_be_document, read_document};
 use super::{Chunking, InputScan, ScanOptions, legacy_error, merge, scan_body};
 use crate::input::Stream;
 use crate::input::decode::DecodeError;
+use crate::input::lines::{LineBlocks, Piece, ReadFailure};
 use crate::input::sniff::{self, BOM};
-use crate::input::stream::{LineBlocks, Piece, ReadFailure};
 use crate::progress::StreamProgress;
 use crate::rules::Policy;
 use crate::stats::{InputFormat, Stats};
@@ -37,7 +36,7 @@ use crate::stats::{InputFormat, Stats};
 use super::block::{self, BlockResult};
 
 /// The blocks of one stream.
-pub(super) type Blocks = LineBlocks<Box<dyn std::io::Read + Send>>;
+type Blocks = LineBlocks<Box<dyn std::io::Read + Send>>;
 
 /// The result of scanning one stream.
 #[derive(Debug)]
@@ -87,7 +86,7 @@ pub fn scan_stream(name: &str, stream: Stream, policy: &Policy, opts: &ScanOptio
         Some(Ok(first)) => first,
     };
     let prefix = match first {
-        Piece::Lines(first) if sniff::first_line_head(&first).is_some_and(sniff::is_legacy) => {
+        Piece::Lines(first) if sniff::starts_legacy(&first) => {
             return StreamScan {
                 scan: InputScan::default(),
                 format: InputFormat::Legacy,

@@ -1,5 +1,5 @@
 //! The scan's invariants: chunked and streamed scans equal the sequential oracle, for any chunk
-//! size, block size and thread count; layouts are recognised; line numbers are right.
+//! size, block size and thread count; documents are scanned as one; line numbers are right.
 
 use std::fmt::Write as _;
 
@@ -121,19 +121,6 @@ fn findings_carry_absolute_lines_and_stage_selection() {
     assert_eq!(stats.skipped_at[0].line, 13);
     assert_eq!(stats.skipped_at[1].line, 14);
     assert_eq!(stats.pod_requests, 11);
-}
-
-#[test]
-fn layouts() {
-    assert_eq!(layout(b""), Layout::Lines);
-    assert_eq!(layout(b"{\"a\":1}\n{\"a\":2}\n"), Layout::Lines);
-    assert_eq!(
-        layout(b"\n\n{\n  \"a\": 1\n}\n"),
-        Layout::Document { start: 2, line: 2 }
-    );
-    assert_eq!(layout(b"[\n1,\n2]"), Layout::Document { start: 0, line: 0 });
-    assert_eq!(layout(b"{\"a\":\n1}\n{\"b\":2}\n"), Layout::Lines);
-    assert_eq!(layout(b"garbage\n{\"a\":1}"), Layout::Lines);
 }
 
 #[test]

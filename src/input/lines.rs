@@ -1,4 +1,4 @@
-//! Reading a stream as blocks of whole lines, through a bounded buffer (SPEC §3, §10).
+//! Cutting a byte stream into blocks of whole lines, through a bounded buffer.
 //!
 //! Used for standard input, `--no-mmap`, gzip and zstd, and files that cannot be mapped. Each
 //! block holds about `block_size` bytes and ends after a newline (or at the end of the input), so
