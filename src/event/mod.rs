@@ -27,6 +27,11 @@ pub use lenient::{Int, List, Obj, Str};
 pub use parse::{Seen, for_each_event};
 pub use request::{Body, ContainerKind, Requested, RequestedImages, Semantics};
 
+/// How every event the API server writes starts: its encoder puts `kind` first. The prefilter
+/// recognises the API server's lines by it (and a second event joined to a cut line), and
+/// [`salvage`] restarts at it after damage.
+pub(crate) const EVENT_START: &[u8] = br#"{"kind":"Event""#;
+
 /// One audit event, borrowed from the line (or document) it was parsed from.
 #[derive(Debug, Default, Deserialize)]
 #[serde(rename_all = "camelCase")]

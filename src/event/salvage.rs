@@ -35,8 +35,8 @@ use serde::de::IgnoredAny;
 /// limit stays well below serde_json's 128.
 pub const MAX_DEPTH: usize = 100;
 
-/// Where an event written by the API server starts: a restart point after damage.
-const EVENT_START: &[u8] = br#"{"kind":"Event""#;
+// Where an event written by the API server starts: a restart point after damage.
+use super::EVENT_START;
 
 /// A line's text as Go's decoder would read it.
 #[derive(Debug)]

@@ -1,4 +1,4 @@
-//! The prefilter: which lines can possibly hold a pod request (SPEC §10).
+//! The prefilter: which lines can possibly hold a pod request.
 //!
 //! Parsing JSON is an order of magnitude slower than reading memory, so only lines that pass
 //! [`triage`] are parsed. The filter must be a *necessary* condition — false positives cost time,
@@ -26,9 +26,9 @@
 //!   In JSON the only way to write those letters without the literal `pods` is a `\u` escape of
 //!   one of them (`\u0070`, `\u006f`, `\u0064`, `\u0073`, any hex case), so a line is a *hit* if it
 //!   contains `pods` or such an escape. A double-escaped `\\u0070` still contains `\u0070`;
-//! * a hit line is a candidate if it also contains one of the verbs §4 selects — `create`,
-//!   `patch`, `update` (also GKE's method suffixes) — or contains any `\u` escape at all (which
-//!   could spell the verb).
+//! * a hit line is a candidate if it also contains one of the verbs of the requests that count
+//!   (docs/events.md) — `create`, `patch`, `update` (also GKE's method suffixes) — or contains
+//!   any `\u` escape at all (which could spell the verb).
 //!
 //! `scan/tests.rs` checks by property test that the filtered scan finds exactly what parsing
 //! every line finds, over all these shapes with random escapes.
@@ -38,7 +38,7 @@ use std::sync::LazyLock;
 use memchr::memmem::Finder;
 use serde::Deserialize;
 
-use crate::event::ObjectRef;
+use crate::event::{EVENT_START, ObjectRef};
 
 /// The resource every pod request names.
 static PODS: LazyLock<Finder<'static>> = LazyLock::new(|| Finder::new(b"pods"));
@@ -46,7 +46,8 @@ static PODS: LazyLock<Finder<'static>> = LazyLock::new(|| Finder::new(b"pods"));
 static ESCAPE: LazyLock<Finder<'static>> = LazyLock::new(|| Finder::new(b"\\u00"));
 /// Any `\u` escape.
 static ANY_ESCAPE: LazyLock<Finder<'static>> = LazyLock::new(|| Finder::new(b"\\u"));
-/// The verbs of the requests §4 selects.
+/// The verbs of the requests that count (pod creates, and the patches and updates that change
+/// a pod's images).
 static VERBS: LazyLock<[Finder<'static>; 3]> = LazyLock::new(|| {
     [
         Finder::new(b"create"),
@@ -55,15 +56,17 @@ static VERBS: LazyLock<[Finder<'static>; 3]> = LazyLock::new(|| {
     ]
 });
 
+/// The rest of a canonical event start after [`EVENT_START`], for `audit.k8s.io/v1`.
+const V1_TAIL: &[u8] = br#","apiVersion":"audit.k8s.io/v1","#;
+/// The same for `audit.k8s.io/v1beta1`.
+const V1BETA1_TAIL: &[u8] = br#","apiVersion":"audit.k8s.io/v1beta1","#;
 /// How the API server's encoder starts an event line (`audit.k8s.io/v1` and `v1beta1`).
 const CANONICAL_PREFIXES: [&[u8]; 2] = [
-    br#"{"kind":"Event","apiVersion":"audit.k8s.io/v1","#,
-    br#"{"kind":"Event","apiVersion":"audit.k8s.io/v1beta1","#,
+    &concat::<{ EVENT_START.len() + V1_TAIL.len() }>(EVENT_START, V1_TAIL),
+    &concat::<{ EVENT_START.len() + V1BETA1_TAIL.len() }>(EVENT_START, V1BETA1_TAIL),
 ];
-/// How every event the API server writes starts: a second one in a line means damage.
-const EVENT_START_BYTES: &[u8] = br#"{"kind":"Event""#;
-/// The search for [`EVENT_START_BYTES`].
-static EVENT_START: LazyLock<Finder<'static>> = LazyLock::new(|| Finder::new(EVENT_START_BYTES));
+/// The search for [`EVENT_START`]: a second one in a line means damage.
+static EVENT_START_FINDER: LazyLock<Finder<'static>> = LazyLock::new(|| Finder::new(EVENT_START));
 /// The verb key in a canonical line.
 static VERB_KEY: LazyLock<Finder<'static>> = LazyLock::new(|| Finder::new(br#","verb":""#));
 /// The object reference key in a canonical line.
@@ -88,7 +91,7 @@ pub fn triage(line: &[u8]) -> Triage {
 /// Does an audit event start inside `line` after its first byte? (The search [`line_end`] does
 /// in the newline pass, as a search of its own.)
 fn holds_second_event(line: &[u8]) -> bool {
-    EVENT_START
+    EVENT_START_FINDER
         .find(line.get(1..).unwrap_or_default())
         .is_some()
 }
@@ -104,15 +107,15 @@ pub fn triage_joined(line: &[u8], joined: bool) -> Triage {
 fn triage_split(line: &[u8], joined: impl FnOnce() -> bool) -> Triage {
     match canonical(line) {
         // The structural test reads the first event of the line only; a second one starts where
-        // a writer died mid-line and the next event was appended (issue 7).
+        // a writer died mid-line and the next event was appended.
         Some(Triage::Check) if joined() => literal(line),
         Some(triage) => triage,
         None => literal(line),
     }
 }
 
-/// Where the `E` of [`EVENT_START_BYTES`] sits in it.
-const EVENT_START_E: usize = 9;
+/// Where the `E` of [`EVENT_START`] sits in it.
+const EVENT_START_E: usize = position(EVENT_START, b'E');
 
 /// Finds the end of the line that starts at `start` in `block` (the index of its `\n`, or the
 /// block's length), and whether an audit event starts inside it after its first byte (see
@@ -134,12 +137,33 @@ pub fn line_end(block: &[u8], start: usize) -> (usize, bool) {
         if block[at] == b'\n' {
             return (at, false);
         }
-        if block[at - EVENT_START_E..].starts_with(EVENT_START_BYTES) {
+        if block[at - EVENT_START_E..].starts_with(EVENT_START) {
             let end = memchr::memchr(b'\n', &block[at..]).map_or(block.len(), |j| at + j);
             return (end, true);
         }
     }
     (block.len(), false)
+}
+
+/// `a` then `b`, built at compile time; `N` is their total length.
+const fn concat<const N: usize>(a: &[u8], b: &[u8]) -> [u8; N] {
+    assert!(a.len() + b.len() == N, "N is the total length");
+    let mut out = [0; N];
+    let mut i = 0;
+    while i < N {
+        out[i] = if i < a.len() { a[i] } else { b[i - a.len()] };
+        i += 1;
+    }
+    out
+}
+
+/// Where `byte` first occurs in `bytes`, at compile time (a compile error if it does not).
+const fn position(bytes: &[u8], byte: u8) -> usize {
+    let mut i = 0;
+    while bytes[i] != byte {
+        i += 1;
+    }
+    i
 }
 
 /// The literal test: a hit, then a verb or an escape.
@@ -280,8 +304,8 @@ fn next_escape(hay: &[u8], mut from: usize) -> usize {
     NONE
 }
 
-/// Could this hit line (one that mentions `pods`) be a request §4 selects? The literal test, valid
-/// for any JSON.
+/// Could this hit line (one that mentions `pods`) be a request that counts? The literal test,
+/// valid for any JSON.
 fn is_candidate(line: &[u8]) -> bool {
     VERBS.iter().any(|verb| verb.find(line).is_some()) || ANY_ESCAPE.find(line).is_some()
 }
@@ -289,6 +313,17 @@ fn is_candidate(line: &[u8]) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn canonical_prefixes_are_built_from_the_event_start() {
+        let want: [&[u8]; 2] = [
+            br#"{"kind":"Event","apiVersion":"audit.k8s.io/v1","#,
+            br#"{"kind":"Event","apiVersion":"audit.k8s.io/v1beta1","#,
+        ];
+        assert_eq!(CANONICAL_PREFIXES, want);
+        assert_eq!(EVENT_START[EVENT_START_E], b'E');
+        assert_eq!(EVENT_START_E, 9);
+    }
 
     #[test]
     fn finds_literal_and_escaped_pods() {
@@ -459,7 +494,7 @@ mod tests {
         fn line_end_equals_two_searches(
             parts in proptest::collection::vec(
                 proptest::prop_oneof![
-                    proptest::strategy::Just(EVENT_START_BYTES.to_vec()),
+                    proptest::strategy::Just(EVENT_START.to_vec()),
                     proptest::strategy::Just(b"\n".to_vec()),
                     proptest::strategy::Just(b"E".to_vec()),
                     proptest::strategy::Just(br#"{"kind":"#.to_vec()),
