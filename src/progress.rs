@@ -1,4 +1,4 @@
-//! The progress bar (SPEC §9): indicatif on stderr, by bytes across all inputs, with throughput
+//! The progress bar: indicatif on stderr, by bytes across all inputs, with throughput
 //! and time left.
 //!
 //! The scan must not slow down for it, so the workers never touch the bar: they add the bytes of

@@ -1,4 +1,4 @@
-//! Splitting a buffer into newline-aligned chunks for parallel scanning (SPEC §10).
+//! Splitting a buffer into newline-aligned chunks for parallel scanning.
 //!
 //! Every chunk but the last ends just after a `\n`, so a line belongs to exactly one chunk; a line
 //! longer than the chunk size makes its chunk longer. The chunks cover the buffer exactly, in

@@ -1,10 +1,11 @@
-//! Decoding gzip and zstd while reading, through bounded buffers (SPEC §3 item 4, §10).
+//! Decoding gzip and zstd while reading, through bounded buffers (docs/inputs.md, Compression).
 //!
 //! A compressed input is never decompressed into memory: [`decoder_for_reader`] wraps the
 //! compressed file or pipe, read through one bounded buffer, in a streaming decoder whose output
 //! the scanner cuts into line blocks. (Compressed files are not memory-mapped: decoding is
-//! sequential, so a map would only add the whole file to the process's resident pages.) Memory is the decoder's window (gzip 32 KiB; zstd up to the 128 MiB the
-//! decoder accepts by default) plus one read buffer.
+//! sequential, so a map would only add the whole file to the process's resident pages.) Memory
+//! is the decoder's window (gzip 32 KiB; zstd up to the 128 MiB the decoder accepts by default)
+//! plus one read buffer.
 //!
 //! Two counters make errors say how far the input got: a [`Meter`] counts the compressed bytes
 //! the decoder has consumed (exact, because it sits under the decoder as its `BufRead`), and the
