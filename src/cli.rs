@@ -1,7 +1,9 @@
 //! The command line, as plain clap data. The doc comments are the `--help` text.
 //!
-//! Nothing here does I/O or validation beyond what clap does itself; [`crate::config`] turns a
-//! [`Cli`] into the checked, compiled [`crate::config::Config`] the scanner uses.
+//! Nothing here does I/O or validation beyond what clap does itself (and the time bounds of
+//! `--since`/`--until`, parsed by clap so that a bad one is a usage error like any other). The
+//! `config` module turns a [`Cli`] into the checked, compiled configuration the scanner uses, and
+//! maps these value enums to the types of the modules below it, which never see this one.
 
 use std::path::PathBuf;
 
@@ -170,7 +172,7 @@ pub struct Cli {
     pub generate: Option<Generate>,
 }
 
-/// Output formats (SPEC §9).
+/// Output formats, described in docs/output.md.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum Format {
     /// A table for people; the summary goes to stderr.

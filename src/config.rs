@@ -1,18 +1,23 @@
-//! Turning the command line into a checked, compiled configuration (STYLE habit 2).
+//! Turning the command line into a checked, compiled configuration: the second of two layers of
+//! arguments, above the plain clap data of [`crate::cli`].
 //!
 //! Everything that can fail before the scan fails here — an unreadable or invalid allowlist, a
 //! bad filter, options that do not go together — so the scan itself only meets problems with its
-//! inputs. Nothing below this module sees [`Cli`]. The terminal questions (colour, table width,
-//! whether a progress bar may be drawn) are answered here too, once.
+//! inputs. Nothing below this module sees [`Cli`]: the command line's value enums are mapped to
+//! the report's own types here. The questions to the terminal and the environment (colour, table
+//! width, whether a progress bar may be drawn, the host name of Falco's JSON alerts) are answered
+//! here too, once, so that writing the report never looks at the environment.
 
 use std::io::IsTerminal;
 use std::path::PathBuf;
 
+use clap::CommandFactory;
+
 use crate::allow::Allowlist;
-use crate::cli::{Cli, Format, Generate, When};
+use crate::cli::{self, Cli, When};
 use crate::filter::{Filter, Scope};
 use crate::progress::Draw;
-use crate::report::{Style, View};
+use crate::report::{self, Format, Generated, Style, View};
 use crate::rules::{Mode, Policy};
 use crate::scan::ScanOptions;
 
@@ -25,14 +30,22 @@ pub enum Task {
     /// Scan the inputs and report.
     Scan(Box<Config>),
     /// `--generate`: completions or the man page.
-    Generate(Generate),
+    Generate {
+        /// What to print.
+        what: Generated,
+        /// The command-line definition to print it for.
+        command: Box<clap::Command>,
+    },
 }
 
 impl Task {
     /// Validates `cli` into a task.
     pub fn from_cli(cli: Cli) -> anyhow::Result<Task> {
         match cli.generate {
-            Some(what) => Ok(Task::Generate(what)),
+            Some(what) => Ok(Task::Generate {
+                what: generated(what),
+                command: Box::new(Cli::command()),
+            }),
             None => Config::from_cli(cli).map(|c| Task::Scan(Box::new(c))),
         }
     }
@@ -45,16 +58,12 @@ pub struct Config {
     pub paths: Vec<PathBuf>,
     /// The allowlist, registry default, rules and scope.
     pub policy: Policy,
-    /// The output format.
-    pub format: Format,
-    /// Findings, one row per image, or a suggested allowlist.
-    pub view: View,
-    /// No summary on stderr.
+    /// What to write on stdout, and how.
+    pub output: report::Options,
+    /// No stats summary on stderr.
     pub quiet: bool,
     /// A skipped line is an error.
     pub strict: bool,
-    /// Colour and width of the table.
-    pub style: Style,
     /// Whether (and how) to draw a progress bar; `None` never.
     pub progress: Option<Draw>,
     /// Worker threads (0 = one per core).
@@ -64,13 +73,15 @@ pub struct Config {
 }
 
 impl Config {
-    /// Validates `cli` and loads the allowlist; `--falco` picks Falco's rules (SPEC §8) and, unless
-    /// `--format` says otherwise, Falco's text format.
+    /// Validates `cli` and loads the allowlist; `--falco` picks Falco's rules (docs/falco.md)
+    /// and, unless `--format` says otherwise, Falco's text format.
     pub fn from_cli(cli: Cli) -> anyhow::Result<Config> {
         let falco = cli.falco;
-        let format = cli
-            .format
-            .unwrap_or(if falco { Format::Falco } else { Format::Table });
+        let format = match cli.format {
+            Some(format) => self::format(format),
+            None if falco => Format::Falco,
+            None => Format::Table,
+        };
         let view = view(&cli, format)?;
         let filter = Filter::new(cli.since, cli.until, &cli.namespace, &cli.user)?;
         let allowlist = Allowlist::load_all(&cli.allow, &cli.default_registry, falco)?;
@@ -81,14 +92,22 @@ impl Config {
                 mode: if falco { Mode::Falco } else { Mode::Default },
                 scope: Scope {
                     filter,
-                    collect_accepted: matches!(view, View::Allowlist { .. }),
+                    collect_accepted: matches!(view, View::SuggestedAllowlist { .. }),
                 },
             },
-            format,
-            view,
+            output: report::Options {
+                view,
+                format,
+                style: style(cli.color),
+                // Read only when an alert will carry it.
+                hostname: if format == Format::FalcoJson {
+                    falco_hostname()
+                } else {
+                    String::new()
+                },
+            },
             quiet: cli.quiet,
             strict: cli.strict,
-            style: style(cli.color),
             progress: progress(cli.progress, cli.quiet),
             threads: cli.threads.unwrap_or(0),
             scan: ScanOptions {
@@ -103,7 +122,7 @@ impl Config {
 /// The report asked for; `--summary` has no Falco form.
 fn view(cli: &Cli, format: Format) -> anyhow::Result<View> {
     if cli.suggest_allowlist {
-        return Ok(View::Allowlist {
+        return Ok(View::SuggestedAllowlist {
             compare: !cli.allow.is_empty(),
         });
     }
@@ -117,6 +136,30 @@ fn view(cli: &Cli, format: Format) -> anyhow::Result<View> {
         );
     }
     Ok(View::ByImage)
+}
+
+/// The report's format for a `--format` value.
+fn format(format: cli::Format) -> Format {
+    match format {
+        cli::Format::Table => Format::Table,
+        cli::Format::Json => Format::Json,
+        cli::Format::Jsonl => Format::Jsonl,
+        cli::Format::Csv => Format::Csv,
+        cli::Format::Falco => Format::Falco,
+        cli::Format::FalcoJson => Format::FalcoJson,
+    }
+}
+
+/// What to generate for a `--generate` value.
+fn generated(what: cli::Generate) -> Generated {
+    match what {
+        cli::Generate::Bash => Generated::Bash,
+        cli::Generate::Zsh => Generated::Zsh,
+        cli::Generate::Fish => Generated::Fish,
+        cli::Generate::Elvish => Generated::Elvish,
+        cli::Generate::PowerShell => Generated::PowerShell,
+        cli::Generate::Man => Generated::Man,
+    }
 }
 
 /// Colour and width of the table: colour on a terminal unless `NO_COLOR` says otherwise (an
@@ -153,6 +196,23 @@ fn progress(when: When, quiet: bool) -> Option<Draw> {
             (watched && !quiet && !ci).then_some(Draw::Auto)
         }
     }
+}
+
+/// The host name Falco would put in its alerts: `FALCO_HOSTNAME` (even empty, as in Falco), else
+/// `FALCO_GRPC_HOSTNAME`, else the kernel's host name (what `gethostname` returns), else
+/// `/etc/hostname`, else `localhost`.
+fn falco_hostname() -> String {
+    for var in ["FALCO_HOSTNAME", "FALCO_GRPC_HOSTNAME"] {
+        if let Some(name) = std::env::var_os(var) {
+            return name.to_string_lossy().into_owned();
+        }
+    }
+    ["/proc/sys/kernel/hostname", "/etc/hostname"]
+        .iter()
+        .filter_map(|path| std::fs::read_to_string(path).ok())
+        .map(|name| name.trim().to_owned())
+        .find(|name| !name.is_empty())
+        .unwrap_or_else(|| "localhost".to_owned())
 }
 
 /// Is stdout a pipe or a socket?

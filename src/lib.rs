@@ -14,11 +14,11 @@
 //!    keeps those the run asks about. With `--suggest-allowlist`, [`suggest`] counts the
 //!    repositories of the requests the API server accepted instead.
 //! 7. [`report`] writes findings (or one row per image, or the suggested allowlist) to stdout and
-//!    the [`stats`] summary to stderr. Nothing else prints; [`progress`] draws a bar on stderr
-//!    while the scan runs, fed by the workers through an atomic counter.
+//!    the summary of the [`stats`] to stderr. Nothing else prints; [`progress`] draws a bar on
+//!    stderr while the scan runs, fed by the workers through an atomic counter.
 //!
-//! See `ARCHITECTURE.md` for the reasons behind this shape, and `SPEC.md` sections cited in each
-//! module for the behaviour.
+//! See `ARCHITECTURE.md` for the reasons behind this shape, and the pages under `docs/` for the
+//! behaviour (`docs/usage.md` for the command line and the exit status).
 
 pub mod allow;
 pub mod cli;
@@ -48,9 +48,10 @@ use config::{Config, Task};
 use progress::Progress;
 use report::{Report, View};
 
-/// How a run ended; [`Outcome::code`] is the exit status.
+/// How a run ended; [`ExitStatus::code`] is the process's exit status. (A finding's own outcome,
+/// what the API server did with the request, is [`finding::Outcome`].)
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Outcome {
+pub enum ExitStatus {
     /// No findings.
     Clean,
     /// At least one finding.
@@ -59,35 +60,36 @@ pub enum Outcome {
     Failed,
 }
 
-impl Outcome {
+impl ExitStatus {
     /// The exit status: 0, 1 or 2.
     pub fn code(self) -> u8 {
         match self {
-            Outcome::Clean => 0,
-            Outcome::Findings => 1,
-            Outcome::Failed => 2,
+            ExitStatus::Clean => 0,
+            ExitStatus::Findings => 1,
+            ExitStatus::Failed => 2,
         }
     }
 }
 
 /// Carries out a task: a scan ([`run`]), or `--generate`.
-pub fn execute(task: &Task) -> anyhow::Result<Outcome> {
+pub fn execute(task: &Task) -> anyhow::Result<ExitStatus> {
     match task {
         Task::Scan(config) => run(config),
-        Task::Generate(what) => {
+        Task::Generate { what, command } => {
             let mut out = BufWriter::new(io::stdout().lock());
-            let written = report::write_generated(*what, &mut out).and_then(|()| out.flush());
+            let written = report::write_generated(*what, (**command).clone(), &mut out)
+                .and_then(|()| out.flush());
             match written {
                 Err(e) if e.kind() == io::ErrorKind::BrokenPipe => {}
                 other => other.context("cannot write to standard output")?,
             }
-            Ok(Outcome::Clean)
+            Ok(ExitStatus::Clean)
         }
     }
 }
 
 /// Scans the configured inputs and writes the report.
-pub fn run(config: &Config) -> anyhow::Result<Outcome> {
+pub fn run(config: &Config) -> anyhow::Result<ExitStatus> {
     let started = Instant::now();
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(config.threads)
@@ -112,27 +114,27 @@ pub fn run(config: &Config) -> anyhow::Result<Outcome> {
         errors: &errors,
         elapsed: started.elapsed(),
         filtered: scan.filtered,
-        accepted: matches!(config.view, View::Allowlist { .. }).then_some(&scan.accepted),
+        accepted: matches!(config.output.view, View::SuggestedAllowlist { .. })
+            .then_some(&scan.accepted),
     };
     let mut out = BufWriter::new(io::stdout().lock());
-    let written = report::write(&report, config.view, config.format, &config.style, &mut out)
-        .and_then(|()| out.flush());
+    let written = report::write(&report, &config.output, &mut out).and_then(|()| out.flush());
     match written {
         Err(e) if e.kind() == io::ErrorKind::BrokenPipe => {}
         other => other.context("cannot write to standard output")?,
     }
     let mut err = io::stderr().lock();
-    if !config.quiet && !report::has_inline_summary(config.view, config.format) {
-        report::write_summary(&report, &mut err)?;
+    if !config.quiet && !config.output.has_inline_stats_summary() {
+        report::write_stats_summary(&report, &mut err)?;
     }
     report::write_errors(&errors, &mut err)?;
     Ok(if !errors.is_empty() {
-        Outcome::Failed
+        ExitStatus::Failed
     } else if scan.findings.is_empty() || report.accepted.is_some() {
         // A suggested allowlist is the result itself; its scan has no allowlist to break.
-        Outcome::Clean
+        ExitStatus::Clean
     } else {
-        Outcome::Findings
+        ExitStatus::Findings
     })
 }
 

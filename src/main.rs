@@ -1,4 +1,5 @@
-//! The `falco-pod-scan` binary: parse the command line, run, map the outcome to an exit status.
+//! The `falco-pod-scan` binary: parse the command line, run, map how the run ended to the exit
+//! status.
 
 use std::process::ExitCode;
 
@@ -8,7 +9,7 @@ use falco_pod_scan::{cli::Cli, config::Task, execute, is_broken_pipe, report};
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match Task::from_cli(cli).and_then(|task| execute(&task)) {
-        Ok(outcome) => ExitCode::from(outcome.code()),
+        Ok(status) => ExitCode::from(status.code()),
         Err(e) if is_broken_pipe(&e) => ExitCode::SUCCESS,
         Err(e) => {
             // Nothing useful is left to do if stderr itself is gone.

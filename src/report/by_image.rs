@@ -1,4 +1,5 @@
-//! `--summary`: one row per disallowed image instead of one per finding (SPEC §2).
+//! The per-image view (`--summary`): one row per disallowed image instead of one per finding.
+//! This file is the row model only; the table, JSON, JSON lines and CSV formats render it.
 //!
 //! An incident responder's first question is usually not "which requests" but "which images, and
 //! how far did they get". Each row is one image **as written** in the log (`xmrig/xmrig` and
@@ -12,13 +13,10 @@
 //! then image as written; invalid references follow, then `<unknown>`.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::io::{self, Write};
 
 use jiff::Timestamp;
 use serde::Serialize;
 
-use super::{Report, Style, SummaryJson, csv, table};
-use crate::cli::Format;
 use crate::filter::parse_time;
 use crate::finding::{Finding, Outcome, Reason};
 
@@ -27,7 +25,7 @@ use crate::finding::{Finding, Outcome, Reason};
 pub struct ImageRow<'a> {
     /// The image as written; `null` for the findings whose images are unknown.
     pub image: Option<&'a str>,
-    /// Its normalized reference (§5); `null` when it is not a valid reference (or unknown).
+    /// Its normalized reference; `null` when it is not a valid reference (or unknown).
     pub reference: Option<&'a str>,
     /// `disallowed-image`, or `images-unknown` for the `<unknown>` row.
     pub reason: Reason,
@@ -151,47 +149,6 @@ pub fn rows(findings: &[Finding]) -> Vec<ImageRow<'_>> {
         }
     }
     rows.into_values().collect()
-}
-
-/// The `--summary --format json` document.
-#[derive(Serialize)]
-struct Document<'a> {
-    /// One object per image.
-    images: &'a [ImageRow<'a>],
-    /// The summary object, as with the findings.
-    summary: SummaryJson<'a>,
-}
-
-/// Writes one row per disallowed image in `format` (table, json, jsonl or csv).
-pub fn write(
-    report: &Report<'_>,
-    format: Format,
-    style: &Style,
-    out: &mut impl Write,
-) -> io::Result<()> {
-    let rows = rows(report.findings);
-    match format {
-        Format::Json => {
-            let doc = Document {
-                images: &rows,
-                summary: SummaryJson::new(report),
-            };
-            serde_json::to_writer_pretty(&mut *out, &doc)?;
-            writeln!(out)
-        }
-        Format::Jsonl => {
-            for row in &rows {
-                serde_json::to_writer(&mut *out, row)?;
-                writeln!(out)?;
-            }
-            Ok(())
-        }
-        Format::Csv => csv::write_images(&rows, out),
-        // Falco formats are refused with --summary before the scan.
-        Format::Table | Format::Falco | Format::FalcoJson => {
-            table::write_images(&rows, *style, out)
-        }
-    }
 }
 
 #[cfg(test)]

@@ -1,7 +1,7 @@
-//! CSV output (SPEC §9): RFC 4180, a header row, one row per finding (or per image with
-//! `--summary`).
+//! `--format csv`: RFC 4180, a header row, one row per finding (or per image with `--summary`,
+//! rows built by `by_image.rs`).
 //!
-//! The columns are the §7 keys in §7 order. Lists are joined by single spaces (`source_ips`,
+//! The columns are the finding keys of docs/output.md, in that order. Lists are joined by single spaces (`source_ips`,
 //! `images`, `disallowed_images`); `containers`, a list of objects, becomes `KIND:NAME=IMAGE`
 //! items (`container:web=nginx:1.25 init:setup=aws-cli`), `-` standing for a missing name or
 //! image. A `null` is an empty field. The `csv` crate quotes a field exactly when RFC 4180 needs
@@ -18,7 +18,7 @@ use std::io::{self, Write};
 use super::by_image::ImageRow;
 use crate::finding::{ContainerKind, Finding};
 
-/// The header of the findings CSV: the §7 keys.
+/// The header of the findings CSV: the finding keys, in the order of the JSON output.
 const FINDING_HEADER: [&str; 19] = [
     "file",
     "line",

@@ -1,34 +1,39 @@
-//! Everything the tool writes: findings on stdout, the summary and errors on stderr (SPEC §9).
+//! Everything the tool writes: findings on stdout, the stats summary and errors on stderr.
 //!
 //! Renderers take `&mut impl Write`, so tests render into a `Vec<u8>` and `main` decides where
 //! bytes go. This module tree is the only place allowed to format output for people (the progress
-//! bar, a live view rather than a report, is drawn by [`crate::progress`]).
+//! bar, a live view rather than a report, is drawn by the `progress` module). It knows nothing of
+//! the command line: [`Options`] say what to write, resolved beforehand (the host name of
+//! `falco-json` included), so writing never looks at the environment.
 //!
-//! A run shows one [`View`]: the findings (in any [`Format`]), one row per disallowed image
-//! (`--summary`, [`by_image`]), or a suggested allowlist (`--suggest-allowlist`,
-//! `report/allowlist.rs`).
+//! A run shows one [`View`]: the findings, one row per disallowed image (`--summary`, rows built
+//! by [`by_image`]), or a suggested allowlist (`--suggest-allowlist`). Each [`Format`] is one file
+//! (`table`, `json`, `jsonl`, `csv`, `falco`, `falco_json`); [`write()`] is the one place that
+//! picks the file for a view and a format. The formats and their fields are described in
+//! docs/output.md.
 
-mod allowlist;
 pub mod by_image;
 mod csv;
+mod errors;
 mod falco;
+mod falco_json;
 mod generate;
 mod json;
-mod summary;
+mod jsonl;
+mod stats_summary;
+mod suggested_allowlist;
 mod table;
 
 use std::io::{self, Write};
 use std::time::Duration;
 
-use crate::cli::Format;
-use crate::escape::escape;
 use crate::filter::FilterStats;
 use crate::finding::Finding;
 use crate::stats::Stats;
 use crate::suggest::Repositories;
 
-pub use generate::write_generated;
-pub use summary::SummaryJson;
+pub use generate::{Generated, write_generated};
+pub use stats_summary::StatsSummaryJson;
 
 /// Everything a run produced.
 #[derive(Debug, Clone, Copy)]
@@ -56,10 +61,27 @@ pub enum View {
     ByImage,
     /// An allowlist of the accepted repositories (`--suggest-allowlist`); with `compare`, each
     /// says whether the allowlist given already allows it.
-    Allowlist {
+    SuggestedAllowlist {
         /// An allowlist was given to compare with.
         compare: bool,
     },
+}
+
+/// The output formats of findings and image rows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    /// A table for people; the stats summary goes to stderr.
+    Table,
+    /// One JSON document with the stats summary inside.
+    Json,
+    /// One JSON object per line; the stats summary goes to stderr.
+    Jsonl,
+    /// RFC 4180 CSV with a header row; the stats summary goes to stderr.
+    Csv,
+    /// Falco's text alert line.
+    Falco,
+    /// Falco's JSON alert, one per line.
+    FalcoJson,
 }
 
 /// How to draw for a terminal.
@@ -71,56 +93,71 @@ pub struct Style {
     pub width: Option<u16>,
 }
 
-/// Writes the report's `view` in `format` (the suggested allowlist is always YAML).
-pub fn write(
-    report: &Report<'_>,
-    view: View,
-    format: Format,
-    style: &Style,
-    out: &mut impl Write,
-) -> io::Result<()> {
-    match view {
-        View::Findings => write_findings(report, format, style, out),
-        View::ByImage => by_image::write(report, format, style, out),
-        View::Allowlist { compare } => match report.accepted {
-            Some(accepted) => allowlist::write(accepted, compare, out),
+/// What to write and how, all decided before the scan.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// Findings, one row per image, or a suggested allowlist.
+    pub view: View,
+    /// The format of findings and image rows (the suggested allowlist is always YAML).
+    pub format: Format,
+    /// Colour and width of the table.
+    pub style: Style,
+    /// The host name that `falco-json` alerts carry (empty with other formats).
+    pub hostname: String,
+}
+
+impl Options {
+    /// Does the output on stdout carry the stats summary itself (so stderr gets none)?
+    pub fn has_inline_stats_summary(&self) -> bool {
+        self.format == Format::Json && !matches!(self.view, View::SuggestedAllowlist { .. })
+    }
+}
+
+/// Writes the report's view in the format `options` say.
+pub fn write(report: &Report<'_>, options: &Options, out: &mut impl Write) -> io::Result<()> {
+    match options.view {
+        View::Findings => write_findings(report, options, out),
+        View::ByImage => write_by_image(report, options, out),
+        View::SuggestedAllowlist { compare } => match report.accepted {
+            Some(accepted) => suggested_allowlist::write(accepted, compare, out),
             None => Ok(()),
         },
     }
 }
 
-/// Writes the findings (and, for `json`, the summary) in `format`. `falco-json` reads the host
-/// name from the environment as Falco does (`FALCO_HOSTNAME`, …).
-pub fn write_findings(
-    report: &Report<'_>,
-    format: Format,
-    style: &Style,
-    out: &mut impl Write,
-) -> io::Result<()> {
-    match format {
-        Format::Table => table::write(report.findings, *style, out),
-        Format::Json => json::write_document(report, out),
-        Format::Jsonl => json::write_lines(report.findings, out),
-        Format::Csv => csv::write_findings(report.findings, out),
-        Format::Falco => falco::write_text(report.findings, out),
-        Format::FalcoJson => falco::write_json(report.findings, &falco::hostname(), out),
+/// Writes the findings (and, for `json`, the stats summary).
+fn write_findings(report: &Report<'_>, options: &Options, out: &mut impl Write) -> io::Result<()> {
+    let findings = report.findings;
+    match options.format {
+        Format::Table => table::write_findings(findings, options.style, out),
+        Format::Json => json::write_findings(report, out),
+        Format::Jsonl => jsonl::write(findings, out),
+        Format::Csv => csv::write_findings(findings, out),
+        Format::Falco => falco::write(findings, out),
+        Format::FalcoJson => falco_json::write(findings, &options.hostname, out),
     }
 }
 
-/// Does this output carry the summary itself (so stderr gets none)?
-pub fn has_inline_summary(view: View, format: Format) -> bool {
-    format == Format::Json && !matches!(view, View::Allowlist { .. })
+/// Writes one row per disallowed image (and, for `json`, the stats summary).
+fn write_by_image(report: &Report<'_>, options: &Options, out: &mut impl Write) -> io::Result<()> {
+    let rows = by_image::rows(report.findings);
+    match options.format {
+        Format::Json => json::write_images(report, &rows, out),
+        Format::Jsonl => jsonl::write(&rows, out),
+        Format::Csv => csv::write_images(&rows, out),
+        // The configuration refuses Falco formats with --summary before the scan.
+        Format::Table | Format::Falco | Format::FalcoJson => {
+            table::write_images(&rows, options.style, out)
+        }
+    }
 }
 
-/// Writes the summary for people.
-pub fn write_summary(report: &Report<'_>, out: &mut impl Write) -> io::Result<()> {
-    summary::write_text(report, out)
+/// Writes the stats summary for people (stderr).
+pub fn write_stats_summary(report: &Report<'_>, out: &mut impl Write) -> io::Result<()> {
+    stats_summary::write_text(report, out)
 }
 
 /// Writes one error line per message, escaped.
 pub fn write_errors(errors: &[String], out: &mut impl Write) -> io::Result<()> {
-    for e in errors {
-        writeln!(out, "falco-pod-scan: error: {}", escape(e))?;
-    }
-    Ok(())
+    errors::write(errors, out)
 }

@@ -1,5 +1,5 @@
-//! The tables for people (SPEC §9): one row per finding, or per disallowed image
-//! (`--summary`); every log string escaped.
+//! `--format table`, the tables for people: one row per finding, or per disallowed image
+//! (`--summary`, rows built by `by_image.rs`); every log string escaped.
 //!
 //! Finding columns: TIME, NAMESPACE, POD, USER, ACTION/OUTCOME, DISALLOWED IMAGES, SOURCE. Image
 //! columns: IMAGE (with `→ reference` below when normalizing changed it), FINDINGS, OUTCOMES,
@@ -24,7 +24,7 @@ use crate::finding::{Finding, Outcome, Reason};
 const MISSING: &str = "-";
 
 /// Writes the findings as a table (nothing at all when there are none).
-pub fn write(findings: &[Finding], style: Style, out: &mut impl Write) -> io::Result<()> {
+pub fn write_findings(findings: &[Finding], style: Style, out: &mut impl Write) -> io::Result<()> {
     if findings.is_empty() {
         return Ok(());
     }

@@ -5,9 +5,8 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use falco_pod_scan::allow::Allowlist;
-use falco_pod_scan::cli::Format;
 use falco_pod_scan::filter::Scope;
-use falco_pod_scan::report::{self, Report, Style};
+use falco_pod_scan::report::{self, Format, Options, Report, Style, View};
 use falco_pod_scan::rules::{Mode, Policy};
 use falco_pod_scan::scan::{self, ScanOptions};
 use serde_json::Value;
@@ -39,11 +38,16 @@ fn table(paths: &[&str], width: Option<u16>) -> String {
         accepted: None,
     };
     let mut out = Vec::new();
-    let style = Style {
-        color: false,
-        width,
+    let options = Options {
+        view: View::Findings,
+        format: Format::Table,
+        style: Style {
+            color: false,
+            width,
+        },
+        hostname: String::new(),
     };
-    report::write_findings(&report, Format::Table, &style, &mut out).expect("write to a Vec");
+    report::write(&report, &options, &mut out).expect("write to a Vec");
     String::from_utf8(out).expect("UTF-8")
 }
 

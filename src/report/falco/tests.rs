@@ -1,9 +1,10 @@
-//! Falco's alert formats, pinned byte for byte.
+//! Falco's alert formats, text and JSON, pinned byte for byte.
 
 use serde_json::{Value, json};
 
 use super::*;
 use crate::event::for_each_event;
+use crate::report::falco_json;
 use crate::rules::Mode;
 use crate::testing::policy_of;
 
@@ -66,13 +67,13 @@ fn others() -> Vec<Value> {
 
 fn text(findings: &[Finding]) -> String {
     let mut out = Vec::new();
-    write_text(findings, &mut out).expect("write to a Vec");
+    write(findings, &mut out).expect("write to a Vec");
     String::from_utf8(out).expect("UTF-8")
 }
 
 fn json_lines(findings: &[Finding]) -> String {
     let mut out = Vec::new();
-    write_json(findings, "falco-host", &mut out).expect("write to a Vec");
+    falco_json::write(findings, "falco-host", &mut out).expect("write to a Vec");
     String::from_utf8(out).expect("UTF-8")
 }
 

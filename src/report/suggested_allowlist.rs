@@ -1,14 +1,15 @@
-//! `--suggest-allowlist`: the accepted repositories as an allowlist (SPEC §6 form 1).
+//! `--suggest-allowlist`: the accepted repositories as an allowlist file (the `images:` form).
 //!
 //! Each repository is written in normalized form (`docker.io/library/nginx`,
-//! `reg.io:5000/team/app`), which as a pattern means "this repository, any tag or digest" and normalizes to itself, so the
-//! file allows every valid image it was made from, whatever `--default-registry` said then. The
+//! `reg.io:5000/team/app`), which as a pattern means "this repository, any tag or digest" and
+//! normalizes to itself, so the file allows every valid image it was made from, whatever
+//! `--default-registry` said then. The
 //! patterns are sorted, so repositories of one registry stand together under a `# REGISTRY`
 //! comment, and each carries its request count and first/last seen as a comment. With an
 //! allowlist given (`--allow`), a repository the current allowlist does not (always) allow is
 //! marked, which is the list of what a review has to look at.
 //!
-//! Images that are not valid references can never be allowed (§5); they are listed in comments,
+//! Images that are not valid references can never be allowed; they are listed in comments,
 //! escaped, so that a newline in an image cannot write a line of YAML. Normalized repositories
 //! hold only `[a-z0-9._/:-]` (and a registry host as written), so they need no quoting.
 

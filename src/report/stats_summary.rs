@@ -1,5 +1,6 @@
-//! The summary of a run (SPEC §9): what was read, what was found, what was skipped, and what to
-//! do about it. Text on stderr for people, or an object inside the JSON document.
+//! The stats summary of a run: what was read, what was found, what was skipped, and what to do
+//! about it. Text on stderr for people, or the `summary` object inside the JSON document. (Not to
+//! be confused with `--summary`, the per-image view of `by_image.rs`.)
 
 use std::collections::BTreeMap;
 use std::io::{self, Write};
@@ -15,7 +16,7 @@ use crate::stats::{Skip, Stats};
 
 /// The `summary` object of `--format json`.
 #[derive(Debug, Serialize)]
-pub struct SummaryJson<'a> {
+pub struct StatsSummaryJson<'a> {
     /// The scan counters.
     #[serde(flatten)]
     stats: &'a Stats,
@@ -33,10 +34,10 @@ pub struct SummaryJson<'a> {
     bytes_per_second: f64,
 }
 
-impl<'a> SummaryJson<'a> {
+impl<'a> StatsSummaryJson<'a> {
     /// Builds the summary object for `report`.
     pub fn new(report: &Report<'a>) -> Self {
-        SummaryJson {
+        StatsSummaryJson {
             stats: report.stats,
             findings: report.findings.len(),
             findings_by_reason: by_reason(report),
@@ -203,8 +204,8 @@ fn filter_note(f: FilterStats) -> Option<String> {
     (!parts.is_empty()).then(|| parts.join("; "))
 }
 
-/// One line each for what was repaired, truncated or not read at all (issue 7); nothing when all
-/// was read whole. The errors themselves follow the summary.
+/// One line each for what was repaired, truncated or not read at all; nothing when all was
+/// read whole. The errors themselves follow the summary.
 fn damage_lines(s: &Stats) -> Vec<String> {
     let mut lines = Vec::new();
     if s.repaired > 0 {
