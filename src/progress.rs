@@ -14,7 +14,7 @@
 //! stderr, rate-limited), never through `print!`. It is cleared before the report is written,
 //! so it never interleaves with findings or the summary.
 //!
-//! Whether to draw at all is decided by [`crate::config`] (`--progress`, `--quiet`, terminals,
+//! Whether to draw at all is decided by the configuration (`--progress`, `--quiet`, terminals,
 //! `CI`); with [`Draw::Auto`] the bar appears only for an input of at least [`LARGE`] bytes (or
 //! of unknown size) whose scan has already taken [`DELAY`], so quick scans never flash one.
 

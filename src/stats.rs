@@ -1,7 +1,8 @@
-//! Counters of a scan, merged with `+=` from independent chunks (SPEC §9 "Summary").
+//! Counters of a scan, merged with `+=` from independent chunks; the report's stats summary
+//! (docs/output.md) shows them.
 //!
-//! Workers fill a [`Stats`] for their chunk with chunk-relative line numbers; the merge in
-//! [`crate::scan`] turns those into absolute `file:line` locations. Only the first
+//! Workers fill a [`Stats`] for their chunk with chunk-relative line numbers; the scan's ordered
+//! merge turns those into absolute `file:line` locations ([`Stats::locate`]). Only the first
 //! [`MAX_LOCATIONS`] skipped lines keep their location, so memory stays bounded however broken the
 //! input is; the count is always exact. Each scanned input adds one [`InputStats`] entry (what it
 //! was, how much of it was read), so the summary can say where the bytes came from.
@@ -31,7 +32,7 @@ pub struct Stats {
     pub parsed: u64,
     /// Audit events found in the parsed lines.
     pub events: u64,
-    /// Events that are pod requests (§4), every stage counted.
+    /// Events that are pod requests (docs/events.md), every stage counted.
     pub pod_requests: u64,
     /// Lines that are not audit events: invalid JSON, not an object, not an event.
     pub skipped: u64,
@@ -72,7 +73,7 @@ impl InputStats {
     }
 }
 
-/// The layout of an input's content (SPEC §3).
+/// The layout of an input's content (docs/inputs.md).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum InputFormat {
