@@ -2,7 +2,7 @@
 //! Falco rules files used as allowlists.
 //!
 //! Falco does not parse list names: before parsing a condition it *substitutes* every list into
-//! the text ([`expand_list`], a port of `resolve_list` in Falco's `rule_loader_compiler.cpp`): a
+//! the text ([`expand_list`], a port of `resolve_list` in Falco's rule compiler): a
 //! list's name, standing between blanks, `(`, `)`, `,`, `=` or the ends of the text, is replaced
 //! by its items joined with `", "`, an item holding a space being wrapped in `"…"`. The result is
 //! parsed by libsinsp's filter grammar; [`parse`] implements the one shape this tool

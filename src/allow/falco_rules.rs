@@ -14,8 +14,8 @@
 //!   condition: (ka.req.pod.containers.image.repository in (my_images, busybox))
 //! ```
 //!
-//! [`Rules`] collects such files the way Falco's rule loader does, in order and across files
-//! (`rule_loader_collector.cpp`): a list or macro defined again replaces the earlier one, and
+//! [`Rules`] collects such files the way the collector of Falco's rule loader does, in order and
+//! across files: a list or macro defined again replaces the earlier one, and
 //! `append: true` (or `override: {items: append}` / `{condition: append}`) extends it — a macro
 //! by appending its condition text after a space. When a list's item names a list defined before
 //! it, that list's items take its place (one level, as in Falco's `compile_list_infos`).

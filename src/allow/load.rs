@@ -22,7 +22,7 @@ impl Allowlist {
         Self::load_all(&[path.to_path_buf()], default_registry, false)
     }
 
-    /// Reads and compiles several files, in order (see the allowlist module's docs). With `falco` (Falco
+    /// Reads and compiles several files, in order (see [`crate::allow`]). With `falco` (Falco
     /// parity mode), the repositories of Falco rules files are kept as literal strings only.
     pub fn load_all(
         paths: &[PathBuf],

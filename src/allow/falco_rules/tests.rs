@@ -27,11 +27,11 @@ fn error(files: &[(&str, &str)]) -> String {
     }
 }
 
-/// Falco's own test overrides (`test/rules/k8s_audit/allow_*_container.yaml`).
+/// The overrides Falco's own k8s_audit tests use (its `allow_*_container` rules).
 const ALLOW_NGINX: &str = "- macro: allowed_k8s_containers\n  condition: (ka.req.pod.containers.image.repository in (nginx))\n";
 const ALLOW_APACHE: &str = "- macro: allowed_k8s_containers\n  condition: (ka.req.pod.containers.image.repository in (apache))\n";
 
-/// The shape of the upstream `k8s_audit_rules.yaml`, where the macro allows everything.
+/// The shape of the k8s audit rules Falco ships, where the macro allows everything.
 const UPSTREAM: &str = "\
 - required_engine_version: 15
 - required_plugin_versions:
