@@ -234,3 +234,54 @@ fn stdout_is_pipe() -> bool {
 fn stdout_is_pipe() -> bool {
     !std::io::stdout().is_terminal()
 }
+
+#[cfg(test)]
+mod tests {
+    use clap::{Parser, ValueEnum};
+
+    use super::*;
+
+    /// A configuration for these arguments after a log and the sample allowlist.
+    fn config(args: &[&str]) -> Config {
+        let base = ["falco-pod-scan", "a.log", "--allow", "testdata/allow.yaml"];
+        let cli = Cli::try_parse_from(base.iter().chain(args)).expect("valid command line");
+        Config::from_cli(cli).expect("valid configuration")
+    }
+
+    #[test]
+    fn every_value_enum_maps_to_the_variant_of_the_same_name() {
+        for &f in cli::Format::value_variants() {
+            assert_eq!(format!("{f:?}"), format!("{:?}", format(f)));
+        }
+        for &g in cli::Generate::value_variants() {
+            assert_eq!(format!("{g:?}"), format!("{:?}", generated(g)));
+        }
+    }
+
+    #[test]
+    fn falco_picks_falco_text_unless_a_format_is_given() {
+        assert_eq!(config(&[]).output.format, Format::Table);
+        assert_eq!(config(&["--falco"]).output.format, Format::Falco);
+        let csv = config(&["--falco", "--format", "csv"]);
+        assert_eq!(csv.output.format, Format::Csv);
+        assert_eq!(csv.policy.mode, Mode::Falco);
+    }
+
+    #[test]
+    fn the_host_name_is_looked_up_only_for_falco_json() {
+        assert_eq!(config(&["--format", "falco"]).output.hostname, "");
+        let json = config(&["--format", "falco-json"]);
+        assert_eq!(json.output.hostname, falco_hostname());
+    }
+
+    #[test]
+    fn generate_carries_the_command_line_definition() {
+        let cli = Cli::try_parse_from(["falco-pod-scan", "--generate", "man"]).expect("valid");
+        let task = Task::from_cli(cli).expect("a task");
+        assert!(
+            matches!(&task, Task::Generate { what: Generated::Man, command }
+                if command.get_name() == "falco-pod-scan"),
+            "{task:?}"
+        );
+    }
+}
