@@ -1,4 +1,5 @@
-//! Writes a realistic, reproducible Kubernetes audit log to standard output (SPEC §10).
+//! Writes a realistic, reproducible Kubernetes audit log to standard output, for
+//! measuring the scan (docs/performance.md).
 //!
 //! ```text
 //! cargo run --release --example gen-audit-log -- --seed 42 --size-mb 1024 > /tmp/audit-1g.log

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Times falco-pod-scan side by side with `wc -l` (the memory-bandwidth floor) and a
-# `rg | rg | jq` pipeline on a generated audit log (SPEC §10), then samples the tool's peak
+# `rg | rg | jq` pipeline on a generated audit log (docs/performance.md), then samples the tool's peak
 # anonymous memory on the same file.
 #
 # usage: scripts/bench.sh

@@ -1,5 +1,6 @@
 //! Container image references, parsed and normalized the way container runtimes resolve them
-//! (SPEC §5, after Go's `github.com/distribution/reference` v0.6.0 and `go-digest` v1.0.0).
+//! (see docs/allowlist.md, Image references; after Go's `github.com/distribution/reference` v0.6.0
+//! and `go-digest` v1.0.0).
 //!
 //! `nginx` and `docker.io/library/nginx:latest` name the same image; the allowlist and the
 //! findings compare images only in this normalized form. The grammar is the one of

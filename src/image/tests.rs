@@ -139,7 +139,7 @@ const NORMALIZED: &[(&str, &str, &str)] = &[
     ("library/busybox:latest", "docker.io/library/busybox", ":latest"),
     ("docker.io/library/busybox:latest", "docker.io/library/busybox", ":latest"),
     ("gcr.io/library/busybox", "gcr.io/library/busybox", ":latest"),
-    // ParseDockerRef drops a tag next to a digest; SPEC §5 keeps both
+    // ParseDockerRef drops a tag next to a digest; this crate keeps both
     (concat!("gcr.io/library/busybox:latest@sha256:", e669!()), "gcr.io/library/busybox", concat!(":latest@sha256:", e669!())),
     // TestParseNamed (ParseNormalizedNamed plus "already canonical"; repeats left out)
     ("test:8080/foo", "test:8080/foo", ":latest"),
@@ -524,9 +524,9 @@ fn identifier() {
     }
 }
 
-/// The examples of SPEC §5.
+/// The examples of the normalization table in docs/allowlist.md (Image references).
 #[rustfmt::skip]
-const SPEC: &[(&str, &str, &str)] = &[
+const DOCUMENTED: &[(&str, &str, &str)] = &[
     ("nginx", "docker.io/library/nginx", ":latest"),
     ("bitnami/redis:7", "docker.io/bitnami/redis", ":7"),
     ("localhost:5000/a", "localhost:5000/a", ":latest"),
@@ -535,10 +535,10 @@ const SPEC: &[(&str, &str, &str)] = &[
     (concat!("busybox:1.36@sha256:", f64!()), "docker.io/library/busybox", concat!(":1.36@sha256:", f64!())),
 ];
 
-/// SPEC §5's table holds.
+/// The documented normalization table holds.
 #[test]
-fn spec_table() {
-    for &(input, repo, rest) in SPEC {
+fn documented_table() {
+    for &(input, repo, rest) in DOCUMENTED {
         check(input, Ok((repo, rest)));
     }
 }
