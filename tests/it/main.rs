@@ -10,6 +10,7 @@ mod expected;
 mod falco;
 mod filters;
 mod formats;
+mod help;
 mod hostile;
 mod image_changes;
 mod inputs;
