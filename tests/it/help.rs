@@ -1,5 +1,5 @@
-//! The README's options table stays true to `--help`: every long option the binary accepts has a
-//! row, and every row names an option the binary accepts.
+//! The options tables of the README and of docs/usage.md stay true to `--help`: every long option
+//! the binary accepts has a row, and every row names an option the binary accepts.
 //!
 //! Both sides are reduced to sets of long option names (`--allow`, `--threads`, …), so wording,
 //! wrapping and order can change freely; only a missing or an invented option fails.
@@ -41,15 +41,16 @@ fn long_name(text: &str) -> Option<String> {
     (name.len() > 1 && name.as_bytes()[0].is_ascii_lowercase()).then(|| format!("--{name}"))
 }
 
-/// The long options the README's options table names in its first column. The table is the
-/// first one under `## Usage` whose header row is `| option | meaning |`.
-fn readme_options() -> BTreeSet<String> {
-    let readme = std::fs::read_to_string(root().join("README.md")).expect("README.md");
-    let usage = readme
+/// The long options named in the first column of the options table of `file`: the first table
+/// under the `## {section}` heading whose header row is `| option | meaning |`.
+fn table_options(file: &str, section: &str) -> BTreeSet<String> {
+    let text = std::fs::read_to_string(root().join(file)).expect("the documentation file");
+    let heading = format!("{section}\n");
+    let body = text
         .split("\n## ")
-        .find(|section| section.starts_with("Usage\n"))
-        .expect("the README has a `## Usage` section");
-    let rows = usage
+        .find(|s| s.starts_with(&heading))
+        .unwrap_or_else(|| panic!("{file} has a `## {section}` section"));
+    let rows = body
         .lines()
         .skip_while(|line| !line.starts_with("| option |"))
         .skip(2)
@@ -61,29 +62,37 @@ fn readme_options() -> BTreeSet<String> {
             options.extend(long_name(&first[i + 2..]));
         }
     }
-    assert!(
-        !options.is_empty(),
-        "the README's options table lists options"
-    );
+    assert!(!options.is_empty(), "{file}'s options table lists options");
     options
+}
+
+/// Fails unless the options table of `file` names exactly the options of `--help`.
+fn assert_table_matches_help(file: &str, section: &str) {
+    let help = help_options();
+    assert!(
+        help.contains("--allow") && help.contains("--threads"),
+        "{help:?}"
+    );
+    let table = table_options(file, section);
+    let missing: Vec<_> = help.difference(&table).collect();
+    let unknown: Vec<_> = table.difference(&help).collect();
+    assert!(
+        missing.is_empty() && unknown.is_empty(),
+        "{file}'s options table is out of date with --help: \
+         missing {missing:?}, not in --help {unknown:?}"
+    );
 }
 
 /// Every option of `--help` is in the README's table, and the table lists no other.
 #[test]
 fn readme_table_matches_help() {
-    let help = help_options();
-    let readme = readme_options();
-    assert!(
-        help.contains("--allow") && help.contains("--threads"),
-        "{help:?}"
-    );
-    let missing: Vec<_> = help.difference(&readme).collect();
-    let unknown: Vec<_> = readme.difference(&help).collect();
-    assert!(
-        missing.is_empty() && unknown.is_empty(),
-        "README.md's options table is out of date with --help: \
-         missing {missing:?}, not in --help {unknown:?}"
-    );
+    assert_table_matches_help("README.md", "Usage");
+}
+
+/// The same for the full reference of the command line.
+#[test]
+fn usage_page_table_matches_help() {
+    assert_table_matches_help("docs/usage.md", "Options");
 }
 
 /// The parser finds short-and-long, long-only and value-taking options, and nothing in prose.
