@@ -1,0 +1,71 @@
+//! Any bytes as a block of JSON lines: the literal prefilter never drops a line that the full
+//! parse would turn into a pod request. Scanning with it gives the same pod requests and findings
+//! as parsing every non-blank line in full, in both modes; and the line end it finds in one pass
+//! agrees with its separate search for a second event on the line.
+//!
+//! The skipped-line count is not compared: a line that starts like an audit event and ends with
+//! `}` but cannot hold a pod request is counted as an event without being parsed, so damage
+//! inside it (`{"kind":"Event",}`) is only seen by the full parse.
+#![no_main]
+
+use std::sync::LazyLock;
+
+use falco_pod_scan::allow::Allowlist;
+use falco_pod_scan::filter::Scope;
+use falco_pod_scan::finding::{Mode, Policy};
+use falco_pod_scan::scan::block::{self, Candidate};
+use falco_pod_scan::scan::{prefilter, select};
+use libfuzzer_sys::fuzz_target;
+
+/// An allowlist that allows some images, so that both verdicts occur.
+const ALLOW: &str = "[nginx, registry.k8s.io/]";
+
+/// The policies to scan with: the default rules and Falco's.
+static POLICIES: LazyLock<[Policy; 2]> =
+    LazyLock::new(|| [policy(Mode::Default), policy(Mode::Falco)]);
+
+/// A policy with [`ALLOW`] in `mode`.
+fn policy(mode: Mode) -> Policy {
+    Policy {
+        allowlist: Allowlist::parse(ALLOW, "fuzz.yaml", "docker.io").expect("a valid allowlist"),
+        default_registry: "docker.io".to_owned(),
+        mode,
+        scope: Scope::default(),
+    }
+}
+
+/// The oracle: the pod requests of every non-blank line parsed in full, none passed over by
+/// the prefilter.
+fn unfiltered(bytes: &[u8], policy: &Policy) -> Vec<Candidate> {
+    let mut out = Vec::new();
+    for (line_no, line) in (0u64..).zip(bytes.split(|&b| b == b'\n')) {
+        if !line.trim_ascii().is_empty() {
+            out.extend(block::scan_document(line, line_no, policy).candidates);
+        }
+    }
+    out
+}
+
+fuzz_target!(|bytes: &[u8]| {
+    let mut start = 0;
+    while start < bytes.len() {
+        let (end, joined) = prefilter::line_end(bytes, start);
+        let line = &bytes[start..end];
+        assert_eq!(
+            prefilter::triage(line),
+            prefilter::triage_joined(line, joined),
+            "the one-pass search for a second event disagrees with the separate one"
+        );
+        start = end + 1;
+    }
+    for policy in POLICIES.iter() {
+        let filtered = block::scan_lines(bytes, policy);
+        let full = unfiltered(bytes, policy);
+        assert_eq!(filtered.candidates, full, "a pod request was dropped");
+        assert_eq!(
+            select::select(filtered.candidates),
+            select::select(full),
+            "a finding was dropped"
+        );
+    }
+});
