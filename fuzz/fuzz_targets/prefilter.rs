@@ -12,9 +12,8 @@ use std::sync::LazyLock;
 
 use falco_pod_scan::allow::Allowlist;
 use falco_pod_scan::filter::Scope;
-use falco_pod_scan::finding::{Mode, Policy};
-use falco_pod_scan::scan::block::{self, Candidate};
-use falco_pod_scan::scan::{prefilter, select};
+use falco_pod_scan::rules::{self, Candidate, Mode, Policy};
+use falco_pod_scan::scan::{block, prefilter};
 use libfuzzer_sys::fuzz_target;
 
 /// An allowlist that allows some images, so that both verdicts occur.
@@ -63,8 +62,8 @@ fuzz_target!(|bytes: &[u8]| {
         let full = unfiltered(bytes, policy);
         assert_eq!(filtered.candidates, full, "a pod request was dropped");
         assert_eq!(
-            select::select(filtered.candidates),
-            select::select(full),
+            rules::select(filtered.candidates),
+            rules::select(full),
             "a finding was dropped"
         );
     }
