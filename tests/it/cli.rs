@@ -4,7 +4,7 @@
 use std::io::Read;
 use std::process::Stdio;
 
-use crate::util::{ALLOW, SAMPLE, cmd, code, run, stderr, stdout};
+use crate::util::{ALLOW, Event, SAMPLE, cmd, code, run, stderr, stdout};
 
 #[test]
 fn exit_status_is_0_clean_1_findings() {
@@ -138,13 +138,8 @@ fn the_summary_says_what_was_read_and_hints_at_the_audit_level() {
 fn a_broken_pipe_is_not_an_error() {
     let dir = tempfile::tempdir().expect("tempdir");
     let log = dir.path().join("big.log");
-    let line = std::fs::read_to_string("testdata/nginx-create.json").expect("fixture");
     let body: String = (0..20_000)
-        .map(|i| {
-            line.trim_end()
-                .replace("\"auditID\":\"", &format!("\"auditID\":\"{i}-"))
-                + "\n"
-        })
+        .map(|i| Event::create(&format!("web-{i}")).image("nginx").line() + "\n")
         .collect();
     std::fs::write(&log, body).expect("write");
     let mut child = cmd()
