@@ -2,7 +2,7 @@
 //!
 //! [`expand`] resolves the arguments into a list of inputs: files as given, directories walked
 //! recursively in sorted path order (so rotated `audit-2026-03-01T10-00-00.000.log` files come in
-//! time order, before the live `audit.log`), `-` for standard input. [`open`] picks how to read
+//! time order, before the live `audit.log`), `-` for standard input. `open` picks how to read
 //! each one, by content, never by name ([`sniff`]):
 //! * a plain file is memory-mapped when possible (the fast path: the whole file as one `&[u8]`,
 //!   scanned in parallel chunks);
@@ -10,22 +10,23 @@
 //! * standard input, `--no-mmap` and files that cannot be mapped are read as a stream of line
 //!   blocks through a bounded buffer ([`lines`]).
 //!
-//! The first bytes of a stream are peeked for a magic number and then put back in front of it,
-//! so nothing is lost from a pipe.
+//! The first bytes of every input are read plainly and looked at for a magic number before
+//! anything else: a compressed file is never mapped. They are then put back in front of the
+//! stream, so nothing is lost from a pipe.
 //!
-//! Hostile and broken paths fail alone, each with an error naming the path, and the
-//! others are still scanned: a dangling symbolic link says where it points; a directory that
-//! cannot be read is an input that fails; character devices, sockets and block devices are
-//! refused before they are opened (`/dev/zero` would be a line that never ends; opening some
-//! devices has side effects). FIFOs are read as streams (`<(zcat audit.log.gz)`). A regular file
-//! is read up to its size when opened, whichever way it is read: a live log that grows while it
-//! is scanned is scanned as it was; one that shrinks (truncated under the reader) ends with an
-//! error after the findings read before the cut ([`mmap`] explains the memory-mapped case).
+//! Hostile and broken paths fail alone, each with an error naming the path, and the others are
+//! still scanned: a dangling symbolic link says where it points; a directory that cannot be read
+//! is an input that fails; character devices, sockets and block devices are refused before they
+//! are opened (`/dev/zero` would be a line that never ends; opening some devices has side
+//! effects). FIFOs are read as streams (`<(zcat audit.log.gz)`). A regular file is read up to its
+//! size when opened, whichever way it is read: a live log that grows while it is scanned is
+//! scanned as it was; one that shrinks (truncated under the reader) ends with an error after the
+//! findings read before the cut (`mmap.rs` explains the memory-mapped case).
 
 pub mod chunk;
 pub mod decode;
 pub mod lines;
-pub mod mmap;
+pub(crate) mod mmap;
 pub mod sniff;
 
 use std::fs::File;
@@ -46,12 +47,12 @@ pub struct Input {
     pub name: String,
     /// The file, or `None` for standard input.
     pub path: Option<PathBuf>,
-    /// Why it cannot be read, found while walking a directory ([`open`] fails with it).
+    /// Why it cannot be read, found while walking a directory (opening it fails with this).
     pub problem: Option<String>,
 }
 
 /// The bytes of a whole input.
-pub enum Source {
+pub(crate) enum Source {
     /// A memory-mapped file.
     Mapped(mmap::Map),
     /// Bytes in memory (an empty file, or a document read from a stream).
@@ -60,12 +61,21 @@ pub enum Source {
 
 impl Source {
     /// After the scan: an error naming the input if part of it was lost while it was read (the
-    /// file was truncated under the map; the lost bytes read as NULs).
-    pub fn lost(&self, name: &str) -> Option<anyhow::Error> {
+    /// file was truncated under the map, or a page of it could not be read; the lost bytes read
+    /// as NULs).
+    pub(crate) fn lost(&self, name: &str) -> Option<anyhow::Error> {
         let Source::Mapped(map) = self else {
             return None;
         };
         let (mapped, now) = map.lost()?;
+        if now >= mapped {
+            return Some(anyhow::anyhow!(
+                "{name}: part of the file could not be read while it was being scanned (a read \
+                 error, or the file was cut and written again); the bytes from there on read as \
+                 NUL bytes and were skipped, the findings before them are reported. Check the \
+                 disk, and scan the file again"
+            ));
+        }
         Some(anyhow::anyhow!(
             "{name}: the file was truncated while it was being scanned (from {mapped} to {now} \
              bytes: a rotation with `copytruncate`, or by hand); the bytes past the cut read as \
@@ -86,7 +96,7 @@ impl Deref for Source {
 }
 
 /// An opened input.
-pub enum Opened {
+pub(crate) enum Opened {
     /// All of it, addressable at once (an uncompressed file).
     Whole(Source),
     /// A reader to consume in blocks.
@@ -238,7 +248,7 @@ fn check_kind(path: &Path, name: &str) -> anyhow::Result<()> {
 
 /// Opens an input: a memory map when `mmap` is set and the file is uncompressed and allows it,
 /// else a stream (decoded if it starts with a gzip or zstd magic number).
-pub fn open(input: &Input, mmap: bool) -> anyhow::Result<Opened> {
+pub(crate) fn open(input: &Input, mmap: bool) -> anyhow::Result<Opened> {
     let Some(path) = &input.path else {
         let stream = sniffed(io::stdin(), None)
             .with_context(|| format!("{}: cannot read standard input", input.name))?;
@@ -261,19 +271,26 @@ pub fn open(input: &Input, mmap: bool) -> anyhow::Result<Opened> {
         return Ok(Opened::Stream(stream));
     }
     let len = meta.len();
+    let mut head = Vec::with_capacity(MAGIC_LEN);
     if mmap {
         if len == 0 {
             return Ok(Opened::Whole(Source::Owned(Vec::new())));
         }
-        // A compressed file is decoded sequentially from the file instead: mapping it would only
-        // add it to the resident pages. (Mapping does not move the file's read position.)
-        if let Ok(map) = mmap::map(&file)
-            && Compression::detect(&map).is_none()
+        // The first bytes, read plainly: a compressed file is decoded sequentially from the file
+        // and never mapped (a map would only add it to the resident pages). Mapping does not
+        // move the file's read position, nor depend on it.
+        (&file)
+            .take(MAGIC_LEN as u64)
+            .read_to_end(&mut head)
+            .with_context(|| format!("{}: cannot read", input.name))?;
+        if Compression::detect(&head).is_none()
+            && let Ok(map) = mmap::map(&file)
         {
             return Ok(Opened::Whole(Source::Mapped(map)));
         }
     }
-    let stream = sniffed(SizedAtOpen::new(file, len), Some(len))
+    let whole = io::Cursor::new(head).chain(file);
+    let stream = sniffed(SizedAtOpen::new(whole, len), Some(len))
         .with_context(|| format!("{}: cannot read", input.name))?;
     Ok(Opened::Stream(stream))
 }
