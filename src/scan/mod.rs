@@ -147,8 +147,18 @@ fn input_size(input: &Input) -> Option<u64> {
 /// Scans one input; an error still returns what was read before it. The result's stats carry
 /// the input's [`InputStats`] entry; the errors are messages that name the input.
 fn scan_input(input: &Input, policy: &Policy, opts: &ScanOptions) -> (InputScan, Vec<String>) {
+    scan_open_input(&input.name, input::open(input, opts.mmap), policy, opts)
+}
+
+/// [`scan_input`] once the input named `name` is opened (or could not be).
+fn scan_open_input(
+    name: &str,
+    opened: anyhow::Result<Opened>,
+    policy: &Policy,
+    opts: &ScanOptions,
+) -> (InputScan, Vec<String>) {
     let mut entry = InputStats {
-        file: input.name.clone(),
+        file: name.to_owned(),
         format: None,
         compression: None,
         bytes: 0,
@@ -156,23 +166,9 @@ fn scan_input(input: &Input, policy: &Policy, opts: &ScanOptions) -> (InputScan,
         lines: 0,
         error: None,
     };
-    let (mut scan, errors) = match input::open(input, opts.mmap) {
+    let (mut scan, errors) = match opened {
         Err(e) => (InputScan::default(), vec![e]),
-        Ok(Opened::Whole(source)) => {
-            let (scan, format, error) = scan_whole(&input.name, &source, policy, opts);
-            entry.format = Some(format);
-            // A file truncated under its memory map.
-            let lost = source.lost(&input.name);
-            (scan, error.into_iter().chain(lost).collect())
-        }
-        Ok(Opened::Stream(s)) => {
-            entry.compression = s.compression;
-            let meter = s.meter.clone();
-            let streamed = stream::scan_stream(&input.name, s, policy, opts);
-            entry.format = Some(streamed.format);
-            entry.compressed_bytes = meter.map(|m| m.consumed());
-            (streamed.scan, streamed.errors)
-        }
+        Ok(opened) => scan_opened(name, opened, policy, opts, &mut entry),
     };
     let errors: Vec<String> = errors.iter().map(|e| format!("{e:#}")).collect();
     entry.bytes = scan.stats.bytes;
@@ -181,6 +177,34 @@ fn scan_input(input: &Input, policy: &Policy, opts: &ScanOptions) -> (InputScan,
     scan.stats.compressed_bytes = entry.compressed_bytes.unwrap_or(0);
     scan.stats.inputs.push(entry);
     (scan, errors)
+}
+
+/// Scans an opened input named `name`, filling in its summary `entry`; an error still returns
+/// what was read before it.
+fn scan_opened(
+    name: &str,
+    opened: Opened,
+    policy: &Policy,
+    opts: &ScanOptions,
+    entry: &mut InputStats,
+) -> (InputScan, Vec<anyhow::Error>) {
+    match opened {
+        Opened::Whole(source) => {
+            let (scan, format, error) = scan_whole(name, &source, policy, opts);
+            entry.format = Some(format);
+            // Only now, after the scan, can a file cut under its memory map be told.
+            let lost = source.lost(name);
+            (scan, error.into_iter().chain(lost).collect())
+        }
+        Opened::Stream(s) => {
+            entry.compression = s.compression;
+            let meter = s.meter.clone();
+            let streamed = stream::scan_stream(name, s, policy, opts);
+            entry.format = Some(streamed.format);
+            entry.compressed_bytes = meter.map(|m| m.consumed());
+            (streamed.scan, streamed.errors)
+        }
+    }
 }
 
 /// Scans an uncompressed input held whole (a mapped file), unless it is in the `legacy` format.

@@ -247,3 +247,86 @@ fn an_event_appended_to_a_cut_one_is_found_at_every_cut() {
         assert_eq!(filtered.stats.lines, 2);
     }
 }
+
+/// A log of `allowed` allowed pod creates between two disallowed ones, `evil/first:1` and
+/// `evil/last:1`.
+fn first_and_last(allowed: usize) -> String {
+    let mut body = pod("first", "ResponseComplete", "evil/first:1") + "\n";
+    for i in 0..allowed {
+        body.push_str(&pod(&format!("a{i}"), "ResponseComplete", "nginx:1.25"));
+        body.push('\n');
+    }
+    body + &pod("last", "ResponseComplete", "evil/last:1") + "\n"
+}
+
+/// Writes `body` to a file, opens it as a scan does (mapped, or streamed with `--no-mmap`), cuts
+/// the file to `len` bytes, and only then scans what was opened: the cut falls between opening
+/// and scanning, whatever the timing.
+fn scan_cut(body: &str, mmap: bool, len: u64) -> (Vec<String>, Vec<String>) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("live.log");
+    std::fs::write(&path, body).expect("write");
+    let input = Input {
+        name: "live.log".to_owned(),
+        path: Some(path.clone()),
+        problem: None,
+    };
+    let opened = input::open(&input, mmap);
+    assert!(
+        matches!(opened, Ok(Opened::Whole(_))) == mmap,
+        "mapped iff asked"
+    );
+    std::fs::OpenOptions::new()
+        .write(true)
+        .open(&path)
+        .and_then(|f| f.set_len(len))
+        .expect("truncate");
+    let opts = ScanOptions {
+        mmap,
+        ..ScanOptions::default()
+    };
+    let (scan, errors) = scan_open_input(&input.name, opened, &policy(), &opts);
+    let images = rules::select(scan.candidates)
+        .into_iter()
+        .flat_map(|f| f.disallowed_images)
+        .collect();
+    (images, errors)
+}
+
+/// What `logrotate` with `copytruncate` does to the live log while it is read.
+#[test]
+fn a_file_truncated_while_it_is_scanned_keeps_the_findings_read_before_the_cut() {
+    let body = first_and_last(300);
+    let cut = body.len() as u64 / 3;
+    for (mmap, said) in [
+        (true, "was truncated while it was being scanned"),
+        (false, "was truncated while it was being read"),
+    ] {
+        let (images, errors) = scan_cut(&body, mmap, cut);
+        assert_eq!(images, ["evil/first:1"], "mmap {mmap}: past the cut");
+        assert_eq!(errors.len(), 1, "mmap {mmap}: {errors:?}");
+        assert!(
+            errors[0].starts_with("live.log: ") && errors[0].contains(said),
+            "mmap {mmap}: {errors:?}"
+        );
+    }
+}
+
+/// A mapped file cut inside its last page raises no signal: only its size tells.
+#[test]
+fn a_mapped_file_cut_inside_its_last_page_is_reported_too() {
+    let body = first_and_last(0);
+    let (len, cut) = (body.len() as u64, body.len() as u64 - 10);
+    assert!(len < 4096, "one page");
+    let (images, errors) = scan_cut(&body, true, cut);
+    assert_eq!(images, ["evil/first:1"]);
+    assert_eq!(
+        errors,
+        [format!(
+            "live.log: the file was truncated while it was being scanned (from {len} to {cut} \
+             bytes: a rotation with `copytruncate`, or by hand); the bytes past the cut read as \
+             NUL bytes and were skipped, the findings before the cut are reported. Scan the \
+             rotated copy to see the rest"
+        )]
+    );
+}
