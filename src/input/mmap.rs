@@ -24,9 +24,9 @@
 //! Every other `SIGBUS` goes to the action that was there before ours, as if the guard were not
 //! installed: a handler is called (with the signal's own `siginfo` if it asked for one), an
 //! ignored signal stays ignored (but a fault cannot be ignored: the kernel kills the process when
-//! it repeats), and the default action kills the process, re-raising a signal sent with `kill`
-//! so that it is not swallowed. (A previous handler runs with the guard's signal mask, not its
-//! own.) In a Rust program the action before ours is the runtime's own handler, which reports a
+//! it repeats), and under the default action the guard restores it and raises the signal again,
+//! so that a fault kills the process at once and a signal sent with `kill` is not swallowed. (A
+//! previous handler runs with the guard's signal mask, not its own.) In a Rust program the action before ours is the runtime's own handler, which reports a
 //! stack overflow and otherwise resets the action to the default and returns: so a first `SIGBUS`
 //! sent with `kill` is survived, as it is without the guard, and later maps are refused (the
 //! guard is no longer the action) and read instead.
