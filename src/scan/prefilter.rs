@@ -207,7 +207,7 @@ fn canonical(line: &[u8]) -> Option<Triage> {
     } else {
         let mut de = serde_json::Deserializer::from_slice(&line[start..]);
         let object = ObjectRef::deserialize(&mut de).ok()?;
-        let resource = object.resource.get().unwrap_or("") == "pods";
+        let resource = names_pods(object.resource.get().unwrap_or("").as_bytes());
         let subresource = object.subresource.get().unwrap_or("");
         (resource, Subresource::of(subresource.as_bytes()))
     };
@@ -260,7 +260,7 @@ fn flat_object_ref(bytes: &[u8]) -> Option<(bool, Subresource)> {
         let (key, after) = plain_string(rest)?;
         let (value, after) = plain_string(after.strip_prefix(b":")?)?;
         match key {
-            b"resource" if resource.is_none() => resource = Some(value == b"pods"),
+            b"resource" if resource.is_none() => resource = Some(names_pods(value)),
             b"subresource" if subresource.is_none() => subresource = Some(Subresource::of(value)),
             b"resource" | b"subresource" => return None,
             _ => {}
@@ -275,6 +275,14 @@ fn flat_object_ref(bytes: &[u8]) -> Option<(bool, Subresource)> {
         resource.unwrap_or(false),
         subresource.unwrap_or(Subresource::None),
     ))
+}
+
+/// Does this `objectRef.resource` value name pods, for either rule? Falco reads its fields as C
+/// strings, so a value cut at a NUL character (`pods` followed by a NUL and anything) is `pods`
+/// to it; this tool's rule compares the whole value. The prefilter must let through whatever
+/// either rule takes, so it takes both.
+fn names_pods(value: &[u8]) -> bool {
+    value.split(|&b| b == 0).next() == Some(b"pods")
 }
 
 /// A JSON string without escapes at the start of `bytes`: its content and what follows it.
@@ -356,7 +364,7 @@ mod tests {
             Subresource::EphemeralContainers,
             Subresource::Other,
         );
-        let cases: [(&str, Option<(bool, Subresource)>); 9] = [
+        let cases: [(&str, Option<(bool, Subresource)>); 11] = [
             (
                 r#"{"resource":"pods","namespace":"d","name":"p","apiVersion":"v1"}"#,
                 Some((true, none)),
@@ -374,6 +382,9 @@ mod tests {
                 Some((false, none)),
             ),
             (r#"{"namespace":"d"}"#, Some((false, none))),
+            // Falco cuts a value at its first NUL: `pods` and a NUL is pods to it.
+            ("{\"resource\":\"pods\0x\"}", Some((true, none))),
+            ("{\"resource\":\"podsx\"}", Some((false, none))),
             // Escapes, other types, duplicates and spacing go to serde.
             (r#"{"resource":"\u0070ods"}"#, None),
             (r#"{"resource":"pods","x":1}"#, None),
@@ -434,6 +445,15 @@ mod tests {
                 Triage::Parse,
             ),
             (line(r"cr\u0065ate", "kubectl", pods), Triage::Parse),
+            // What Falco reads as `pods` (a value cut at a NUL), raw or escaped.
+            (
+                line("create", "kubectl", "{\"resource\":\"pods\0\"}"),
+                Triage::Parse,
+            ),
+            (
+                line("create", "kubectl", r#"{"resource":"pods\u0000x"}"#),
+                Triage::Parse,
+            ),
             // A broken verb (a missing quote) is not trusted to be harmless.
             (line(r#"create,"x":""#, "kubectl", pods), Triage::Parse),
         ];

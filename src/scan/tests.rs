@@ -224,6 +224,41 @@ proptest! {
     }
 }
 
+/// Falco reads fields as C strings, so to it a resource of `pods`, a NUL character and anything
+/// after is `pods`: the prefilter lets such lines through in both modes, whether the NUL is raw
+/// (a damaged line, repaired) or escaped. Found by the prefilter fuzz target.
+#[test]
+fn prefilter_keeps_a_resource_cut_at_a_nul_character() {
+    let line = |resource: &str| {
+        let pods = (pod_create().api_server().audit_id("n1").complete())
+            .namespace("ns")
+            .status(201)
+            .time("2026-03-01T10:00:00Z")
+            .image("evil:1")
+            .line();
+        pods.replacen(
+            r#""resource":"pods""#,
+            &format!(r#""resource":"{resource}""#),
+            1,
+        )
+    };
+    for resource in ["pods\0", r"pods\u0000", r"pods\u0000x"] {
+        let bytes = format!("{}\n", line(resource)).into_bytes();
+        for policy in [policy(), testing::policy("[nginx]").falco().build()] {
+            let filtered = block::scan_lines(&bytes, &policy);
+            let unfiltered = block::scan_lines_unfiltered(&bytes, &policy);
+            assert_eq!(filtered.candidates, unfiltered.candidates, "{resource:?}");
+        }
+        let falco = testing::policy("[nginx]").falco().build();
+        let found = rules::select(block::scan_lines(&bytes, &falco).candidates);
+        assert_eq!(
+            found.len(),
+            1,
+            "{resource:?}: Falco counts the cut resource as pods"
+        );
+    }
+}
+
 /// A writer that died mid-line leaves its event cut, and the next event is appended to it: the
 /// appended pod create is found wherever the cut falls, although the line starts like an
 /// innocent API-server event (a `get` of a pod, which the structural triage alone would pass over).
