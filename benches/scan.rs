@@ -20,16 +20,10 @@ use std::path::Path;
 use std::time::Duration;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use falco_pod_scan::allow::Allowlist;
-use falco_pod_scan::event::for_each_event;
-use falco_pod_scan::filter::Scope;
-use falco_pod_scan::finding::Action;
-use falco_pod_scan::image::ImageRef;
-use falco_pod_scan::rules::{Mode, Policy, pod_action, select};
-use falco_pod_scan::scan::{
-    prefilter::{Triage, line_end, triage_joined},
-    scan_bytes,
+use falco_pod_scan::internals::{
+    Triage, for_each_event, line_end, pod_action, scan_bytes, select, triage_joined,
 };
+use falco_pod_scan::{Action, Allowlist, ImageRef, Mode, Policy, Scope};
 use generator::GenStats;
 
 /// Size of the generated log.

@@ -4,7 +4,7 @@
 use std::process::ExitCode;
 
 use clap::Parser;
-use falco_pod_scan::{cli::Cli, config::Task, execute, is_broken_pipe, report};
+use falco_pod_scan::{Cli, Task, execute, is_broken_pipe, write_errors};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -13,7 +13,7 @@ fn main() -> ExitCode {
         Err(e) if is_broken_pipe(&e) => ExitCode::SUCCESS,
         Err(e) => {
             // Nothing useful is left to do if stderr itself is gone.
-            let _ = report::write_errors(&[format!("{e:#}")], &mut std::io::stderr().lock());
+            let _ = write_errors(&[format!("{e:#}")], &mut std::io::stderr().lock());
             ExitCode::from(2)
         }
     }

@@ -87,6 +87,10 @@ impl Counter {
     }
 
     /// The total: `None` before the inputs are listed, `Some(None)` when it cannot be known.
+    #[expect(
+        clippy::option_option,
+        reason = "two distinct absences: not listed yet, and a size that cannot be known"
+    )]
     pub fn total(&self) -> Option<Option<u64>> {
         match self.0.total.load(Ordering::Relaxed) {
             UNSET => None,

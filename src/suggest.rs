@@ -71,7 +71,7 @@ pub struct Repositories {
     /// The earliest and latest readable times of all of them.
     pub span: Usage,
     /// Normalized repositories, sorted (so grouped by registry).
-    pub repositories: BTreeMap<String, Usage>,
+    pub by_repository: BTreeMap<String, Usage>,
     /// Images that are not valid references, as written.
     pub invalid: BTreeMap<String, Usage>,
 }
@@ -167,7 +167,7 @@ impl Repositories {
                 Image::Valid {
                     repository,
                     allowed,
-                } => (self.repositories.entry(repository).or_default(), allowed),
+                } => (self.by_repository.entry(repository).or_default(), allowed),
                 Image::Invalid(image) => (self.invalid.entry(image).or_default(), false),
             };
             usage.count(accepted.time, ns, allowed);
@@ -181,8 +181,8 @@ impl AddAssign for Repositories {
         self.requests += other.requests;
         self.unknown_images += other.unknown_images;
         self.span += other.span;
-        for (repository, usage) in other.repositories {
-            *self.repositories.entry(repository).or_default() += usage;
+        for (repository, usage) in other.by_repository {
+            *self.by_repository.entry(repository).or_default() += usage;
         }
         for (image, usage) in other.invalid {
             *self.invalid.entry(image).or_default() += usage;

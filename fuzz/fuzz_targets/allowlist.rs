@@ -1,8 +1,7 @@
 //! Any text as an allowlist: loading never panics; a loaded allowlist answers for any image.
 #![no_main]
 
-use falco_pod_scan::allow::Allowlist;
-use falco_pod_scan::image::ImageRef;
+use falco_pod_scan::{Allowlist, ImageRef};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {

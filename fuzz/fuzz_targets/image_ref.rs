@@ -2,7 +2,7 @@
 //! form parses back to itself.
 #![no_main]
 
-use falco_pod_scan::image::ImageRef;
+use falco_pod_scan::ImageRef;
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {

@@ -2,7 +2,7 @@
 //! the parser reports it also hands over.
 #![no_main]
 
-use falco_pod_scan::event::{for_each_event, salvage};
+use falco_pod_scan::internals::{for_each_event, salvage};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {

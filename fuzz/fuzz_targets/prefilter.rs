@@ -10,10 +10,8 @@
 
 use std::sync::LazyLock;
 
-use falco_pod_scan::allow::Allowlist;
-use falco_pod_scan::filter::Scope;
-use falco_pod_scan::rules::{self, Candidate, Mode, Policy};
-use falco_pod_scan::scan::{block, prefilter};
+use falco_pod_scan::internals::{self as scan, Candidate};
+use falco_pod_scan::{Allowlist, Mode, Policy, Scope};
 use libfuzzer_sys::fuzz_target;
 
 /// An allowlist that allows some images, so that both verdicts occur.
@@ -39,7 +37,7 @@ fn unfiltered(bytes: &[u8], policy: &Policy) -> Vec<Candidate> {
     let mut out = Vec::new();
     for (line_no, line) in (0u64..).zip(bytes.split(|&b| b == b'\n')) {
         if !line.trim_ascii().is_empty() {
-            out.extend(block::scan_document(line, line_no, policy).candidates);
+            out.extend(scan::scan_document(line, line_no, policy).candidates);
         }
     }
     out
@@ -48,22 +46,22 @@ fn unfiltered(bytes: &[u8], policy: &Policy) -> Vec<Candidate> {
 fuzz_target!(|bytes: &[u8]| {
     let mut start = 0;
     while start < bytes.len() {
-        let (end, joined) = prefilter::line_end(bytes, start);
+        let (end, joined) = scan::line_end(bytes, start);
         let line = &bytes[start..end];
         assert_eq!(
-            prefilter::triage(line),
-            prefilter::triage_joined(line, joined),
+            scan::triage(line),
+            scan::triage_joined(line, joined),
             "the one-pass search for a second event disagrees with the separate one"
         );
         start = end + 1;
     }
     for policy in POLICIES.iter() {
-        let filtered = block::scan_lines(bytes, policy);
+        let filtered = scan::scan_lines(bytes, policy);
         let full = unfiltered(bytes, policy);
         assert_eq!(filtered.candidates, full, "a pod request was dropped");
         assert_eq!(
-            rules::select(filtered.candidates),
-            rules::select(full),
+            scan::select(filtered.candidates),
+            scan::select(full),
             "a finding was dropped"
         );
     }

@@ -2,7 +2,7 @@
 //!
 //! Each file is read in full ([`file::read`]) and sorted by its form: a Falco rules file
 //! ([`falco_rules::is_rules_file`]) joins the other rules files, read together in order the way
-//! Falco loads them; any other file is the full form or a bare list ([`schema`]). The patterns of
+//! Falco loads them; any other file is the full form or a bare list ([`super::schema`]). The patterns of
 //! every file add up, global patterns in file order, then the rules files' repositories (as
 //! patterns, or in Falco parity mode as literal strings only). The literal set for `--falco`
 //! ([`FalcoLiterals`]) is gathered on the way.

@@ -183,14 +183,14 @@ pub fn from_gke<'a>(entry: &mut AuditEvent<'a>) -> Option<AuditEvent<'a>> {
         .resource_name
         .get()
         .map_or((None, None), split_resource_name);
-    let owned = |s: Option<&str>| s.map_or(Str::Absent, |s| Str::Str(Cow::Owned(s.to_owned())));
+    let owned = |s: Option<&str>| s.map_or(Str::Absent, |s| Str::Text(Cow::Owned(s.to_owned())));
     let audit_id = match std::mem::take(&mut entry.operation) {
         Obj::Map(op) if op.id.get().is_some() => op.id,
         _ => std::mem::take(&mut entry.insert_id),
     };
     let meta = payload.request_metadata.get();
     Some(AuditEvent {
-        kind: Str::Str(Cow::Borrowed("Event")),
+        kind: Str::Text(Cow::Borrowed("Event")),
         audit_id,
         verb: owned(Some(verb)),
         user: match payload.authentication_info {

@@ -23,7 +23,7 @@ pub enum Str<'a> {
     #[default]
     Absent,
     /// A string, borrowed from the input when it had no escapes.
-    Str(Cow<'a, str>),
+    Text(Cow<'a, str>),
     /// Present with another type.
     Other,
 }
@@ -32,7 +32,7 @@ impl Str<'_> {
     /// The string, if it is one.
     pub fn get(&self) -> Option<&str> {
         match self {
-            Str::Str(s) => Some(s),
+            Str::Text(s) => Some(s),
             _ => None,
         }
     }
@@ -150,13 +150,13 @@ impl<'de: 'a, 'a> Deserialize<'de> for Str<'a> {
                 f.write_str("any JSON value")
             }
             fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Str<'a>, E> {
-                Ok(Str::Str(Cow::Borrowed(v)))
+                Ok(Str::Text(Cow::Borrowed(v)))
             }
             fn visit_str<E: de::Error>(self, v: &str) -> Result<Str<'a>, E> {
-                Ok(Str::Str(Cow::Owned(v.to_owned())))
+                Ok(Str::Text(Cow::Owned(v.to_owned())))
             }
             fn visit_string<E: de::Error>(self, v: String) -> Result<Str<'a>, E> {
-                Ok(Str::Str(Cow::Owned(v)))
+                Ok(Str::Text(Cow::Owned(v)))
             }
             fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Str<'a>, A::Error> {
                 skip_map(map).map(|()| Str::Other)
@@ -293,10 +293,10 @@ mod tests {
     fn strings_borrow_when_unescaped_and_own_when_escaped() {
         assert!(matches!(
             probe(r#"{"s":"abc"}"#).s,
-            Str::Str(Cow::Borrowed("abc"))
+            Str::Text(Cow::Borrowed("abc"))
         ));
         let escaped = probe(r#"{"s":"a\u0062c"}"#);
-        assert!(matches!(escaped.s, Str::Str(Cow::Owned(ref s)) if s == "abc"));
+        assert!(matches!(escaped.s, Str::Text(Cow::Owned(ref s)) if s == "abc"));
     }
 
     #[test]

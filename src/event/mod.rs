@@ -25,7 +25,7 @@ use cloud::{AksProperties, CloudWatchEvent, GkePayload, Operation};
 
 pub use lenient::{Int, List, Obj, Str};
 pub use parse::{Seen, for_each_event};
-pub use request::{Body, ContainerKind, Requested, RequestedImages, Semantics};
+pub use request::{Body, ContainerKind, Requested, Semantics};
 
 /// How every event the API server writes starts: its encoder puts `kind` first. The prefilter
 /// recognises the API server's lines by it (and a second event joined to a cut line), and

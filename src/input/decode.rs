@@ -156,6 +156,7 @@ impl DecodeError {
     }
 
     /// The advice carried by an `io::Error` from a [`Decoded`] reader, if any.
+    #[cfg(test)]
     pub fn advice_of(e: &io::Error) -> &str {
         e.get_ref()
             .and_then(|inner| inner.downcast_ref::<DecodeError>())

@@ -35,16 +35,11 @@ pub enum Piece {
 
 impl Piece {
     /// How many input bytes this piece covers.
-    pub fn len(&self) -> u64 {
+    pub fn input_bytes(&self) -> u64 {
         match self {
             Piece::Lines(bytes) => bytes.len() as u64,
             Piece::Oversized { bytes, .. } => *bytes,
         }
-    }
-
-    /// Does it cover no bytes?
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
     }
 }
 

@@ -119,7 +119,7 @@ pub fn write_text(report: &Report<'_>, out: &mut impl Write) -> io::Result<()> {
         writeln!(
             out,
             "falco-pod-scan: suggested {} from {} the API server accepted, among {}",
-            plural(accepted.repositories.len() as u64, "repository pattern"),
+            plural(accepted.by_repository.len() as u64, "repository pattern"),
             plural(accepted.requests, "pod request"),
             plural(s.pod_requests, "pod request event"),
         )?;

@@ -38,20 +38,20 @@ pub fn write(r: &Repositories, compare: bool, out: &mut impl Write) -> io::Resul
         out,
         "# Accepted is not approved: review every line before using this file with --allow."
     )?;
-    if r.repositories.is_empty() {
+    if r.by_repository.is_empty() {
         writeln!(out, "images: []")?;
     } else {
         writeln!(out, "images:")?;
     }
     let width = r
-        .repositories
+        .by_repository
         .keys()
         .map(|k| k.len() + 4)
         .max()
         .unwrap_or(0)
         .min(COMMENT_COLUMN);
     let mut registry = None;
-    for (repository, usage) in &r.repositories {
+    for (repository, usage) in &r.by_repository {
         let host = repository.split('/').next().unwrap_or(repository);
         if registry != Some(host) {
             writeln!(out, "  # {host}")?;
@@ -220,7 +220,7 @@ mod tests {
         for registry in ["docker.io", "registry.example:8443"] {
             let (yaml, r) = suggest(&images, registry);
             let allow = Allowlist::parse(&yaml, "s.yaml", registry).expect("suggestion parses");
-            assert_eq!(allow.len(), r.repositories.len(), "{yaml}");
+            assert_eq!(allow.len(), r.by_repository.len(), "{yaml}");
             for image in images {
                 match ImageRef::parse(image, registry) {
                     Ok(parsed) => assert!(

@@ -8,11 +8,10 @@
 //! reason `images-unknown`: it cannot be shown to be allowed.
 
 use crate::event::{AuditEvent, Requested, Semantics, request};
-use crate::finding::Finding;
 use crate::finding::{self, Action, ContainerVerdict, FindingBuilder, Judgement, Reason};
 use crate::image::ImageRef;
 
-use super::Policy;
+use super::{Policy, Verdict};
 
 /// How `ev` can put an image into a pod, if it can. An image change is only a candidate here:
 /// whether its body sets an image decides later.
@@ -40,8 +39,8 @@ pub fn semantics(action: Action) -> Semantics {
 }
 
 /// The verdict on one event: `None` when it does not put an image into a pod (or is an image
-/// change whose body sets no image, or was not logged), `Some(None)` when every image is allowed.
-pub fn consider(ev: &AuditEvent<'_>, policy: &Policy) -> Option<Option<Finding>> {
+/// change whose body sets no image, or was not logged).
+pub fn consider(ev: &AuditEvent<'_>, policy: &Policy) -> Option<Verdict> {
     let action = pod_action(ev)?;
     let namespace = finding::namespace(ev);
     let semantics = semantics(action);
@@ -67,7 +66,7 @@ pub fn consider(ev: &AuditEvent<'_>, policy: &Policy) -> Option<Option<Finding>>
     } else if !complete || list.is_empty() {
         Reason::ImagesUnknown
     } else {
-        return Some(None);
+        return Some(Verdict::Allowed);
     };
     let images = containers
         .as_ref()
@@ -78,7 +77,9 @@ pub fn consider(ev: &AuditEvent<'_>, policy: &Policy) -> Option<Option<Finding>>
         disallowed_images,
         containers,
     };
-    Some(Some(FindingBuilder::new(ev, action).build(judgement)))
+    Some(Verdict::Disallowed(
+        FindingBuilder::new(ev, action).build(judgement),
+    ))
 }
 
 /// Judges every requested container, in request order.

@@ -34,15 +34,14 @@ use crate::finding::{
 };
 use crate::image::ImageRef;
 
-use super::Policy;
+use super::{Policy, Verdict};
 
 /// The only stage `kevt` accepts (the `k8s_audit_stages` list).
 const STAGE: &str = "ResponseComplete";
 
 /// Falco's selection and verdict for one event: `None` when the rule's `kevt and pod and kcreate`
-/// is false (or the plugin would have dropped the event), `Some(None)` when the images are all
-/// allowed, `Some(Some(finding))` when Falco would alert.
-pub fn consider(ev: &AuditEvent<'_>, policy: &Policy) -> Option<Option<Finding>> {
+/// is false (or the plugin would have dropped the event); a finding when Falco would alert.
+pub fn consider(ev: &AuditEvent<'_>, policy: &Policy) -> Option<Verdict> {
     let time = ev.stage_timestamp.get()?;
     time::parse_rfc3339(time)?;
     if ev.audit_id == Str::Absent || !is(&ev.stage, STAGE) || !is(&ev.verb, "create") {
@@ -58,7 +57,11 @@ pub fn consider(ev: &AuditEvent<'_>, policy: &Policy) -> Option<Option<Finding>>
             .iter()
             .all(|image| policy.allowlist.literals().contains(repository(image)))
     });
-    Some((!allowed).then(|| finding(ev, images, policy)))
+    Some(if allowed {
+        Verdict::Allowed
+    } else {
+        Verdict::Disallowed(finding(ev, images, policy))
+    })
 }
 
 /// Is this field, as Falco compares it, exactly `want`?

@@ -23,7 +23,7 @@ use crate::finding::Finding;
 
 pub use accepted::accepted;
 pub use default::pod_action;
-pub use stage::{Candidate, Stage, select, select_all};
+pub use stage::{Candidate, select, select_all};
 
 /// Everything that decides a verdict: the allowlist, how unqualified images resolve, and whose
 /// rules apply.
@@ -50,10 +50,32 @@ pub enum Mode {
     Falco,
 }
 
+/// What a rule makes of a request it considers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[expect(
+    clippy::large_enum_variant,
+    reason = "made once per pod request and moved at once into a candidate, which boxes it"
+)]
+pub enum Verdict {
+    /// Every image is allowed.
+    Allowed,
+    /// Something is not allowed (or cannot be shown to be): the finding.
+    Disallowed(Finding),
+}
+
+impl Verdict {
+    /// The finding, if the request is one.
+    pub fn into_finding(self) -> Option<Finding> {
+        match self {
+            Verdict::Allowed => None,
+            Verdict::Disallowed(finding) => Some(finding),
+        }
+    }
+}
+
 impl Policy {
-    /// The verdict on one event: `None` when the rules do not consider it at all, `Some(None)`
-    /// when it is a pod request whose images are allowed, `Some(Some(finding))` otherwise.
-    pub fn consider(&self, ev: &AuditEvent<'_>) -> Option<Option<Finding>> {
+    /// The verdict on one event: `None` when the rules do not consider it at all.
+    pub fn consider(&self, ev: &AuditEvent<'_>) -> Option<Verdict> {
         match self.mode {
             Mode::Default => default::consider(ev, self),
             Mode::Falco => falco::consider(ev, self),

@@ -87,7 +87,7 @@ impl BlockResult {
         let result = event::for_each_event(line, &mut |ev| {
             if let Some(verdict) = policy.consider(ev) {
                 stats.pod_requests += 1;
-                let mut c = Candidate::new(ev, line_no, verdict);
+                let mut c = Candidate::new(ev, line_no, verdict.into_finding());
                 if policy.scope.collect_accepted
                     && let Some(a) = rules::accepted(ev, policy)
                 {

@@ -125,7 +125,7 @@ pub(super) fn read_document<R: Read>(
             Some(Ok(Piece::Lines(more))) => all.extend_from_slice(&more),
             Some(Ok(oversized @ Piece::Oversized { .. })) => {
                 if still_one_document(&all) {
-                    return Prefix::TooLarge(all.len() as u64 + oversized.len());
+                    return Prefix::TooLarge(all.len() as u64 + oversized.input_bytes());
                 }
                 let mut lines = pieces(&all, opts.block_size);
                 lines.push(oversized);

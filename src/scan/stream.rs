@@ -246,7 +246,7 @@ fn feed(
     for (seq, piece) in all.enumerate() {
         match piece {
             Ok(piece) => {
-                let bytes = piece.len();
+                let bytes = piece.input_bytes();
                 if tx.send((seq, piece)).is_err() {
                     return None;
                 }

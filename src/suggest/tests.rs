@@ -56,7 +56,7 @@ fn only_requests_the_server_accepted_count() {
     let r = collect(&lines, &p);
     assert_eq!(r.requests, 1);
     assert_eq!(
-        r.repositories.keys().collect::<Vec<_>>(),
+        r.by_repository.keys().collect::<Vec<_>>(),
         ["docker.io/library/nginx"]
     );
 }
@@ -80,7 +80,7 @@ fn repositories_are_normalized_once_per_request_with_times() {
         shop(&["index.docker.io/library/nginx", "Acme/API:1"], T2).status(201),
     ];
     let r = collect(&lines, &p);
-    let repos: Vec<_> = r.repositories.keys().map(String::as_str).collect();
+    let repos: Vec<_> = r.by_repository.keys().map(String::as_str).collect();
     assert_eq!(
         repos,
         [
@@ -91,12 +91,12 @@ fn repositories_are_normalized_once_per_request_with_times() {
             "reg.io:5000/team/app",
         ]
     );
-    let nginx = &r.repositories["docker.io/library/nginx"];
+    let nginx = &r.by_repository["docker.io/library/nginx"];
     assert_eq!((nginx.requests, nginx.not_allowed), (2, 0));
     assert_eq!(nginx.namespaces.iter().collect::<Vec<_>>(), ["shop"]);
     assert_eq!(nginx.first, Some(T1.parse().expect("time")));
     assert_eq!(nginx.last, Some(T2.parse().expect("time")));
-    assert_eq!(r.repositories["docker.io/bitnami/redis"].not_allowed, 1);
+    assert_eq!(r.by_repository["docker.io/bitnami/redis"].not_allowed, 1);
     assert_eq!(r.invalid.keys().collect::<Vec<_>>(), ["Acme/API:1"]);
     assert_eq!(r.requests, 3);
 }
@@ -115,7 +115,7 @@ fn images_that_were_not_logged_are_counted_not_guessed() {
     let r = collect(&[metadata, labels_only, no_image], &p);
     assert_eq!(r.requests, 2, "a label patch sets no image");
     assert_eq!(r.unknown_images, 2);
-    assert_eq!(r.repositories.len(), 1);
+    assert_eq!(r.by_repository.len(), 1);
 }
 
 #[test]
@@ -132,7 +132,7 @@ fn the_filter_scopes_what_is_collected() {
         ],
         &p,
     );
-    let repos: Vec<_> = r.repositories.keys().collect();
+    let repos: Vec<_> = r.by_repository.keys().collect();
     assert_eq!(repos, ["docker.io/library/late"]);
     let other_ns = Filter::new(None, None, &["kube-*".to_owned()], &[]).expect("filter");
     assert_eq!(

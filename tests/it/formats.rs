@@ -4,11 +4,10 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use falco_pod_scan::allow::Allowlist;
-use falco_pod_scan::filter::Scope;
-use falco_pod_scan::report::{self, Format, Options, Report, Style, View};
-use falco_pod_scan::rules::{Mode, Policy};
-use falco_pod_scan::scan::{self, ScanOptions};
+use falco_pod_scan::{
+    Allowlist, Format, Mode, Options, Policy, Report, ScanOptions, Scope, Style, View, scan,
+    write_report,
+};
 use serde_json::Value;
 
 use crate::util::{ALLOW, Event, SAMPLE, code, json, json_as, parse_lines, root, run, stdout};
@@ -28,7 +27,7 @@ fn table(paths: &[&str], width: Option<u16>) -> String {
         root(),
         "cargo runs integration tests from the package root"
     );
-    let result = scan::scan(&paths, &policy, &ScanOptions::default());
+    let result = scan(&paths, &policy, &ScanOptions::default());
     let report = Report {
         findings: &result.findings,
         stats: &result.stats,
@@ -47,7 +46,7 @@ fn table(paths: &[&str], width: Option<u16>) -> String {
         },
         hostname: String::new(),
     };
-    report::write(&report, &options, &mut out).expect("write to a Vec");
+    write_report(&report, &options, &mut out).expect("write to a Vec");
     String::from_utf8(out).expect("UTF-8")
 }
 

@@ -5,7 +5,7 @@ use serde_json::{Value, json};
 use super::*;
 use crate::event::for_each_event;
 use crate::report::falco_json;
-use crate::rules::Mode;
+use crate::rules::{Mode, Verdict};
 use crate::testing::policy_of;
 
 /// The findings of `events` under a bare-list allowlist of `literals`, in `mode`.
@@ -15,7 +15,7 @@ fn findings(events: &[Value], literals: &[&str], mode: Mode) -> Vec<Finding> {
     for event in events {
         let bytes = serde_json::to_vec(event).expect("serializable");
         let parsed = for_each_event(&bytes, &mut |ev| {
-            out.extend(policy.consider(ev).flatten());
+            out.extend(policy.consider(ev).and_then(Verdict::into_finding));
         });
         assert!(parsed.is_ok(), "{parsed:?}");
     }

@@ -3,6 +3,7 @@
 
 use super::*;
 use crate::event::{ContainerKind, for_each_event};
+use crate::finding::Finding;
 use crate::finding::Outcome;
 use crate::testing::{EventLine, pod_create, policy};
 
@@ -10,7 +11,9 @@ use crate::testing::{EventLine, pod_create, policy};
 fn verdict(json: &str, policy: &Policy) -> Option<Finding> {
     let mut out = None;
     for_each_event(json.as_bytes(), &mut |ev| {
-        out = consider(ev, policy).expect("a pod create is always considered");
+        out = consider(ev, policy)
+            .expect("a pod create is always considered")
+            .into_finding();
     })
     .expect("valid event");
     out
@@ -175,7 +178,7 @@ fn image_changes_are_considered_only_when_they_set_an_image() {
         }
         let mut out = None;
         for_each_event(patch.line().as_bytes(), &mut |ev| {
-            out = Some(p.consider(ev));
+            out = Some(p.consider(ev).map(Verdict::into_finding));
         })
         .expect("valid");
         out.expect("one event")

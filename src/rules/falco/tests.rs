@@ -41,7 +41,9 @@ fn verdict(event: &Value, literals: &[&str]) -> Option<Option<Finding>> {
     let policy = policy_of(literals).falco().build();
     let bytes = serde_json::to_vec(event).expect("serializable");
     let mut out = Vec::new();
-    let parsed = for_each_event(&bytes, &mut |ev| out.push(consider(ev, &policy)));
+    let parsed = for_each_event(&bytes, &mut |ev| {
+        out.push(consider(ev, &policy).map(Verdict::into_finding));
+    });
     assert!(parsed.is_ok(), "{parsed:?}");
     assert_eq!(out.len(), 1, "one event");
     out.pop().expect("one verdict")
