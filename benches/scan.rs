@@ -1,5 +1,5 @@
-//! Criterion benches of the scan (SPEC §10), over an audit log made in memory by the project's
-//! own generator (`benches/common/gen.rs`, 64 MiB, seed 1):
+//! Criterion benches of the scan (docs/performance.md), over an audit log made in memory by the
+//! project's own generator (`benches/common/gen.rs`, 64 MiB, seed 1):
 //!
 //! * `scan`: the whole scan of the log, parallel (4 MiB chunks on the global rayon pool) and
 //!   sequential (the `--threads 1` oracle);

@@ -1,4 +1,4 @@
-//! A reproducible generator of realistic Kubernetes audit logs (SPEC §10), shared by
+//! A reproducible generator of realistic Kubernetes audit logs (docs/performance.md), shared by
 //! `benches/scan.rs` and `examples/gen-audit-log.rs`.
 //!
 //! [`generate`] writes JSON lines the way a busy cluster's API server writes them: `audit.k8s.io/v1`

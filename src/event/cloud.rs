@@ -1,5 +1,5 @@
-//! Managed-cloud exports of audit events (SPEC §3 item 5): EKS (CloudWatch Logs), AKS
-//! (diagnostic settings) and GKE (Cloud Logging).
+//! Managed-cloud exports of audit events (docs/inputs.md, Managed-cloud exports): EKS
+//! (CloudWatch Logs), AKS (diagnostic settings) and GKE (Cloud Logging).
 //!
 //! Each wraps or rewrites the API server's event differently:
 //! * **EKS**: CloudWatch exports write `TIMESTAMP {event}` lines, or objects whose

@@ -1,4 +1,4 @@
-//! Reading what can be read from a line that is not one valid JSON value (issue 7).
+//! Reading what can be read from a line that is not one valid JSON value (docs/hostile-input.md).
 //!
 //! Audit logs are evidence, and evidence arrives damaged: a writer killed mid-line and restarted
 //! appends the next event to the cut one; a crash leaves a hole of NUL bytes where unflushed data

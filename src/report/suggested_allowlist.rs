@@ -90,7 +90,8 @@ fn write_left_out(r: &Repositories, out: &mut impl Write) -> io::Result<()> {
     if !r.invalid.is_empty() {
         writeln!(
             out,
-            "# Not valid image references, which no allowlist can allow (SPEC §5):"
+            "# Not valid image references, which no allowlist can allow \
+             (see docs/allowlist.md, \"Image references\"):"
         )?;
         for (image, usage) in &r.invalid {
             writeln!(out, "#   {}  ({})", escape(image), note(usage, false))?;
@@ -233,6 +234,22 @@ mod tests {
             assert!(yaml.contains("two\\u{a}lines"), "escaped:\n{yaml}");
             assert!(!yaml.contains("\n- evil"), "{yaml}");
         }
+    }
+
+    #[test]
+    fn invalid_references_point_at_the_docs_section_that_explains_them() {
+        let (yaml, _) = suggest(&["Acme/API:1"], "docker.io");
+        assert!(
+            yaml.contains(
+                "# Not valid image references, which no allowlist can allow (see \
+                 docs/allowlist.md, \"Image references\"):\n#   Acme/API:1  (1 request"
+            ),
+            "{yaml}"
+        );
+        let page =
+            std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/docs/allowlist.md"))
+                .expect("docs/allowlist.md");
+        assert!(page.lines().any(|line| line == "## Image references"));
     }
 
     #[test]
