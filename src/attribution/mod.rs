@@ -1,0 +1,230 @@
+//! Who is behind a pod: the person or pipeline that put an image into the workload whose
+//! controller made the pod (docs/attribution.md).
+//!
+//! Controllers create most pods, so a pod create's requester is usually
+//! `system:serviceaccount:kube-system:replicaset-controller`. Attribution follows the pod's
+//! controller owner reference up through the workload objects the same run saw written
+//! (ReplicaSet → Deployment, Job → CronJob, …), and at the top object finds the latest request by
+//! a person or pipeline, at or before the pod's time, that set one of the pod's disallowed images
+//! in the object's template.
+//!
+//! The data flows one way:
+//! * the scan's workers turn each successful write of a workload object into a
+//!   [`WorkloadRecord`] (one per API request, like pod requests), in input order;
+//! * after the scan, the resolver answers for one pod finding from all records of the run, in
+//!   time order, so an owner written in an earlier file, a later file or an older rotated archive
+//!   is found alike.
+//!
+//! Memory grows with the number of workload writes, never with the input size.
+
+use jiff::Timestamp;
+use serde::Serialize;
+
+/// The workload kinds whose writes are remembered: the owners a pod, or another workload, can
+/// have.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum WorkloadKind {
+    /// `apps/v1` ReplicaSet (a Deployment's revision, or stand-alone).
+    ReplicaSet,
+    /// `apps/v1` Deployment.
+    Deployment,
+    /// `apps/v1` StatefulSet.
+    StatefulSet,
+    /// `apps/v1` DaemonSet.
+    DaemonSet,
+    /// `batch/v1` Job.
+    Job,
+    /// `batch/v1` CronJob.
+    CronJob,
+    /// `v1` ReplicationController.
+    ReplicationController,
+}
+
+impl WorkloadKind {
+    /// Every kind, in a fixed order.
+    pub const ALL: [WorkloadKind; 7] = [
+        WorkloadKind::ReplicaSet,
+        WorkloadKind::Deployment,
+        WorkloadKind::StatefulSet,
+        WorkloadKind::DaemonSet,
+        WorkloadKind::Job,
+        WorkloadKind::CronJob,
+        WorkloadKind::ReplicationController,
+    ];
+
+    /// The kind an `objectRef.resource` names (`deployments` → Deployment).
+    pub fn from_resource(resource: &str) -> Option<WorkloadKind> {
+        WorkloadKind::ALL
+            .into_iter()
+            .find(|kind| kind.resource() == resource)
+    }
+
+    /// The kind an owner reference's `kind` names (`Deployment`).
+    pub fn from_kind(kind: &str) -> Option<WorkloadKind> {
+        WorkloadKind::ALL.into_iter().find(|k| k.as_str() == kind)
+    }
+
+    /// The API resource (`deployments`).
+    pub fn resource(self) -> &'static str {
+        match self {
+            WorkloadKind::ReplicaSet => "replicasets",
+            WorkloadKind::Deployment => "deployments",
+            WorkloadKind::StatefulSet => "statefulsets",
+            WorkloadKind::DaemonSet => "daemonsets",
+            WorkloadKind::Job => "jobs",
+            WorkloadKind::CronJob => "cronjobs",
+            WorkloadKind::ReplicationController => "replicationcontrollers",
+        }
+    }
+
+    /// The kind as Kubernetes writes it (`Deployment`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            WorkloadKind::ReplicaSet => "ReplicaSet",
+            WorkloadKind::Deployment => "Deployment",
+            WorkloadKind::StatefulSet => "StatefulSet",
+            WorkloadKind::DaemonSet => "DaemonSet",
+            WorkloadKind::Job => "Job",
+            WorkloadKind::CronJob => "CronJob",
+            WorkloadKind::ReplicationController => "ReplicationController",
+        }
+    }
+}
+
+/// An object's controller owner reference (`metadata.ownerReferences[]` with
+/// `controller: true`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OwnerRef {
+    /// `kind`, as written (`ReplicaSet`); a kind outside [`WorkloadKind`] is kept, and never
+    /// followed.
+    pub kind: String,
+    /// `name`.
+    pub name: String,
+    /// `uid`, when written.
+    pub uid: Option<String>,
+}
+
+impl OwnerRef {
+    /// `Kind/name`, as a chain shows it.
+    pub fn label(&self) -> String {
+        format!("{}/{}", self.kind, self.name)
+    }
+}
+
+/// Who made a request, from where, when, and where it was logged: a finding's initiator.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Requester {
+    /// `user.username`.
+    pub user: Option<String>,
+    /// `impersonatedUser.username`.
+    pub impersonated_user: Option<String>,
+    /// `sourceIPs`, as logged.
+    pub source_ips: Option<Vec<String>>,
+    /// `userAgent`.
+    pub user_agent: Option<String>,
+    /// The request's verb (`create`, `patch`, `update`).
+    pub verb: Option<String>,
+    /// The event's time, as written (`stageTimestamp`, else `requestReceivedTimestamp`, else
+    /// `timestamp`).
+    pub time: Option<String>,
+    /// `auditID`.
+    pub audit_id: Option<String>,
+    /// The input it was read from (`-` for standard input).
+    pub file: String,
+    /// The 1-based line where its event starts.
+    pub line: u64,
+}
+
+/// Where a record stands in the run's input order: which input, then which line, then which item
+/// of a batch. At equal times the later one in this order wins.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Default)]
+pub struct Position {
+    /// The input's index among all inputs of the run, in the order they are read.
+    pub input: usize,
+    /// The 1-based line.
+    pub line: u64,
+    /// The index inside a batch that shares one line (0 otherwise).
+    pub item: usize,
+}
+
+/// One successful (2xx) create, update or patch, without subresource, of a workload object: what
+/// attribution needs of it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WorkloadRecord {
+    /// The object's kind.
+    pub kind: WorkloadKind,
+    /// Its namespace (`objectRef.namespace`, else the object's metadata).
+    pub namespace: Option<String>,
+    /// Its name (response object's metadata, else the request object's, else `objectRef.name`).
+    pub name: Option<String>,
+    /// Its uid (response object's metadata, else the request object's, else `objectRef.uid`).
+    pub uid: Option<String>,
+    /// Its controller owner reference (response object, else request object).
+    pub owner: Option<OwnerRef>,
+    /// The template images the request sets, as normalized references
+    /// (`docker.io/library/nginx:1`), in template order; an image that is not a valid reference is kept as written. `None` when
+    /// the request's body was not logged (level `Metadata`) or was cut by the API server; an
+    /// empty list when the body sets no image (a scale, a label change, a restart).
+    pub images: Option<Vec<String>>,
+    /// Who wrote it, and where that event is.
+    pub requester: Requester,
+    /// The event's time as an instant; `None` when it has none or it does not parse.
+    pub at: Option<Timestamp>,
+    /// Where it stands in input order.
+    pub position: Position,
+}
+
+/// How a finding was attributed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum How {
+    /// The requester put the image there itself: a pod made without a controller owner, a pod
+    /// that claims an owner it was not made by, an image change, an ephemeral container, a
+    /// workload request.
+    Direct,
+    /// Followed the owner chain to the request that set the image.
+    OwnerChain,
+    /// The chain broke, or no request in the logs set the image; `note` says why.
+    Unresolved,
+}
+
+impl How {
+    /// As written in outputs.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            How::Direct => "direct",
+            How::OwnerChain => "owner-chain",
+            How::Unresolved => "unresolved",
+        }
+    }
+}
+
+/// Who is behind a finding.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Attribution {
+    /// How it was found.
+    pub how: How,
+    /// The objects followed, child first (`ReplicaSet/web-6b7f9c`, `Deployment/web`).
+    pub chain: Vec<String>,
+    /// The person or pipeline: the request itself for `direct`, the request that set the image
+    /// for `owner-chain`, none for `unresolved`.
+    pub initiator: Option<Requester>,
+    /// Why it is unresolved and what audit-policy change would resolve it, or a masquerade worth
+    /// seeing (a pod that claims an owner it was not made by).
+    pub note: Option<String>,
+}
+
+/// What the resolver needs of one pod request.
+#[derive(Debug, Clone, Copy)]
+pub struct PodRequest<'a> {
+    /// The pod's namespace.
+    pub namespace: Option<&'a str>,
+    /// The controller owner reference in the request object, if any.
+    pub owner: Option<&'a OwnerRef>,
+    /// The pod request's own requester (its initiator when the answer is `direct`).
+    pub requester: &'a Requester,
+    /// The pod request's time as an instant.
+    pub at: Option<Timestamp>,
+    /// The finding's disallowed images, normalized as [`WorkloadRecord::images`] are.
+    pub disallowed: &'a [String],
+}
