@@ -17,6 +17,8 @@
 //!
 //! Memory grows with the number of workload writes, never with the input size.
 
+pub mod record;
+
 use jiff::Timestamp;
 use serde::Serialize;
 

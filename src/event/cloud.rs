@@ -208,6 +208,7 @@ pub fn from_gke<'a>(entry: &mut AuditEvent<'a>) -> Option<AuditEvent<'a>> {
             namespace: owned(namespace),
             name: owned(name),
             subresource: owned(subresource),
+            uid: Str::Absent,
         }),
         request_object: payload.request,
         response_object: payload.response,

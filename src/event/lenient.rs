@@ -264,6 +264,49 @@ impl<'de> Deserialize<'de> for Int {
     }
 }
 
+/// A JSON value expected to be a boolean (an owner reference's `controller`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Bool(pub Option<bool>);
+
+impl<'de> Deserialize<'de> for Bool {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        /// Visitor for [`Bool`].
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Bool;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("any JSON value")
+            }
+            fn visit_bool<E: de::Error>(self, v: bool) -> Result<Bool, E> {
+                Ok(Bool(Some(v)))
+            }
+            fn visit_i64<E: de::Error>(self, _: i64) -> Result<Bool, E> {
+                Ok(Bool(None))
+            }
+            fn visit_u64<E: de::Error>(self, _: u64) -> Result<Bool, E> {
+                Ok(Bool(None))
+            }
+            fn visit_f64<E: de::Error>(self, _: f64) -> Result<Bool, E> {
+                Ok(Bool(None))
+            }
+            fn visit_bytes<E: de::Error>(self, _: &[u8]) -> Result<Bool, E> {
+                Ok(Bool(None))
+            }
+            fn visit_str<E: de::Error>(self, _: &str) -> Result<Bool, E> {
+                Ok(Bool(None))
+            }
+            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Bool, A::Error> {
+                skip_map(map).map(|()| Bool(None))
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Bool, A::Error> {
+                skip_seq(seq).map(|()| Bool(None))
+            }
+            null_is_absent!(Bool(None));
+        }
+        d.deserialize_any(V)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -278,6 +321,8 @@ mod tests {
         l: List<u8>,
         #[serde(default)]
         i: Int,
+        #[serde(default)]
+        b: Bool,
     }
 
     #[derive(Debug, serde::Deserialize)]
@@ -312,6 +357,14 @@ mod tests {
             assert!(matches!(p.l, List::Other), "{json}");
             assert_eq!(p.i, Int(None), "{json}");
         }
+        for json in [
+            r#"{"b":"true"}"#,
+            r#"{"b":1}"#,
+            r#"{"b":[true]}"#,
+            r#"{"b":null}"#,
+        ] {
+            assert_eq!(probe(json).b, Bool(None), "{json}");
+        }
         let p = probe(r#"{"s":null,"o":null,"l":null,"i":null}"#);
         assert_eq!(p.s, Str::Absent);
         assert!(matches!(p.o, Obj::Absent));
@@ -322,7 +375,8 @@ mod tests {
 
     #[test]
     fn right_types_are_read() {
-        let p = probe(r#"{"o":{"x":3,"y":[1]},"l":[1,2],"i":201}"#);
+        let p = probe(r#"{"o":{"x":3,"y":[1]},"l":[1,2],"i":201,"b":true}"#);
+        assert_eq!(p.b, Bool(Some(true)));
         assert_eq!(p.o.get().map(|i| i.x), Some(3));
         assert_eq!(p.l.get(), Some(&[1u8, 2][..]));
         assert_eq!(p.i, Int(Some(201)));

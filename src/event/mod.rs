@@ -23,9 +23,9 @@ use serde::Deserialize;
 
 use cloud::{AksProperties, CloudWatchEvent, GkePayload, Operation};
 
-pub use lenient::{Int, List, Obj, Str};
+pub use lenient::{Bool, Int, List, Obj, Str};
 pub use parse::{Seen, for_each_event};
-pub use request::{Body, ContainerKind, Requested, Semantics};
+pub use request::{Body, ContainerKind, Requested, Semantics, SpecAt};
 
 /// How every event the API server writes starts: its encoder puts `kind` first. The prefilter
 /// recognises the API server's lines by it (and a second event joined to a cut line), and
@@ -145,6 +145,9 @@ pub struct ObjectRef<'a> {
     /// `binding`, `exec`, `status`, `ephemeralcontainers`, …
     #[serde(borrow, default)]
     pub subresource: Str<'a>,
+    /// The object's uid, when the API server knew it.
+    #[serde(borrow, default)]
+    pub uid: Str<'a>,
 }
 
 /// `responseStatus`.
@@ -155,7 +158,9 @@ pub struct ResponseStatus {
     pub code: Int,
 }
 
-/// `requestObject` read as a Pod (or a merge patch of one, or an `EphemeralContainers` object).
+/// `requestObject` read as a Pod (or a merge patch of one, or an `EphemeralContainers` object),
+/// or as a workload object (a Deployment, a CronJob, …, or a patch of one), whose pod template
+/// sits under `spec`.
 #[derive(Debug, Default, Deserialize)]
 pub struct PodObject<'a> {
     /// The top-level list of the pre-1.22 `EphemeralContainers` object.
@@ -172,7 +177,7 @@ pub struct PodObject<'a> {
     pub spec: Obj<PodSpec<'a>>,
 }
 
-/// `responseObject`: only its kind and name matter.
+/// `responseObject`: its kind and metadata.
 #[derive(Debug, Default, Deserialize)]
 pub struct ResponseObject<'a> {
     /// `Pod` when the create succeeded, `Status` when it failed.
@@ -196,6 +201,40 @@ pub struct Meta<'a> {
     /// The prefix the server completes into a name.
     #[serde(borrow, default)]
     pub generate_name: Str<'a>,
+    /// The uid (the server's answer has it; a request rarely does).
+    #[serde(borrow, default)]
+    pub uid: Str<'a>,
+    /// The objects this one belongs to; the one with `controller: true` made it.
+    #[serde(borrow, default)]
+    pub owner_references: List<Obj<OwnerReference<'a>>>,
+}
+
+/// One entry of `metadata.ownerReferences`.
+#[derive(Debug, Default, Deserialize)]
+pub struct OwnerReference<'a> {
+    /// The owner's kind (`ReplicaSet`).
+    #[serde(borrow, default)]
+    pub kind: Str<'a>,
+    /// The owner's name.
+    #[serde(borrow, default)]
+    pub name: Str<'a>,
+    /// The owner's uid.
+    #[serde(borrow, default)]
+    pub uid: Str<'a>,
+    /// `true` for the owner that manages this object (at most one).
+    #[serde(default)]
+    pub controller: Bool,
+}
+
+impl<'a> Meta<'a> {
+    /// The controller owner reference: the first entry with `controller: true`.
+    pub fn controller(&self) -> Option<&OwnerReference<'a>> {
+        self.owner_references
+            .get()?
+            .iter()
+            .filter_map(Obj::get)
+            .find(|r| r.controller.0 == Some(true))
+    }
 }
 
 /// A pod spec's three container lists.
@@ -211,6 +250,50 @@ pub struct PodSpec<'a> {
     /// `spec.ephemeralContainers`.
     #[serde(borrow, default)]
     pub ephemeral_containers: List<Obj<Container<'a>>>,
+    /// A workload's pod template (Deployments, ReplicaSets, StatefulSets, DaemonSets, Jobs,
+    /// ReplicationControllers); absent in a pod.
+    #[serde(borrow, default)]
+    pub template: Obj<Box<Template<'a>>>,
+    /// A CronJob's job template; absent in a pod.
+    #[serde(borrow, default)]
+    pub job_template: Obj<Box<JobTemplate<'a>>>,
+}
+
+/// A pod template (`spec.template`).
+#[derive(Debug, Default, Deserialize)]
+pub struct Template<'a> {
+    /// The template's pod spec.
+    #[serde(borrow, default)]
+    pub spec: Obj<TemplateSpec<'a>>,
+}
+
+/// A pod template's spec: the two container lists a template can set. (A separate type from
+/// [`PodSpec`], so that no input can nest templates to any depth.)
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TemplateSpec<'a> {
+    /// `containers`.
+    #[serde(borrow, default)]
+    pub containers: List<Obj<Container<'a>>>,
+    /// `initContainers`.
+    #[serde(borrow, default)]
+    pub init_containers: List<Obj<Container<'a>>>,
+}
+
+/// A CronJob's `spec.jobTemplate`.
+#[derive(Debug, Default, Deserialize)]
+pub struct JobTemplate<'a> {
+    /// The job spec.
+    #[serde(borrow, default)]
+    pub spec: Obj<JobSpec<'a>>,
+}
+
+/// A job spec inside a CronJob's job template.
+#[derive(Debug, Default, Deserialize)]
+pub struct JobSpec<'a> {
+    /// The job's pod template.
+    #[serde(borrow, default)]
+    pub template: Obj<Template<'a>>,
 }
 
 /// One container.
@@ -232,7 +315,17 @@ pub struct Annotations<'a> {
     pub truncated: Str<'a>,
 }
 
-impl AuditEvent<'_> {
+impl<'a> AuditEvent<'a> {
+    /// The request object's metadata, when the body is an object that has it.
+    pub fn request_meta(&self) -> Option<&Meta<'a>> {
+        self.request_object.object()?.metadata.get()
+    }
+
+    /// The response object's metadata, when it was logged.
+    pub fn response_meta(&self) -> Option<&Meta<'a>> {
+        self.response_object.get()?.metadata.get()
+    }
+
     /// Is this an audit `Event` (not an `EventList`, not some other JSON object)?
     pub fn is_event(&self) -> bool {
         match self.kind.get() {

@@ -7,6 +7,12 @@
 //!   (`{"spec":{"containers":[{"name":"c","image":"x"}]}}`, what `kubectl set image` sends);
 //! * a JSON patch, an array of operations (`kubectl patch --type=json`).
 //!
+//! A workload request (a Deployment, a CronJob, …) takes the same three shapes around the pod
+//! template, which sits at `spec.template.spec` (`spec.jobTemplate.spec.template.spec` in a
+//! CronJob): [`requested_at`] reads the same shapes at the pod spec's place ([`SpecAt`]), so a
+//! JSON patch path is `/spec/template/spec/containers/N/image` instead of
+//! `/spec/containers/N/image`.
+//!
 //! [`requested`] turns any of them into the list of containers whose image the request sets. For
 //! pod-creating requests every container must name its image ([`Semantics::Create`]); a patch only
 //! mentions the containers it changes ([`Semantics::Change`]), so entries without `image` are
@@ -23,10 +29,14 @@ use serde::de::value::{MapAccessDeserializer, SeqAccessDeserializer};
 use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_json::Value;
 
-use super::{Container, List, Obj, PodObject, PodSpec, Str};
+use super::{Container, List, Obj, PodObject, PodSpec, Str, TemplateSpec};
 
 /// A `requestObject`.
 #[derive(Debug, Default)]
+#[expect(
+    clippy::large_enum_variant,
+    reason = "held in place inside the event it belongs to; boxing would allocate for every body"
+)]
 pub enum Body<'a> {
     /// Not logged (level `Metadata`), or `null`.
     #[default]
@@ -165,32 +175,62 @@ pub enum Semantics {
     Change,
 }
 
-/// The images `body` sets, or `None` when the body was not logged or is not an object or patch.
+/// Where the pod spec sits in a request's object: the place a request sets images.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SpecAt {
+    /// `spec`: a Pod.
+    Pod,
+    /// `spec.template.spec`: a Deployment, ReplicaSet, StatefulSet, DaemonSet, Job or
+    /// ReplicationController.
+    Template,
+    /// `spec.jobTemplate.spec.template.spec`: a CronJob.
+    JobTemplate,
+}
+
+impl SpecAt {
+    /// The JSON pointer tokens that lead to the pod spec.
+    fn tokens(self) -> &'static [&'static str] {
+        match self {
+            SpecAt::Pod => &["spec"],
+            SpecAt::Template => &["spec", "template", "spec"],
+            SpecAt::JobTemplate => &["spec", "jobTemplate", "spec", "template", "spec"],
+        }
+    }
+}
+
+/// The images `body` sets in a pod, or `None` when the body was not logged or is not an object
+/// or patch.
 pub fn requested<'e>(body: &'e Body<'_>, semantics: Semantics) -> Option<RequestedImages<'e>> {
+    requested_at(body, semantics, SpecAt::Pod)
+}
+
+/// The images `body` sets in the pod spec at `at` (a pod's, or a workload's template), or `None`
+/// when the body was not logged or is not an object or patch.
+pub fn requested_at<'e>(
+    body: &'e Body<'_>,
+    semantics: Semantics,
+    at: SpecAt,
+) -> Option<RequestedImages<'e>> {
     let mut out = RequestedImages {
         containers: Vec::new(),
         complete: true,
     };
     match body {
         Body::Object(object) => {
-            if let Obj::Map(spec) = &object.spec {
-                from_spec(spec, semantics, &mut out);
-            } else if !matches!(object.ephemeral_containers, List::Absent) {
-                // The pre-1.22 `EphemeralContainers` object keeps the list at the top level.
-                from_list(
-                    &object.ephemeral_containers,
-                    ContainerKind::Ephemeral,
-                    semantics,
-                    &mut out,
-                );
-            } else if semantics == Semantics::Create {
+            let found = match at {
+                SpecAt::Pod => from_pod(object, semantics, &mut out),
+                SpecAt::Template | SpecAt::JobTemplate => {
+                    from_template(object, at, semantics, &mut out)
+                }
+            };
+            if !found && semantics == Semantics::Create {
                 return None;
             }
         }
         Body::Patch(ops) => {
             for op in ops {
                 match op {
-                    Obj::Map(op) => from_patch_op(op, &mut out),
+                    Obj::Map(op) => from_patch_op(op, at, &mut out),
                     _ => out.complete = false,
                 }
             }
@@ -198,6 +238,52 @@ pub fn requested<'e>(body: &'e Body<'_>, semantics: Semantics) -> Option<Request
         Body::Absent | Body::Other => return None,
     }
     Some(out)
+}
+
+/// The containers of a Pod (or the pre-1.22 `EphemeralContainers` object); false when it has no
+/// spec.
+fn from_pod<'e>(
+    object: &'e PodObject<'_>,
+    semantics: Semantics,
+    out: &mut RequestedImages<'e>,
+) -> bool {
+    if let Obj::Map(spec) = &object.spec {
+        from_spec(spec, semantics, out);
+    } else if !matches!(object.ephemeral_containers, List::Absent) {
+        // The pre-1.22 `EphemeralContainers` object keeps the list at the top level.
+        from_list(
+            &object.ephemeral_containers,
+            ContainerKind::Ephemeral,
+            semantics,
+            out,
+        );
+    } else {
+        return false;
+    }
+    true
+}
+
+/// The containers of a workload's pod template at `at`; false when it has none.
+fn from_template<'e>(
+    object: &'e PodObject<'_>,
+    at: SpecAt,
+    semantics: Semantics,
+    out: &mut RequestedImages<'e>,
+) -> bool {
+    let spec = object.spec.get();
+    let template = if at == SpecAt::JobTemplate {
+        spec.and_then(|s| s.job_template.get())
+            .and_then(|t| t.spec.get())
+            .and_then(|s| s.template.get())
+    } else {
+        spec.and_then(|s| s.template.get()).map(AsRef::as_ref)
+    };
+    let Some(spec): Option<&TemplateSpec<'_>> = template.and_then(|t| t.spec.get()) else {
+        return false;
+    };
+    from_list(&spec.containers, ContainerKind::Container, semantics, out);
+    from_list(&spec.init_containers, ContainerKind::Init, semantics, out);
+    true
 }
 
 /// The three container lists of a spec, in order.
@@ -247,16 +333,16 @@ fn from_list<'e>(
 }
 
 /// One JSON patch operation.
-fn from_patch_op<'e>(op: &'e PatchOp<'_>, out: &mut RequestedImages<'e>) {
+fn from_patch_op<'e>(op: &'e PatchOp<'_>, at: SpecAt, out: &mut RequestedImages<'e>) {
     let Some(path) = op.path.get() else {
         return;
     };
-    let target = Target::of(path);
+    let target = Target::of(path, at);
     if target == Target::Elsewhere {
         return;
     }
     match op.op.get() {
-        Some("add" | "replace") => from_value(target, &op.value, out),
+        Some("add" | "replace") => from_value(target, &op.value, at, out),
         // The value comes from elsewhere in the pod: an image this tool cannot see.
         Some("copy" | "move") => out.complete = false,
         _ => {}
@@ -266,25 +352,25 @@ fn from_patch_op<'e>(op: &'e PatchOp<'_>, out: &mut RequestedImages<'e>) {
 /// Where a JSON pointer points, as far as images go.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Target {
-    /// The whole object (`""`).
-    Root,
-    /// `/spec`.
-    Spec,
-    /// `/spec/containers` (or init, ephemeral).
+    /// The object itself (`""`), or a step on the way to the pod spec (`/spec`,
+    /// `/spec/template`, …): how many of the spec's [`SpecAt::tokens`] the pointer names. All of
+    /// them is the pod spec itself.
+    Toward(usize),
+    /// The spec's `containers` list (or init, ephemeral).
     List(ContainerKind),
-    /// `/spec/containers/N` or `/spec/containers/-`.
+    /// `…/containers/N` or `…/containers/-`.
     Container(ContainerKind),
-    /// `/spec/containers/N/image`.
+    /// `…/containers/N/image`.
     Image(ContainerKind),
     /// Anything else.
     Elsewhere,
 }
 
 impl Target {
-    /// Classifies a JSON pointer (RFC 6901, `~1` is `/` and `~0` is `~`).
-    fn of(pointer: &str) -> Target {
+    /// Classifies a JSON pointer (RFC 6901, `~1` is `/` and `~0` is `~`) for a pod spec at `at`.
+    fn of(pointer: &str, at: SpecAt) -> Target {
         if pointer.is_empty() {
-            return Target::Root;
+            return Target::Toward(0);
         }
         let Some(rest) = pointer.strip_prefix('/') else {
             return Target::Elsewhere;
@@ -293,37 +379,44 @@ impl Target {
             .split('/')
             .map(|t| t.replace("~1", "/").replace("~0", "~"))
             .collect();
-        let kind = tokens.get(1).and_then(|t| ContainerKind::of_field(t));
-        match (tokens.first().map(String::as_str), kind, tokens.len()) {
-            (Some("spec"), _, 1) => Target::Spec,
-            (Some("spec"), Some(kind), 2) => Target::List(kind),
-            (Some("spec"), Some(kind), 3) => Target::Container(kind),
-            (Some("spec"), Some(kind), 4) if tokens[3] == "image" => Target::Image(kind),
+        let spec = at.tokens();
+        let depth = tokens.len().min(spec.len());
+        if tokens[..depth] != spec[..depth] {
+            return Target::Elsewhere;
+        }
+        let inside = &tokens[depth..];
+        let kind = inside.first().and_then(|t| ContainerKind::of_field(t));
+        match (kind, inside.len()) {
+            (_, 0) => Target::Toward(depth),
+            (Some(kind), 1) => Target::List(kind),
+            (Some(kind), 2) => Target::Container(kind),
+            (Some(kind), 3) if inside[2] == "image" => Target::Image(kind),
             _ => Target::Elsewhere,
         }
     }
 }
 
-/// The images an `add`/`replace` value sets at `target`.
-fn from_value<'e>(target: Target, value: &'e Value, out: &mut RequestedImages<'e>) {
+/// The images an `add`/`replace` value sets at `target`, for a pod spec at `at`.
+fn from_value<'e>(target: Target, value: &'e Value, at: SpecAt, out: &mut RequestedImages<'e>) {
+    let spec = at.tokens();
     match target {
-        Target::Root => {
-            if let Some(spec) = value.get("spec") {
-                from_value(Target::Spec, spec, out);
+        Target::Toward(depth) if depth < spec.len() => {
+            if let Some(inner) = value.get(spec[depth]) {
+                from_value(Target::Toward(depth + 1), inner, at, out);
             }
         }
-        Target::Spec => {
+        Target::Toward(_) => {
             for field in ["containers", "initContainers", "ephemeralContainers"] {
                 if let (Some(list), Some(kind)) = (value.get(field), ContainerKind::of_field(field))
                 {
-                    from_value(Target::List(kind), list, out);
+                    from_value(Target::List(kind), list, at, out);
                 }
             }
         }
         Target::List(kind) => match value.as_array() {
             Some(items) => items
                 .iter()
-                .for_each(|c| from_value(Target::Container(kind), c, out)),
+                .for_each(|c| from_value(Target::Container(kind), c, at, out)),
             None => out.complete = false,
         },
         Target::Container(kind) => {
@@ -450,25 +543,100 @@ mod tests {
 
     #[test]
     fn pointers() {
+        let pod = |p: &str| Target::of(p, SpecAt::Pod);
         assert_eq!(
-            Target::of("/spec/containers/0/image"),
+            pod("/spec/containers/0/image"),
             Target::Image(ContainerKind::Container)
         );
         assert_eq!(
-            Target::of("/spec/initContainers/-"),
+            pod("/spec/initContainers/-"),
             Target::Container(ContainerKind::Init)
         );
         assert_eq!(
-            Target::of("/spec/ephemeralContainers"),
+            pod("/spec/ephemeralContainers"),
             Target::List(ContainerKind::Ephemeral)
         );
-        assert_eq!(Target::of("/spec"), Target::Spec);
-        assert_eq!(Target::of(""), Target::Root);
-        assert_eq!(Target::of("/metadata/name"), Target::Elsewhere);
+        assert_eq!(pod("/spec"), Target::Toward(1));
+        assert_eq!(pod(""), Target::Toward(0));
+        assert_eq!(pod("/metadata/name"), Target::Elsewhere);
+        assert_eq!(pod("/spec/containers/0/imagePullPolicy"), Target::Elsewhere);
+        assert_eq!(pod("spec"), Target::Elsewhere);
         assert_eq!(
-            Target::of("/spec/containers/0/imagePullPolicy"),
+            pod("/spec/template/spec/containers/0/image"),
             Target::Elsewhere
         );
-        assert_eq!(Target::of("spec"), Target::Elsewhere);
+    }
+
+    #[test]
+    fn template_pointers() {
+        let t = |p: &str| Target::of(p, SpecAt::Template);
+        assert_eq!(
+            t("/spec/template/spec/containers/0/image"),
+            Target::Image(ContainerKind::Container)
+        );
+        assert_eq!(
+            t("/spec/template/spec/initContainers/-"),
+            Target::Container(ContainerKind::Init)
+        );
+        assert_eq!(t("/spec/template"), Target::Toward(2));
+        assert_eq!(t("/spec/template/spec"), Target::Toward(3));
+        assert_eq!(t("/spec/containers/0/image"), Target::Elsewhere);
+        assert_eq!(t("/spec/replicas"), Target::Elsewhere);
+        let j = |p: &str| Target::of(p, SpecAt::JobTemplate);
+        assert_eq!(
+            j("/spec/jobTemplate/spec/template/spec/containers/1/image"),
+            Target::Image(ContainerKind::Container)
+        );
+        assert_eq!(
+            j("/spec/template/spec/containers/0/image"),
+            Target::Elsewhere
+        );
+    }
+
+    /// The (kind, image) pairs and completeness of the workload body in `json`.
+    fn template_images(json: &str, at: SpecAt) -> Option<(Vec<String>, bool)> {
+        let body: Body<'_> = serde_json::from_str(json).expect("valid JSON");
+        requested_at(&body, Semantics::Change, at).map(|r| {
+            let list = r
+                .containers
+                .iter()
+                .map(|c| format!("{:?}:{}", c.kind, c.image.as_deref().unwrap_or("?")))
+                .collect();
+            (list, r.complete)
+        })
+    }
+
+    #[test]
+    fn workload_objects_and_patches() {
+        let deployment = r#"{"kind":"Deployment","spec":{"replicas":2,"template":{"spec":{"containers":[{"name":"a","image":"x"}],"initContainers":[{"image":"i"}]}}}}"#;
+        assert_eq!(
+            template_images(deployment, SpecAt::Template),
+            Some((list(&["Container:x", "Init:i"]), true))
+        );
+        assert_eq!(
+            template_images(deployment, SpecAt::JobTemplate),
+            Some((vec![], true))
+        );
+        let scale = r#"{"spec":{"replicas":3}}"#;
+        assert_eq!(
+            template_images(scale, SpecAt::Template),
+            Some((vec![], true))
+        );
+        let cronjob = r#"{"spec":{"jobTemplate":{"spec":{"template":{"spec":{"containers":[{"image":"c"}]}}}}}}"#;
+        assert_eq!(
+            template_images(cronjob, SpecAt::JobTemplate),
+            Some((list(&["Container:c"]), true))
+        );
+        let json_patch = r#"[{"op":"replace","path":"/spec/template/spec/containers/0/image","value":"e1"},{"op":"add","path":"/spec/template","value":{"spec":{"initContainers":[{"image":"e2"}]}}},{"op":"replace","path":"/spec/containers/0/image","value":"no"}]"#;
+        assert_eq!(
+            template_images(json_patch, SpecAt::Template),
+            Some((list(&["Container:e1", "Init:e2"]), true))
+        );
+        let whole = r#"[{"op":"add","path":"","value":{"spec":{"jobTemplate":{"spec":{"template":{"spec":{"containers":[{"image":"w"}]}}}}}}}]"#;
+        assert_eq!(
+            template_images(whole, SpecAt::JobTemplate),
+            Some((list(&["Container:w"]), true))
+        );
+        assert_eq!(template_images("null", SpecAt::Template), None);
     }
 }

@@ -35,7 +35,7 @@ pub enum Stage {
 
 impl Stage {
     /// From the `stage` field.
-    fn of(stage: Option<&str>) -> Stage {
+    pub(crate) fn of(stage: Option<&str>) -> Stage {
         match stage {
             Some("RequestReceived") => Stage::RequestReceived,
             Some("ResponseStarted") => Stage::ResponseStarted,
@@ -113,29 +113,33 @@ pub fn select_all(candidates: Vec<Candidate>) -> (Vec<Finding>, Vec<Accepted>) {
 
 /// For each candidate, whether its event stands for its request.
 fn chosen(candidates: &[Candidate]) -> Vec<bool> {
+    chosen_by(candidates, |c| (c.audit_id.as_deref(), c.stage))
+}
+
+/// For each item, whether its event stands for its request, given each one's (non-empty)
+/// `auditID` and stage: the same choice for pod requests and for other requests (workload
+/// writes).
+pub(crate) fn chosen_by<T>(items: &[T], key: impl Fn(&T) -> (Option<&str>, Stage)) -> Vec<bool> {
     let mut groups: HashMap<&str, Group> = HashMap::new();
-    for (i, c) in candidates.iter().enumerate() {
-        let Some(id) = c.audit_id.as_deref() else {
+    for (i, item) in items.iter().enumerate() {
+        let (Some(id), stage) = key(item) else {
             continue;
         };
         let group = groups.entry(id).or_default();
-        if c.stage == Stage::ResponseComplete {
+        if stage == Stage::ResponseComplete {
             group.completed = true;
-        } else if group.latest.is_none_or(|(stage, _)| c.stage >= stage) {
-            group.latest = Some((c.stage, i));
+        } else if group.latest.is_none_or(|(latest, _)| stage >= latest) {
+            group.latest = Some((stage, i));
         }
     }
-    candidates
+    items
         .iter()
         .enumerate()
-        .map(|(i, c)| {
-            if c.stands_alone() {
-                return true;
-            }
-            c.audit_id
-                .as_deref()
-                .and_then(|id| groups.get(id))
-                .is_some_and(|g| !g.completed && g.latest.is_some_and(|(_, at)| at == i))
+        .map(|(i, item)| match key(item) {
+            (None, _) | (_, Stage::ResponseComplete) => true,
+            (Some(id), _) => groups
+                .get(id)
+                .is_some_and(|g| !g.completed && g.latest.is_some_and(|(_, at)| at == i)),
         })
         .collect()
 }

@@ -1,0 +1,161 @@
+//! Workload records: what attribution remembers of each successful write of a workload object.
+//!
+//! [`record`] turns one audit event into a [`WorkloadRecord`] when it is a successful (2xx, not a
+//! dry run) `create`, `update` or `patch`, without subresource, of one of the seven workload
+//! resources ([`WorkloadKind`]). The object's identity comes from the response object's
+//! metadata, else the request object's, else `objectRef`; its controller owner from the response
+//! object, else the request object; the template images from the request body, read as pod
+//! requests are read (a full object, a merge or strategic-merge patch, a server-side apply body,
+//! a JSON patch), at the template's place ([`SpecAt`]).
+//!
+//! The scan's workers call it on the lines they parse, in default mode only; [`select`] keeps
+//! one record per API request, as for pod requests (docs/events.md, Stages).
+
+use crate::event::{AuditEvent, Body, ContainerKind, Meta, Semantics, SpecAt, Str, request};
+use crate::filter::parse_time;
+use crate::finding::{self, Outcome};
+use crate::image::ImageRef;
+use crate::rules::stage::{Stage, chosen_by};
+
+use super::{OwnerRef, Position, Requester, WorkloadKind, WorkloadRecord};
+
+/// A record with the stage of the event it was read from, until the run's requests are known.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Staged {
+    /// The record.
+    pub record: WorkloadRecord,
+    /// The stage of its event.
+    pub stage: Stage,
+}
+
+/// The record of `ev`, read at (block-relative or absolute) `line`, if it is a successful write
+/// of a workload object. Images are normalized against `default_registry`. The requester's
+/// `file` and the position's `input` are left for the scan to fill in.
+pub fn record(ev: &AuditEvent<'_>, line: u64, default_registry: &str) -> Option<Staged> {
+    let object_ref = ev.object_ref.get()?;
+    let kind = WorkloadKind::from_resource(object_ref.resource.get()?)?;
+    if !matches!(ev.verb.get(), Some("create" | "update" | "patch"))
+        || object_ref.subresource.get().is_some_and(|s| !s.is_empty())
+        || Outcome::of(ev.request_uri.get(), ev.status_code(), ev.grpc_code) != Outcome::Created
+    {
+        return None;
+    }
+    let response = ev.response_meta();
+    let request = ev.request_meta();
+    let of_meta = |field: fn(&Meta<'_>) -> Option<String>| {
+        response.and_then(field).or_else(|| request.and_then(field))
+    };
+    let time = finding::time(ev);
+    let requester = requester(ev, line);
+    Some(Staged {
+        record: WorkloadRecord {
+            kind,
+            namespace: object_ref
+                .namespace
+                .to_owned_string()
+                .or_else(|| of_meta(|m| m.namespace.to_owned_string())),
+            name: of_meta(|m| m.name.to_owned_string())
+                .or_else(|| object_ref.name.to_owned_string()),
+            uid: of_meta(|m| m.uid.to_owned_string()).or_else(|| object_ref.uid.to_owned_string()),
+            owner: response
+                .and_then(controller_owner)
+                .or_else(|| request.and_then(controller_owner)),
+            images: template_images(ev, kind, default_registry),
+            requester,
+            at: time.and_then(parse_time),
+            position: Position {
+                input: 0,
+                line,
+                item: 0,
+            },
+        },
+        stage: Stage::of(ev.stage.get()),
+    })
+}
+
+/// Who made the request `ev`, read at `line` (the `file` is left empty for the scan to fill in).
+pub fn requester(ev: &AuditEvent<'_>, line: u64) -> Requester {
+    Requester {
+        user: ev.user.get().and_then(|u| u.username.to_owned_string()),
+        impersonated_user: ev
+            .impersonated_user
+            .get()
+            .and_then(|u| u.username.to_owned_string()),
+        source_ips: ev
+            .source_ips
+            .get()
+            .map(|ips| ips.iter().filter_map(Str::to_owned_string).collect()),
+        user_agent: ev.user_agent.to_owned_string(),
+        verb: ev.verb.to_owned_string(),
+        time: finding::time(ev).map(str::to_owned),
+        audit_id: ev.audit_id.to_owned_string(),
+        file: String::new(),
+        line,
+    }
+}
+
+/// The controller owner reference in `meta` (the entry with `controller: true`), owned; `None`
+/// when there is none or it names no kind or name.
+pub fn controller_owner(meta: &Meta<'_>) -> Option<OwnerRef> {
+    let owner = meta.controller()?;
+    Some(OwnerRef {
+        kind: owner.kind.to_owned_string()?,
+        name: owner.name.to_owned_string()?,
+        uid: owner.uid.to_owned_string(),
+    })
+}
+
+/// The controller owner reference a pod request's object claims (what attribution follows).
+pub fn pod_owner(ev: &AuditEvent<'_>) -> Option<OwnerRef> {
+    ev.request_meta().and_then(controller_owner)
+}
+
+/// The template images a workload request sets, normalized, in template order: `None` when its
+/// body was not logged or was cut by the API server.
+fn template_images(
+    ev: &AuditEvent<'_>,
+    kind: WorkloadKind,
+    default_registry: &str,
+) -> Option<Vec<String>> {
+    if ev.is_truncated() || matches!(ev.request_object, Body::Absent) {
+        return None;
+    }
+    let at = if kind == WorkloadKind::CronJob {
+        SpecAt::JobTemplate
+    } else {
+        SpecAt::Template
+    };
+    let requested = request::requested_at(&ev.request_object, Semantics::Change, at)?;
+    Some(
+        requested
+            .containers
+            .iter()
+            .filter(|c| c.kind != ContainerKind::Ephemeral)
+            .filter_map(|c| c.image.as_deref())
+            .map(|image| normalize(image, default_registry))
+            .collect(),
+    )
+}
+
+/// An image in the normalized form findings and allowlists compare (`docker.io/library/nginx:1`);
+/// one that is not a valid reference is kept as written.
+pub fn normalize(image: &str, default_registry: &str) -> String {
+    ImageRef::parse(image, default_registry).map_or_else(|_| image.to_owned(), |r| r.to_string())
+}
+
+/// Keeps the records that stand for their requests (one per `auditID`: its `ResponseComplete`
+/// event, else its latest stage), in input order.
+pub fn select(staged: Vec<Staged>) -> Vec<WorkloadRecord> {
+    let chosen = chosen_by(&staged, |s| {
+        let id = s.record.requester.audit_id.as_deref();
+        (id.filter(|id| !id.is_empty()), s.stage)
+    });
+    staged
+        .into_iter()
+        .zip(chosen)
+        .filter_map(|(s, chosen)| chosen.then_some(s.record))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests;
