@@ -1,0 +1,369 @@
+//! The resolver: who is behind one pod finding, answered from every workload write of the run.
+//!
+//! [`Records`] holds the writes in time order (then input order), indexed by uid and by kind,
+//! namespace and name, so the answer does not depend on the order the inputs were given in.
+//! [`resolve`] then walks a pod's controller owner reference up the objects the run saw
+//! written, and at the top object finds the request that set the image:
+//!
+//! 1. no controller owner: `direct`, the pod's own request;
+//! 2. an owner whose controller is not the pod's requester: `direct`, with a note that the pod
+//!    claims an owner it was not made by;
+//! 3. otherwise the owner's writes are found by uid, else by kind, namespace and name, at or
+//!    before the pod's time; the walk goes up while the object's latest write naming an owner was
+//!    made by that owner's controller;
+//! 4. at the top, the initiator is the latest request by a non-controller identity, at or before
+//!    the pod's time, whose template images include one of the pod's disallowed images;
+//! 5. otherwise `unresolved`, with the chain as far as it got and a note saying why and what
+//!    audit-policy change would resolve it ([`Unresolved`]).
+//!
+//! A write without a time can never be placed before a pod, so it is never used; at equal times
+//! the later one in input order wins. The walk is bounded: controller identities exist only for
+//! real parent kinds, so a chain of forged owner references ends within two links. See
+//! docs/attribution.md.
+
+use std::collections::HashMap;
+
+use jiff::Timestamp;
+
+use super::identity::{self, Child};
+use super::{Attribution, How, OwnerRef, PodRequest, Requester, WorkloadKind, WorkloadRecord};
+
+/// The most owner links followed above a pod; real chains have at most two.
+const MAX_LINKS: usize = 4;
+
+/// Every workload write of a run, in time order, indexed for the resolver.
+#[derive(Debug, Default)]
+pub struct Records {
+    /// The writes that have a time, sorted by time, then by input position.
+    writes: Vec<WorkloadRecord>,
+    /// Indices into `records` (ascending) by uid.
+    by_uid: HashMap<String, Vec<usize>>,
+    /// Indices into `records` (ascending) by kind, namespace and name.
+    by_name: HashMap<(WorkloadKind, String, String), Vec<usize>>,
+}
+
+impl Records {
+    /// Indexes the run's writes, given in any order. Writes without a time are dropped: they are
+    /// never at or before a pod.
+    pub fn new(records: impl IntoIterator<Item = WorkloadRecord>) -> Records {
+        let mut records: Vec<WorkloadRecord> =
+            records.into_iter().filter(|r| r.at.is_some()).collect();
+        records.sort_by_key(|r| (r.at, r.position));
+        let mut by_uid: HashMap<String, Vec<usize>> = HashMap::new();
+        let mut by_name: HashMap<_, Vec<usize>> = HashMap::new();
+        for (index, record) in records.iter().enumerate() {
+            if let Some(uid) = &record.uid {
+                by_uid.entry(uid.clone()).or_default().push(index);
+            }
+            if let (Some(namespace), Some(name)) = (&record.namespace, &record.name) {
+                let key = (record.kind, namespace.clone(), name.clone());
+                by_name.entry(key).or_default().push(index);
+            }
+        }
+        Records {
+            writes: records,
+            by_uid,
+            by_name,
+        }
+    }
+
+    /// How many writes are kept (those with a time).
+    pub fn len(&self) -> usize {
+        self.writes.len()
+    }
+
+    /// Whether no write is kept.
+    pub fn is_empty(&self) -> bool {
+        self.writes.is_empty()
+    }
+
+    /// How many writes are at or before `at`: exactly those with an index below it. Nothing is
+    /// at or before an unknown time.
+    fn cutoff(&self, at: Option<Timestamp>) -> usize {
+        at.map_or(0, |at| self.writes.partition_point(|r| r.at <= Some(at)))
+    }
+
+    /// The writes of `object` by uid (same kind) below `cut`, ascending.
+    fn by_uid(&self, object: &Object, cut: usize) -> Vec<usize> {
+        let Some(uid) = object.uid else {
+            return Vec::new();
+        };
+        self.by_uid.get(uid).map_or_else(Vec::new, |indices| {
+            indices
+                .iter()
+                .copied()
+                .filter(|&i| i < cut && self.writes[i].kind == object.kind)
+                .collect()
+        })
+    }
+
+    /// The writes of `object` by kind, namespace and name below `cut`, where the object's uid
+    /// or the write's is unknown; ascending.
+    fn by_name(&self, object: &Object, cut: usize) -> Vec<usize> {
+        let Some(namespace) = object.namespace else {
+            return Vec::new();
+        };
+        let key = (object.kind, namespace.to_owned(), object.name.to_owned());
+        self.by_name.get(&key).map_or_else(Vec::new, |indices| {
+            indices
+                .iter()
+                .copied()
+                .filter(|&i| i < cut && (object.uid.is_none() || self.writes[i].uid.is_none()))
+                .collect()
+        })
+    }
+
+    /// The writes the walk reads `object`'s owner from: by uid, else by kind, namespace and
+    /// name; ascending.
+    fn link(&self, object: &Object, cut: usize) -> Vec<usize> {
+        let by_uid = self.by_uid(object, cut);
+        if by_uid.is_empty() {
+            self.by_name(object, cut)
+        } else {
+            by_uid
+        }
+    }
+
+    /// Every write that belongs to `object`: equal uids, or, where either uid is unknown,
+    /// equal kind, namespace and name; ascending.
+    fn belonging(&self, object: &Object, cut: usize) -> Vec<usize> {
+        let mut indices = self.by_uid(object, cut);
+        indices.extend(self.by_name(object, cut));
+        indices.sort_unstable();
+        indices.dedup();
+        indices
+    }
+}
+
+/// One workload object the walk stands on.
+#[derive(Debug, Clone, Copy)]
+struct Object<'a> {
+    /// Its kind.
+    kind: WorkloadKind,
+    /// Its namespace: the pod's (owners are always in their child's namespace).
+    namespace: Option<&'a str>,
+    /// Its name, from the owner reference.
+    name: &'a str,
+    /// Its uid: the owner reference's, else the one its writes show.
+    uid: Option<&'a str>,
+}
+
+/// Why a pod finding is `unresolved`: each is the start of the note, which goes on to say what
+/// would resolve it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Unresolved {
+    /// An owner has no write in the logs at or before the pod's time.
+    OwnerNotLogged,
+    /// An owner's writes were logged without their bodies (level `Metadata`).
+    OwnerWithoutSpec,
+    /// The top object was found, but no request by a person or pipeline set the image.
+    NoRequestSetImage,
+}
+
+impl Unresolved {
+    /// Every reason, in a fixed order.
+    pub const ALL: [Unresolved; 3] = [
+        Unresolved::OwnerNotLogged,
+        Unresolved::OwnerWithoutSpec,
+        Unresolved::NoRequestSetImage,
+    ];
+
+    /// The reason, as the note starts.
+    pub fn reason(self) -> &'static str {
+        match self {
+            Unresolved::OwnerNotLogged => "owner not in the logs",
+            Unresolved::OwnerWithoutSpec => "owner logged without its spec (Metadata level)",
+            Unresolved::NoRequestSetImage => "no request set the image",
+        }
+    }
+
+    /// The reason a note gives, if it is an unresolved one.
+    pub fn of(note: &str) -> Option<Unresolved> {
+        Unresolved::ALL
+            .into_iter()
+            .find(|reason| note.starts_with(reason.reason()))
+    }
+
+    /// The whole note: the reason, then the fix, for an owner of `kind`.
+    pub fn note(self, kind: WorkloadKind) -> String {
+        let reason = self.reason();
+        let resources = policy_resources(kind);
+        match self {
+            Unresolved::OwnerNotLogged => format!(
+                "{reason}; include the logs from when it was written, and log {resources} at \
+                 level Request or higher"
+            ),
+            Unresolved::OwnerWithoutSpec => {
+                format!("{reason}; log {resources} at level Request or higher")
+            }
+            Unresolved::NoRequestSetImage => format!(
+                "{reason}; include older logs, or look for a mutating webhook that sets images"
+            ),
+        }
+    }
+}
+
+/// The resources an audit policy must log for an owner of `kind` and those above it.
+fn policy_resources(kind: WorkloadKind) -> &'static str {
+    match kind {
+        WorkloadKind::ReplicaSet => "replicasets and deployments",
+        WorkloadKind::Job => "jobs and cronjobs",
+        WorkloadKind::Deployment => "deployments",
+        WorkloadKind::CronJob => "cronjobs",
+        WorkloadKind::StatefulSet => "statefulsets",
+        WorkloadKind::DaemonSet => "daemonsets",
+        WorkloadKind::ReplicationController => "replicationcontrollers",
+    }
+}
+
+/// The answer for a request that put the image there itself: an image change, an ephemeral
+/// container, a workload request, or a pod made without a controller.
+pub fn direct(requester: &Requester) -> Attribution {
+    Attribution {
+        how: How::Direct,
+        chain: Vec::new(),
+        initiator: Some(requester.clone()),
+        note: None,
+    }
+}
+
+/// Who is behind a pod create (`create` or `apply-create`), from every workload write of the run.
+pub fn resolve(pod: &PodRequest, records: &Records) -> Attribution {
+    let Some(owner) = pod.owner else {
+        return direct(pod.requester);
+    };
+    let Some(kind) = WorkloadKind::from_kind(&owner.kind) else {
+        return Attribution {
+            note: Some(format!(
+                "owned by {}, a kind attribution does not follow",
+                owner.label()
+            )),
+            ..direct(pod.requester)
+        };
+    };
+    let user = pod.requester.user.as_deref();
+    if !identity::is_controller_for(Child::Pod, kind, user) {
+        return Attribution {
+            note: Some(format!(
+                "claims {} but was created by {}",
+                owner.label(),
+                user.unwrap_or("an unknown user")
+            )),
+            ..direct(pod.requester)
+        };
+    }
+    let cut = records.cutoff(pod.at);
+    let mut chain = vec![owner.label()];
+    let mut object = Object {
+        kind,
+        namespace: pod.namespace,
+        name: &owner.name,
+        uid: owner.uid.as_deref(),
+    };
+    for _ in 0..MAX_LINKS {
+        match step(records, &mut object, cut) {
+            Step::Up(owner) => chain.push(owner.label()),
+            Step::Top => break,
+            Step::Broken(reason) => return unresolved(chain, reason.note(object.kind)),
+        }
+    }
+    initiator(pod, records, &object, cut, chain)
+}
+
+/// What the walk does at one object.
+enum Step<'a> {
+    /// Goes up to this owner (the object now stands on it).
+    Up(&'a OwnerRef),
+    /// The object is the top of the chain.
+    Top,
+    /// The chain breaks here.
+    Broken(Unresolved),
+}
+
+/// Reads `object`'s writes and moves it up to its owner when the link is trusted: the latest
+/// write at or before the cut that names an owner was made by that owner's controller.
+fn step<'a>(records: &'a Records, object: &mut Object<'a>, cut: usize) -> Step<'a> {
+    let found = records.link(object, cut);
+    let Some(&latest) = found.last() else {
+        return Step::Broken(Unresolved::OwnerNotLogged);
+    };
+    let latest = &records.writes[latest];
+    object.uid = object.uid.or(latest.uid.as_deref());
+    let named = found.iter().rev().find_map(|&i| {
+        let record = &records.writes[i];
+        record.owner.as_ref().map(|owner| (record, owner))
+    });
+    let Some((record, owner)) = named else {
+        return if latest.images.is_none() {
+            Step::Broken(Unresolved::OwnerWithoutSpec)
+        } else {
+            Step::Top
+        };
+    };
+    let Some(parent) = WorkloadKind::from_kind(&owner.kind) else {
+        return Step::Top;
+    };
+    let writer = record.requester.user.as_deref();
+    if !identity::is_controller_for(Child::Workload(object.kind), parent, writer) {
+        return Step::Top;
+    }
+    *object = Object {
+        kind: parent,
+        namespace: object.namespace,
+        name: &owner.name,
+        uid: owner.uid.as_deref(),
+    };
+    Step::Up(owner)
+}
+
+/// The answer at the top object: the latest request by a non-controller identity, at or before
+/// the cut, that set one of the pod's disallowed images in the object's template.
+fn initiator(
+    pod: &PodRequest,
+    records: &Records,
+    top: &Object,
+    cut: usize,
+    chain: Vec<String>,
+) -> Attribution {
+    let writes = records.belonging(top, cut);
+    let sets_image = |record: &&WorkloadRecord| {
+        !identity::is_controller(record.requester.user.as_deref())
+            && record
+                .images
+                .as_ref()
+                .is_some_and(|images| images.iter().any(|image| pod.disallowed.contains(image)))
+    };
+    let setter = writes
+        .iter()
+        .rev()
+        .map(|&i| &records.writes[i])
+        .find(sets_image);
+    if let Some(setter) = setter {
+        return Attribution {
+            how: How::OwnerChain,
+            chain,
+            initiator: Some(setter.requester.clone()),
+            note: None,
+        };
+    }
+    let without_spec = writes.iter().any(|&i| records.writes[i].images.is_none());
+    let reason = if without_spec {
+        Unresolved::OwnerWithoutSpec
+    } else {
+        Unresolved::NoRequestSetImage
+    };
+    unresolved(chain, reason.note(top.kind))
+}
+
+/// An `unresolved` answer with the chain as far as it got.
+fn unresolved(chain: Vec<String>, note: String) -> Attribution {
+    Attribution {
+        how: How::Unresolved,
+        chain,
+        initiator: None,
+        note: Some(note),
+    }
+}
+
+#[cfg(test)]
+mod tests;
