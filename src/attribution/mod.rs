@@ -191,7 +191,7 @@ pub struct WorkloadRecord {
 }
 
 /// How a finding was attributed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum How {
     /// The requester put the image there itself: a pod made without a controller owner, a pod

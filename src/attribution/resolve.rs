@@ -150,7 +150,7 @@ struct Object<'a> {
 
 /// Why a pod finding is `unresolved`: each is the start of the note, which goes on to say what
 /// would resolve it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Unresolved {
     /// An owner has no write in the logs at or before the pod's time.
     OwnerNotLogged,
