@@ -1,5 +1,5 @@
 //! Hand-worked histories at the edges: input order, shared controller identity, uids, times,
-//! forged cycles, images no request set.
+//! forged cycles, images no request set, owners of kinds that are not followed.
 
 use super::cases::deployment_history;
 use super::*;
@@ -311,4 +311,30 @@ fn records_drop_writes_without_a_time() {
     assert_eq!(records.len(), 2);
     assert!(!records.is_empty());
     assert!(Records::new(Vec::new()).is_empty());
+}
+
+#[test]
+fn an_owner_of_another_kind_above_a_workload_ends_the_chain() {
+    // An operator's custom resource owns the ReplicaSet; the operator's service account wrote
+    // the image, and is the initiator.
+    let operator = "system:serviceaccount:argo-rollouts:argo-rollouts";
+    let writes = vec![
+        write(ReplicaSet, "web-6b7f9c")
+            .uid("r1")
+            .owner("Rollout", "web", Some("ro1"))
+            .images(&[EVIL])
+            .by(operator)
+            .at("09:00:01")
+            .line(0, 11)
+            .done(),
+    ];
+    let rs = owner("ReplicaSet", "web-6b7f9c", Some("r1"));
+    let pod = pod(Some(rs), &sa("replicaset-controller"), Some("09:00:02"));
+    assert_chain(
+        &resolved(&pod, writes),
+        &["ReplicaSet/web-6b7f9c"],
+        operator,
+        0,
+        11,
+    );
 }
