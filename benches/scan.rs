@@ -24,7 +24,7 @@ use falco_pod_scan::internals::{
     Triage, for_each_event, line_end, pod_action, scan_bytes, select, triage_joined,
 };
 use falco_pod_scan::{Action, Allowlist, ImageRef, Mode, Policy, Scope};
-use generator::GenStats;
+use generator::{GenOptions, GenStats};
 
 /// Size of the generated log.
 const LOG_BYTES: u64 = 64 << 20;
@@ -78,8 +78,8 @@ const NAMESPACES: [&str; 4] = ["shop", "kube-system", "team-blue", "default"];
 /// The generated log, and what the generator says is in it.
 fn audit_log() -> (Vec<u8>, GenStats) {
     let mut log = Vec::with_capacity(LOG_BYTES as usize + (1 << 20));
-    let stats =
-        generator::generate(SEED, LOG_BYTES, &mut log).expect("writing to a Vec cannot fail");
+    let opts = GenOptions::new(SEED, LOG_BYTES);
+    let stats = generator::generate(&opts, &mut log, None).expect("writing to a Vec cannot fail");
     (log, stats)
 }
 

@@ -3,53 +3,101 @@
 //!
 //! ```text
 //! cargo run --release --example gen-audit-log -- --seed 42 --size-mb 1024 > /tmp/audit-1g.log
+//! cargo run --release --example gen-audit-log -- --workload-factor 10 --truth /tmp/truth.jsonl > /tmp/audit.log
 //! ```
 //!
-//! The same seed and size always give the same bytes. What was written (lines, pod creates,
-//! bytes, and the findings `falco-pod-scan --allow testdata/allow.yaml` must report) goes to
-//! standard error. The generator itself is `benches/common/gen.rs`, shared with the benches.
+//! The same options always give the same bytes. What was written (lines, bytes, pod-create events,
+//! the findings `falco-pod-scan --allow testdata/allow.yaml` must report, workload writes, and pod
+//! creates by owner kind) goes to standard error. `--workload-factor F` multiplies the share of pod
+//! and workload traffic (pod creates, bindings, rollouts, scaling, Jobs) at the same size;
+//! `--truth FILE` writes what attribution must conclude about each finding, one JSON object per
+//! line (the format is documented in `benches/common/gen/owners.rs`). The generator itself is
+//! `benches/common/gen.rs`, shared with the benches.
 
 #[path = "../benches/common/gen.rs"]
 mod generator;
 
+use std::fs::File;
 use std::io::{self, BufWriter, Write};
 use std::process::ExitCode;
 
+use generator::GenOptions;
+
 /// How to call this example.
 const USAGE: &str =
-    "usage: gen-audit-log [--seed N] [--size-mb N]   (defaults: --seed 42 --size-mb 100)";
+    "usage: gen-audit-log [--seed N] [--size-mb N] [--workload-factor F] [--truth FILE]
+   (defaults: --seed 42 --size-mb 100 --workload-factor 1)";
 
-/// The two options.
+/// The options.
 struct Args {
     seed: u64,
     size_mb: u64,
+    workload_factor: f64,
+    truth: Option<String>,
 }
 
-/// Parses `--seed N` and `--size-mb N` (also `--seed=N`); `Err` holds the message to print.
+/// Parses the options (also `--seed=N`); `Err` holds the message to print.
 fn parse_args(mut args: impl Iterator<Item = String>) -> Result<Args, String> {
     let mut parsed = Args {
         seed: 42,
         size_mb: 100,
+        workload_factor: 1.0,
+        truth: None,
     };
     while let Some(arg) = args.next() {
         let (flag, inline) = match arg.split_once('=') {
             Some((flag, value)) => (flag.to_owned(), Some(value.to_owned())),
             None => (arg, None),
         };
-        let slot = match flag.as_str() {
-            "--seed" => &mut parsed.seed,
-            "--size-mb" => &mut parsed.size_mb,
-            "-h" | "--help" => return Err(USAGE.to_owned()),
-            other => return Err(format!("unknown argument `{other}`\n{USAGE}")),
-        };
+        if matches!(flag.as_str(), "-h" | "--help") {
+            return Err(USAGE.to_owned());
+        }
+        if !matches!(
+            flag.as_str(),
+            "--seed" | "--size-mb" | "--workload-factor" | "--truth"
+        ) {
+            return Err(format!("unknown argument `{flag}`\n{USAGE}"));
+        }
         let value = inline
             .or_else(|| args.next())
             .ok_or_else(|| format!("`{flag}` needs a value\n{USAGE}"))?;
-        *slot = value
-            .parse()
-            .map_err(|e| format!("`{flag} {value}`: {e}\n{USAGE}"))?;
+        let bad = |e: &dyn std::fmt::Display| format!("`{flag} {value}`: {e}\n{USAGE}");
+        match flag.as_str() {
+            "--seed" => parsed.seed = value.parse().map_err(|e| bad(&e))?,
+            "--size-mb" => parsed.size_mb = value.parse().map_err(|e| bad(&e))?,
+            "--workload-factor" => {
+                let factor: f64 = value.parse().map_err(|e| bad(&e))?;
+                if !(factor.is_finite() && factor >= 0.0) {
+                    return Err(bad(&"not a factor of 0 or more"));
+                }
+                parsed.workload_factor = factor;
+            }
+            _ => parsed.truth = Some(value),
+        }
     }
     Ok(parsed)
+}
+
+/// Generates the log (and the truth sidecar, when asked for).
+fn run(args: &Args) -> io::Result<generator::GenStats> {
+    let opts = GenOptions {
+        workload_factor: args.workload_factor,
+        ..GenOptions::new(args.seed, args.size_mb << 20)
+    };
+    let mut truth = match &args.truth {
+        Some(path) => Some(BufWriter::new(File::create(path).map_err(|e| {
+            io::Error::new(e.kind(), format!("cannot create {path}: {e}"))
+        })?)),
+        None => None,
+    };
+    let mut out = BufWriter::with_capacity(1 << 20, io::stdout().lock());
+    let sink = truth.as_mut().map(|t| t as &mut dyn Write);
+    let stats = generator::generate(&opts, &mut out, sink)?;
+    out.flush()?;
+    if let Some(truth) = truth.as_mut() {
+        truth.flush()?;
+    }
+    Ok(stats)
 }
 
 fn main() -> ExitCode {
@@ -62,18 +110,9 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let mut out = BufWriter::with_capacity(1 << 20, io::stdout().lock());
-    let result = generator::generate(args.seed, args.size_mb << 20, &mut out).and_then(|stats| {
-        out.flush()?;
-        Ok(stats)
-    });
-    match result {
+    match run(&args) {
         Ok(stats) => {
-            let _ = writeln!(
-                stderr,
-                "seed {}: {} lines, {} bytes, {} pod-create events, {} expected findings (testdata/allow.yaml)",
-                args.seed, stats.lines, stats.bytes, stats.pod_creates, stats.findings
-            );
+            let _ = writeln!(stderr, "seed {}: {stats}", args.seed);
             ExitCode::SUCCESS
         }
         Err(e) if e.kind() == io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,

@@ -7,6 +7,7 @@
 #   BENCH_DIR      where the log and the results go   (default /tmp/falco-pod-scan-bench)
 #   BENCH_SIZE_MB  size of the generated log           (default 1024)
 #   BENCH_SEED     generator seed                      (default 42)
+#   BENCH_WORKLOAD_FACTOR  share of pod and workload traffic, times the default (default 1)
 #   BENCH_RUNS     hyperfine runs per command          (default 10)
 #   BENCH_PAIRS    interleaved tool / wc -l pairs      (default 20)
 # needs: cargo, hyperfine, rg, jq (apt-get update && apt-get install -y hyperfine ripgrep jq)
@@ -19,9 +20,11 @@ cd "$(dirname "$0")/.."
 dir=${BENCH_DIR:-/tmp/falco-pod-scan-bench}
 size_mb=${BENCH_SIZE_MB:-1024}
 seed=${BENCH_SEED:-42}
+factor=${BENCH_WORKLOAD_FACTOR:-1}
 runs=${BENCH_RUNS:-10}
 pairs=${BENCH_PAIRS:-20}
 log="$dir/audit-${size_mb}m-seed${seed}.log"
+[[ $factor == 1 ]] || log="$dir/audit-${size_mb}m-seed${seed}-wf${factor}.log"
 bin=target/release/falco-pod-scan
 allow=testdata/allow.yaml
 
@@ -40,9 +43,9 @@ cargo build --release --quiet --bin falco-pod-scan --example gen-audit-log
 
 mkdir -p "$dir"
 if [[ ! -s $log ]]; then
-    echo "== generating $log ($size_mb MiB, seed $seed)"
+    echo "== generating $log ($size_mb MiB, seed $seed, workload factor $factor)"
     target/release/examples/gen-audit-log --seed "$seed" --size-mb "$size_mb" \
-        >"$log.tmp" 2>"$log.stats"
+        --workload-factor "$factor" >"$log.tmp" 2>"$log.stats"
     mv "$log.tmp" "$log"
 fi
 [[ -s $log.stats ]] && echo "generator: $(cat "$log.stats")"

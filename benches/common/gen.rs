@@ -3,7 +3,7 @@
 //!
 //! [`generate`] writes JSON lines the way a busy cluster's API server writes them: `audit.k8s.io/v1`
 //! events with the API server's key order, and `&`, `<`, `>` inside strings escaped as `\u0026`,
-//! `\u003c`, `\u003e`, as Go's `encoding/json` does. The mix, by share of lines (seed 42):
+//! `\u003c`, `\u003e`, as Go's `encoding/json` does. The default mix, by share of lines:
 //!
 //! | lines | what |
 //! |---|---|
@@ -15,37 +15,87 @@
 //! | 6 %  | `tokenreviews`; 4 % `subjectaccessreviews` (some asking about `create pods`) |
 //! | 4 %  | endpoint slice updates; 4 % service account token creates |
 //! | 1 %  | kubelet `nodes/status` patches (node images; `"pods":"110"` in the capacity) |
-//! | 0.85 % | pod creates; 0.6 % scheduler `pods/binding` creates |
-//! | 0.3 % | `pods/exec` and `pods/eviction` creates |
+//! | 0.8 % | pod creates; 0.6 % scheduler `pods/binding` creates |
+//! | 0.5 % | workload writes: Deployments, ReplicaSets, DaemonSets, StatefulSets, CronJobs, Jobs |
+//! | 0.2 % | `pods/exec` and `pods/eviction` creates |
 //!
-//! Pod creates come from controllers (ReplicaSet, DaemonSet, StatefulSet, Job) and from people
-//! (`kubectl run`, `kubectl apply` with its `last-applied-configuration`), at level `Metadata`,
-//! `Request` or `RequestResponse` (whose `managedFields` make them 3–15 KB). A third are preceded,
-//! a few lines earlier, by their `RequestReceived` stage; a few are rejected (403) or dry runs.
-//! Their images come from a fixed set of workloads, each known to be allowed or not by
-//! `testdata/allow.yaml`, so [`GenStats::findings`] says how many findings the tool must report.
-//! Lines are 0.5–15 KB.
+//! Pods come from controller chains and from people. Deployments roll out through ReplicaSets
+//! named `<deployment>-<pod-template-hash>` (pods `<replicaset>-<5 chars>`), CronJobs spawn Jobs,
+//! DaemonSets and StatefulSets make their own pods, and the CI pipeline creates Jobs; a person or
+//! pipeline changes templates with `kubectl set image` (a strategic-merge patch of the template's
+//! containers), `kubectl rollout restart` (a patch of the template annotation
+//! `kubectl.kubernetes.io/restartedAt`) or server-side apply, and the controllers, as
+//! `system:serviceaccount:kube-system:<controller>` or, for every third seed,
+//! `system:kube-controller-manager`, write the ReplicaSets and Jobs with `ownerReferences`
+//! (`controller: true`, uids) and scale them. The workloads were created before the log starts,
+//! so until someone changes them in the log their owners are not in it; writes in `payments` are
+//! logged at `Metadata` level only. People also create pods with `kubectl run` and `kubectl
+//! apply` (with its `last-applied-configuration`), and now and then one that claims, with a forged
+//! owner reference, to belong to a ReplicaSet.
 //!
-//! The output depends only on the seed and the size: a hand-written splitmix64 makes every choice,
-//! and the clock is simulated from 2026-03-02T00:00:00Z.
+//! Every request is logged at `Metadata`, `Request` or `RequestResponse` (whose `managedFields`
+//! make pods 3–15 KB); a third are preceded, a few lines later, by their `RequestReceived` stage;
+//! a few pod creates are rejected (403) or dry runs. Images come from a fixed catalogue, each
+//! known to be allowed or not by `testdata/allow.yaml`, so [`GenStats::findings`] says how many
+//! findings the tool must report, and the truth sidecar what attribution must conclude about each
+//! (its format is in `gen/owners.rs`). `GenOptions::workload_factor` multiplies the share of pod
+//! and workload traffic at the same size. Lines are 0.5–15 KB.
+//!
+//! The output depends only on the options: a hand-written splitmix64 makes every choice, and the
+//! clock is simulated from 2026-03-02T00:00:00Z.
 //!
 //! This file holds the driver and the event envelope; `gen/cluster.rs` the simulated cluster and
-//! the mix, `gen/traffic.rs` the everyday requests, `gen/pods.rs` pod creates, and
-//! `gen/lifecycle.rs` what happens to pods afterwards.
+//! the mix, `gen/catalog.rs` the workloads and images, `gen/traffic.rs` the everyday requests,
+//! `gen/pods.rs` pod creates, `gen/lifecycle.rs` what happens to pods afterwards,
+//! `gen/rollout.rs` and `gen/objects.rs` workload writes, and `gen/owners.rs` the workload
+//! objects' state and the truth.
 
+#[path = "gen/catalog.rs"]
+mod catalog;
 #[path = "gen/cluster.rs"]
 mod cluster;
 #[path = "gen/lifecycle.rs"]
 mod lifecycle;
+#[path = "gen/objects.rs"]
+mod objects;
+#[path = "gen/owners.rs"]
+mod owners;
 #[path = "gen/pods.rs"]
 mod pods;
+#[path = "gen/rollout.rs"]
+mod rollout;
 #[path = "gen/traffic.rs"]
 mod traffic;
 
-use std::fmt::Write as _;
+use std::fmt::{self, Write as _};
 use std::io;
 
-use cluster::{Actor, Cluster, Kind, MIX, Owner, Pod, WORKLOADS};
+use catalog::{Owner, WORKLOADS};
+use cluster::{Actor, Cluster, Kind, MIX, Pod};
+use owners::Live;
+
+/// What to generate.
+#[derive(Debug, Clone, Copy)]
+pub struct GenOptions {
+    /// Every choice follows from it.
+    pub seed: u64,
+    /// Write at least this many bytes (at most a few tens of KB more).
+    pub size_bytes: u64,
+    /// How much more pod and workload traffic (pod creates, bindings, rollouts, scaling, Jobs)
+    /// than the default mix, at the same total size: 10 gives ten times the share of lines.
+    pub workload_factor: f64,
+}
+
+impl GenOptions {
+    /// The default mix for `seed` and `size_bytes`.
+    pub fn new(seed: u64, size_bytes: u64) -> Self {
+        GenOptions {
+            seed,
+            size_bytes,
+            workload_factor: 1.0,
+        }
+    }
+}
 
 /// What [`generate`] wrote.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -60,24 +110,50 @@ pub struct GenStats {
     /// Findings `falco-pod-scan --allow testdata/allow.yaml` must report: one per pod-create
     /// request whose `ResponseComplete` event shows a disallowed image or no request body.
     pub findings: u64,
+    /// Successful creates, updates and patches of workload objects (Deployments, ReplicaSets,
+    /// DaemonSets, StatefulSets, CronJobs, Jobs), without subresource: one per request.
+    pub workload_writes: u64,
+    /// Pod-create requests by the kind their controller owner reference names: ReplicaSet,
+    /// DaemonSet, StatefulSet, Job, a forged ReplicaSet, none.
+    pub pods_by_owner: [u64; 6],
 }
 
-/// Writes at least `size_bytes` of audit log for `seed` to `out` (it stops after the request
-/// that crosses the size, so it writes at most a few tens of KB more).
-pub fn generate(seed: u64, size_bytes: u64, out: &mut impl io::Write) -> io::Result<GenStats> {
-    let cluster = Cluster::new(seed);
-    let mut g = Gen::new(seed, &cluster);
-    while g.stats.bytes + g.out.len() as u64 + g.deferred_len() < size_bytes {
+impl fmt::Display for GenStats {
+    /// `N lines, B bytes, P pod-create events, F expected findings (testdata/allow.yaml); W
+    /// workload writes; pods by owner: …` — `scripts/bench.sh` shows it as it is.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let [rs, ds, ss, job, forged, none] = self.pods_by_owner;
+        write!(
+            f,
+            "{} lines, {} bytes, {} pod-create events, {} expected findings (testdata/allow.yaml); \
+             {} workload writes; pods by owner: {rs} ReplicaSet, {ds} DaemonSet, {ss} StatefulSet, \
+             {job} Job, {forged} forged, {none} none",
+            self.lines, self.bytes, self.pod_creates, self.findings, self.workload_writes
+        )
+    }
+}
+
+/// Writes at least `opts.size_bytes` of audit log to `out`, and with `truth` what attribution
+/// must conclude about each pod-create finding (the sidecar format is in `gen/owners.rs`).
+pub fn generate(
+    opts: &GenOptions,
+    out: &mut impl io::Write,
+    truth: Option<&mut dyn io::Write>,
+) -> io::Result<GenStats> {
+    let cluster = Cluster::new(opts.seed);
+    let mut truth = truth;
+    let mut g = Gen::new(opts, &cluster, truth.is_some());
+    while g.stats.bytes + g.out.len() as u64 + g.deferred_len() < opts.size_bytes {
         g.request();
         g.tick();
         if g.out.len() >= 1 << 16 {
-            g.flush(out)?;
+            g.flush(out, &mut truth)?;
         }
     }
     while !g.deferred.is_empty() {
         g.tick();
     }
-    g.flush(out)?;
+    g.flush(out, &mut truth)?;
     Ok(g.stats)
 }
 
@@ -166,6 +242,12 @@ struct Gen<'c> {
     unbound: Vec<Pod>,
     /// The cluster's resourceVersion counter.
     rv: u64,
+    /// The request mix, its weights scaled by the workload factor.
+    mix: Vec<(Kind, u64)>,
+    /// Each workload's objects (`None` for pods people create).
+    live: Vec<Option<Live>>,
+    /// Truth sidecar lines not yet flushed, when asked for.
+    truth: Option<String>,
     stats: GenStats,
 }
 
@@ -173,9 +255,24 @@ struct Gen<'c> {
 const POD_RING: usize = 1024;
 
 impl<'c> Gen<'c> {
-    fn new(seed: u64, c: &'c Cluster) -> Self {
+    fn new(opts: &GenOptions, c: &'c Cluster, truth: bool) -> Self {
+        let mut rng = Rng(opts.seed);
+        let live = (0..WORKLOADS.len())
+            .map(|i| Live::initial(i, START, &mut rng))
+            .collect();
+        let mix = MIX
+            .iter()
+            .map(|&(kind, weight)| {
+                let factor = if kind.scaled() {
+                    opts.workload_factor
+                } else {
+                    1.0
+                };
+                (kind, scale_weight(weight, factor))
+            })
+            .collect();
         let mut g = Gen {
-            rng: Rng(seed),
+            rng,
             c,
             now: START,
             line: String::with_capacity(1 << 14),
@@ -185,6 +282,9 @@ impl<'c> Gen<'c> {
             next_pod: 0,
             unbound: Vec::new(),
             rv: 4_812_030,
+            mix,
+            live,
+            truth: truth.then(String::new),
             stats: GenStats::default(),
         };
         for _ in 0..POD_RING / 2 {
@@ -200,9 +300,10 @@ impl<'c> Gen<'c> {
     /// Makes one API request: one line, sometimes two.
     fn request(&mut self) {
         self.now += self.rng.range(100, 5000);
-        let total: u64 = MIX.iter().map(|m| m.1).sum();
+        let total: u64 = self.mix.iter().map(|m| m.1).sum();
         let mut roll = self.rng.below(total);
-        let kind = MIX
+        let kind = self
+            .mix
             .iter()
             .find(|(_, weight)| {
                 let hit = roll < *weight;
@@ -227,6 +328,10 @@ impl<'c> Gen<'c> {
             Kind::Binding => self.binding(),
             Kind::Exec => self.exec(),
             Kind::Eviction => self.eviction(),
+            Kind::Rollout => self.rollout(),
+            Kind::Scale => self.scale(),
+            Kind::CronSpawn => self.cron_spawn(),
+            Kind::JobCreate => self.job_create(),
         }
     }
 
@@ -248,10 +353,18 @@ impl<'c> Gen<'c> {
         self.deferred.iter().map(|d| d.1.len() as u64).sum()
     }
 
-    fn flush(&mut self, out: &mut impl io::Write) -> io::Result<()> {
+    fn flush(
+        &mut self,
+        out: &mut impl io::Write,
+        truth: &mut Option<&mut dyn io::Write>,
+    ) -> io::Result<()> {
         out.write_all(self.out.as_bytes())?;
         self.stats.bytes += self.out.len() as u64;
         self.out.clear();
+        if let (Some(sink), Some(lines)) = (truth.as_mut(), self.truth.as_mut()) {
+            sink.write_all(lines.as_bytes())?;
+            lines.clear();
+        }
         Ok(())
     }
 
@@ -271,25 +384,7 @@ impl<'c> Gen<'c> {
 
     /// Appends a timestamp: RFC 3339 UTC with microseconds, or whole seconds.
     fn time(&mut self, micros: u64, fraction: bool) {
-        let secs = i64::try_from(micros / 1_000_000).expect("a simulated clock fits an i64");
-        let t = jiff::civil::datetime(1970, 1, 1, 0, 0, 0, 0)
-            .checked_add(jiff::SignedDuration::from_secs(secs))
-            .expect("the simulated clock stays within jiff's years");
-        write!(
-            self.line,
-            "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}",
-            t.year(),
-            t.month(),
-            t.day(),
-            t.hour(),
-            t.minute(),
-            t.second()
-        )
-        .expect("writing to a String cannot fail");
-        if fraction {
-            write!(self.line, ".{:06}", micros % 1_000_000).expect("writing to a String");
-        }
-        self.line.push('Z');
+        write_time(&mut self.line, micros, fraction);
     }
 
     /// Ends the line and queues it for output.
@@ -401,12 +496,21 @@ impl<'c> Gen<'c> {
 
     fn new_pod(&mut self, workload: usize) -> Pod {
         let w = &WORKLOADS[workload];
-        let name = match w.owner {
-            Owner::ReplicaSet(hash) => format!("{}-{hash}-{}", w.app, self.rng.suffix(5)),
-            Owner::DaemonSet => format!("{}-{}", w.app, self.rng.suffix(5)),
-            Owner::StatefulSet => format!("{}-{}", w.app, self.rng.below(3)),
-            Owner::Job => format!("{}-{}-{}", w.app, self.now / 60_000_000, self.rng.suffix(5)),
-            Owner::Run | Owner::Apply => format!("{}-{}", w.app, self.rng.suffix(4)),
+        let parent = match w.owner {
+            Owner::Forged(victim) => self.live[victim].as_ref(),
+            _ => self.live[workload].as_ref(),
+        }
+        .map(Live::pod_owner);
+        let owner = parent.map(|o| (o.kind, o.name.clone(), o.uid.clone()));
+        let set = match w.owner {
+            Owner::Forged(_) => None,
+            _ => parent.and_then(|o| o.set),
+        };
+        let name = match (&owner, w.owner) {
+            (_, Owner::StatefulSet) => format!("{}-{}", w.app, self.rng.below(3)),
+            (_, Owner::DaemonSet) => format!("{}-{}", w.app, self.rng.suffix(5)),
+            (Some((_, parent, _)), _) => format!("{parent}-{}", self.rng.suffix(5)),
+            (None, _) => format!("{}-{}", w.app, self.rng.suffix(4)),
         };
         let node = self.rng.index(self.c.nodes.len());
         Pod {
@@ -415,6 +519,8 @@ impl<'c> Gen<'c> {
             uid: self.rng.uuid(),
             node,
             ip: format!("10.244.{}.{}", node + 1, self.rng.range(2, 254)),
+            owner,
+            set,
         }
     }
 
@@ -436,4 +542,35 @@ impl<'c> Gen<'c> {
         self.rv += self.rng.range(1, 40);
         self.rv
     }
+}
+
+/// Appends a timestamp to `line`: RFC 3339 UTC with microseconds, or whole seconds.
+fn write_time(line: &mut String, micros: u64, fraction: bool) {
+    let secs = i64::try_from(micros / 1_000_000).expect("a simulated clock fits an i64");
+    let t = jiff::civil::datetime(1970, 1, 1, 0, 0, 0, 0)
+        .checked_add(jiff::SignedDuration::from_secs(secs))
+        .expect("the simulated clock stays within jiff's years");
+    write!(
+        line,
+        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}",
+        t.year(),
+        t.month(),
+        t.day(),
+        t.hour(),
+        t.minute(),
+        t.second()
+    )
+    .expect("writing to a String cannot fail");
+    if fraction {
+        write!(line, ".{:06}", micros % 1_000_000).expect("writing to a String");
+    }
+    line.push('Z');
+}
+
+/// A mix weight times `factor`, in hundredths of the table's weights, so small factors still
+/// count.
+#[expect(clippy::cast_sign_loss, reason = "the factor is 0 or more")]
+fn scale_weight(weight: u64, factor: f64) -> u64 {
+    let weight = f64::from(u32::try_from(weight).expect("mix weights are small"));
+    (weight * factor.max(0.0) * 100.0).round() as u64
 }

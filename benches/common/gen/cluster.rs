@@ -1,11 +1,13 @@
-//! The simulated cluster of the audit-log generator: its nodes, users and components, the
-//! workloads whose pods are created (with their verdict under `testdata/allow.yaml`), and the
-//! request mix.
+//! The simulated cluster of the audit-log generator: its nodes, users, controllers and
+//! components, and the request mix.
 
+use super::catalog::{Owner, Workload};
 use super::{K8S, Rng};
 
 /// Who made a request: the fields of an event that say so, ready to paste.
 pub(super) struct Actor {
+    /// `user.username`.
+    pub(super) name: String,
     /// The `user` object.
     pub(super) user: String,
     /// The first `sourceIPs` entry.
@@ -32,6 +34,7 @@ impl Actor {
         role: &str,
     ) -> Self {
         Actor {
+            name: format!("system:serviceaccount:{ns}:{name}"),
             user: format!(
                 r#"{{"username":"system:serviceaccount:{ns}:{name}","uid":"{}","groups":["system:serviceaccounts","system:serviceaccounts:{ns}","system:authenticated"]}}"#,
                 rng.uuid()
@@ -44,8 +47,13 @@ impl Actor {
         }
     }
 
-    /// A kube-controller-manager controller's service account.
-    fn controller(rng: &mut Rng, name: &str) -> Self {
+    /// A kube-controller-manager controller: its own service account, or with `shared` (a
+    /// controller manager run without `--use-service-account-credentials`) the manager's
+    /// identity, `system:kube-controller-manager`.
+    fn controller(rng: &mut Rng, name: &str, shared: bool) -> Self {
+        if shared {
+            return Actor::component("kube-controller-manager", name);
+        }
         let ua = format!("kube-controller-manager/{K8S}/system:serviceaccount:kube-system:{name}");
         let role = format!("system:controller:{name}");
         Actor::bound_service_account(rng, "kube-system", name, "10.0.0.10", &ua, &role)
@@ -54,6 +62,7 @@ impl Actor {
     /// A user (person or component) authorized by `reason`.
     fn user(name: &str, groups: &str, ip: &str, ua: &str, reason: &str) -> Self {
         Actor {
+            name: name.to_owned(),
             user: format!(r#"{{"username":"{name}","groups":[{groups}]}}"#),
             ip: ip.to_owned(),
             user_agent: ua.to_owned(),
@@ -84,113 +93,6 @@ pub(super) struct Node {
     pub(super) name: String,
     pub(super) kubelet: Actor,
 }
-
-/// Who owns a workload's pods, which decides how they are created.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) enum Owner {
-    /// A Deployment's ReplicaSet, with its pod-template hash.
-    ReplicaSet(&'static str),
-    /// A DaemonSet.
-    DaemonSet,
-    /// A StatefulSet (named pods `app-0`, `app-1`, …).
-    StatefulSet,
-    /// A CronJob's Job.
-    Job,
-    /// `kubectl run`.
-    Run,
-    /// `kubectl apply -f pod.yaml`.
-    Apply,
-}
-
-/// A source of pods; `allowed` is the verdict of `testdata/allow.yaml` on all its images.
-pub(super) struct Workload {
-    pub(super) namespace: &'static str,
-    pub(super) app: &'static str,
-    pub(super) owner: Owner,
-    /// `spec.containers`: name and image.
-    pub(super) containers: &'static [(&'static str, &'static str)],
-    /// `spec.initContainers`: name and image.
-    pub(super) init: &'static [(&'static str, &'static str)],
-    pub(super) allowed: bool,
-    /// Environment variables per container: what makes a pod body long.
-    pub(super) env: usize,
-    /// Relative frequency of its pod creates.
-    pub(super) weight: u64,
-}
-
-/// Shorthand for the table below.
-#[allow(clippy::too_many_arguments, clippy::fn_params_excessive_bools)]
-const fn workload(
-    namespace: &'static str,
-    app: &'static str,
-    owner: Owner,
-    containers: &'static [(&'static str, &'static str)],
-    init: &'static [(&'static str, &'static str)],
-    allowed: bool,
-    env: usize,
-    weight: u64,
-) -> Workload {
-    Workload {
-        namespace,
-        app,
-        owner,
-        containers,
-        init,
-        allowed,
-        env,
-        weight,
-    }
-}
-
-/// The workloads whose pods are created, and whether `testdata/allow.yaml` allows all their
-/// images (the verdicts are checked against the tool: `GenStats::findings`).
-#[rustfmt::skip]
-pub(super) const WORKLOADS: &[Workload] = &[
-    // namespace, app, owner, containers, init containers, allowed, env vars, weight
-    workload("shop", "web", Owner::ReplicaSet("6d4cf56db6"), &[("web", "nginx:1.25.4"), ("metrics", "ghcr.io/acme/nginx-exporter:1.1.0")], &[], true, 6, 14),
-    workload("shop", "api", Owner::ReplicaSet("7c9f8d5b4"), &[("api", "ghcr.io/acme/api:1.8.0")], &[("migrate", "ghcr.io/acme/api:1.8.0")], true, 12, 14),
-    workload("shop", "cart", Owner::ReplicaSet("5f7b9c6d8"), &[("cart", "ghcr.io/acme/cart:3.2.0")], &[("wait-db", "busybox:1.36.1")], true, 12, 10),
-    workload("payments", "ledger", Owner::ReplicaSet("84d6c9f7b5"), &[("ledger", "123456789012.dkr.ecr.us-east-1.amazonaws.com/payments/ledger:2024.03.1")], &[], false, 28, 6),
-    workload("kube-system", "coredns", Owner::ReplicaSet("5dd5756b68"), &[("coredns", "registry.k8s.io/coredns/coredns:v1.11.1")], &[], true, 0, 3),
-    workload("kube-system", "cilium", Owner::DaemonSet, &[("cilium-agent", "quay.io/cilium/cilium:v1.15.1@sha256:351d6685dc6f6ffbcd5451043167cfa8842c6decf80d8c8e426a417c73fb56d4")], &[("mount-cgroup", "quay.io/cilium/cilium:v1.15.1"), ("clean-cilium-state", "quay.io/cilium/cilium:v1.15.1")], true, 6, 3),
-    workload("kube-system", "kube-proxy", Owner::DaemonSet, &[("kube-proxy", "registry.k8s.io/kube-proxy:v1.29.2")], &[], true, 1, 3),
-    workload("monitoring", "node-exporter", Owner::DaemonSet, &[("node-exporter", "quay.io/prometheus/node-exporter@sha256:48aded24573da1e8b8df982f868c452f570d82a1aa8ba2f04a7089dbca714023")], &[], true, 0, 3),
-    workload("monitoring", "prometheus", Owner::StatefulSet, &[("prometheus", "quay.io/prometheus/prometheus:v2.50.1"), ("config-reloader", "quay.io/prometheus-operator/prometheus-config-reloader:v0.72.0")], &[], false, 3, 2),
-    workload("backup", "nightly-backup", Owner::Job, &[("pg-dump", "docker.io/bitnami/postgresql:16.2.0")], &[], false, 8, 3),
-    workload("team-blue", "frontend", Owner::ReplicaSet("69b8f7c4d9"), &[("frontend", "ghcr.io/acme-team/blue/frontend:0.9.2")], &[], true, 10, 8),
-    workload("team-red", "worker", Owner::ReplicaSet("7f6d5c4b8a"), &[("worker", "ghcr.io/acme-team/red/worker:2.0.0-rc.1"), ("log-shipper", "ghcr.io/acme/log-shipper:0.4.2")], &[], true, 10, 6),
-    workload("staging", "frontend-canary", Owner::ReplicaSet("b7c9d8f6c"), &[("frontend", "ghcr.io/acme-team/blue/frontend:1.0.0-canary")], &[], false, 10, 1),
-    workload("ingress-nginx", "ingress-nginx-controller", Owner::ReplicaSet("6b9c7d8f5"), &[("controller", "registry.k8s.io/ingress-nginx/controller:v1.10.0@sha256:42b3f0e5d0846876b1791cd3afeb5f1cbbe4259d6f35651dcc1b5c980925379c")], &[], true, 4, 2),
-    workload("platform", "registry-mirror", Owner::ReplicaSet("55c8b9d7f6"), &[("mirror", "registry.acme.internal:5000/platform/registry-mirror:2.8.3")], &[], true, 4, 3),
-    workload("ci", "image-build", Owner::Job, &[("kaniko", "gcr.io/kaniko-project/executor:v1.21.0")], &[("clone", "alpine/git:2.43.0")], false, 6, 4),
-    workload("data", "redis", Owner::StatefulSet, &[("redis", "docker.io/bitnami/redis:7.2.4-debian-12-r9")], &[], false, 10, 2),
-    workload("default", "debug", Owner::Run, &[("debug", "busybox")], &[], false, 0, 2),
-    workload("ml-jobs", "train-resnet50", Owner::Apply, &[("train", "nvcr.io/nvidia/pytorch:24.02-py3")], &[], false, 6, 1),
-    workload("default", "kworker-sync", Owner::Apply, &[("kworker", "docker.io/xmrig/xmrig:6.21.0")], &[], false, 0, 1),
-    workload("default", "nginx-test", Owner::Run, &[("nginx-test", "nginx")], &[], true, 0, 1),
-];
-
-/// Environment variables: name, the rest of the entry, and the key its `managedFields` entry
-/// names (`value`, or the kind of `valueFrom`).
-#[rustfmt::skip]
-pub(super) const ENV: &[(&str, &str, &str)] = &[
-    ("LOG_LEVEL", r#""value":"info""#, "value"),
-    ("PORT", r#""value":"8080""#, "value"),
-    ("POD_NAME", r#""valueFrom":{"fieldRef":{"apiVersion":"v1","fieldPath":"metadata.name"}}"#, "fieldRef"),
-    ("POD_NAMESPACE", r#""valueFrom":{"fieldRef":{"apiVersion":"v1","fieldPath":"metadata.namespace"}}"#, "fieldRef"),
-    ("OTEL_EXPORTER_OTLP_ENDPOINT", r#""value":"http://otel-collector.monitoring.svc:4317""#, "value"),
-    ("OTEL_SERVICE_NAME", r#""value":"acme-service""#, "value"),
-    ("DATABASE_URL", r#""value":"postgres://app@db.data.svc:5432/app?sslmode=require\u0026connect_timeout=5""#, "value"),
-    ("DATABASE_PASSWORD", r#""valueFrom":{"secretKeyRef":{"name":"db-credentials","key":"password"}}"#, "secretKeyRef"),
-    ("REDIS_ADDR", r#""value":"redis-master.data.svc.cluster.local:6379""#, "value"),
-    ("FEATURE_FLAGS", r#""value":"checkout-v2,fast-search""#, "value"),
-    ("GOMEMLIMIT", r#""valueFrom":{"resourceFieldRef":{"resource":"limits.memory","divisor":"0"}}"#, "resourceFieldRef"),
-    ("GOMAXPROCS", r#""value":"2""#, "value"),
-    ("AWS_REGION", r#""value":"us-east-1""#, "value"),
-    ("KAFKA_BROKERS", r#""value":"kafka-0.kafka-headless.data.svc:9092,kafka-1.kafka-headless.data.svc:9092,kafka-2.kafka-headless.data.svc:9092""#, "value"),
-    ("API_TOKEN", r#""valueFrom":{"secretKeyRef":{"name":"api-token","key":"token","optional":false}}"#, "secretKeyRef"),
-    ("SENTRY_DSN", r#""value":"https://3f2c9a0d5b7e4e1f8a6c2d9b0e4f7a1c@sentry.acme.internal/12""#, "value"),
-];
 
 /// Leader-election leases: namespace, lease name, index into `Cluster::leaders`.
 pub(super) const LEADER_LEASES: &[(&str, &str, usize)] = &[
@@ -257,26 +159,53 @@ pub(super) enum Kind {
     Binding,
     Exec,
     Eviction,
+    /// A person or pipeline changes a workload's template; its controller rolls it out.
+    Rollout,
+    /// The deployment controller scales a ReplicaSet.
+    Scale,
+    /// The cronjob controller starts a CronJob's Job.
+    CronSpawn,
+    /// The CI pipeline creates a Job.
+    JobCreate,
 }
 
-/// How often each kind of request is made (relative weights).
+impl Kind {
+    /// Whether the kind is pod or workload traffic, which the workload factor scales.
+    pub(super) fn scaled(self) -> bool {
+        matches!(
+            self,
+            Kind::PodCreate
+                | Kind::Binding
+                | Kind::Rollout
+                | Kind::Scale
+                | Kind::CronSpawn
+                | Kind::JobCreate
+        )
+    }
+}
+
+/// How often each kind of request is made (relative weights, in tenths).
 pub(super) const MIX: &[(Kind, u64)] = &[
-    (Kind::NodeLease, 250),
-    (Kind::LeaderLease, 110),
-    (Kind::Watch, 70),
-    (Kind::List, 15),
-    (Kind::PodStatus, 95),
-    (Kind::NodeStatus, 12),
-    (Kind::Event, 80),
-    (Kind::TokenReview, 55),
-    (Kind::AccessReview, 40),
-    (Kind::Get, 130),
-    (Kind::SaToken, 35),
-    (Kind::EndpointSlice, 40),
-    (Kind::PodCreate, 6),
-    (Kind::Binding, 6),
-    (Kind::Exec, 1),
-    (Kind::Eviction, 1),
+    (Kind::NodeLease, 2500),
+    (Kind::LeaderLease, 1100),
+    (Kind::Watch, 700),
+    (Kind::List, 150),
+    (Kind::PodStatus, 950),
+    (Kind::NodeStatus, 120),
+    (Kind::Event, 800),
+    (Kind::TokenReview, 550),
+    (Kind::AccessReview, 400),
+    (Kind::Get, 1300),
+    (Kind::SaToken, 350),
+    (Kind::EndpointSlice, 400),
+    (Kind::PodCreate, 60),
+    (Kind::Binding, 60),
+    (Kind::Exec, 10),
+    (Kind::Eviction, 10),
+    (Kind::Rollout, 10),
+    (Kind::Scale, 8),
+    (Kind::CronSpawn, 3),
+    (Kind::JobCreate, 3),
 ];
 
 /// The holders of `LEADER_LEASES` after the two control-plane ones.
@@ -338,8 +267,8 @@ const WATCHER_ACCOUNTS: [ServiceAccount; 4] = [
 /// The cluster: nodes, users, and the owners of the workloads. Fixed for a seed.
 pub(super) struct Cluster {
     pub(super) nodes: Vec<Node>,
-    /// Creators of pods, by owner: ReplicaSet, DaemonSet, StatefulSet, Job controllers.
-    pub(super) controllers: [Actor; 4],
+    /// The controllers, indexed by the `CTL_*` constants.
+    pub(super) controllers: [Actor; 6],
     /// People and CI: alice (SRE), bob (data), the CI deploy bot.
     pub(super) people: [Actor; 3],
     /// The holders of `LEADER_LEASES`.
@@ -351,9 +280,20 @@ pub(super) struct Cluster {
     pub(super) endpointslice: Actor,
     pub(super) metrics_server: Actor,
     pub(super) autoscaler: Actor,
-    /// Owner (ReplicaSet, DaemonSet, …) UID per workload.
-    pub(super) owner_uids: Vec<String>,
 }
+
+/// `Cluster::controllers`: the ReplicaSet controller.
+pub(super) const CTL_REPLICASET: usize = 0;
+/// `Cluster::controllers`: the DaemonSet controller.
+pub(super) const CTL_DAEMONSET: usize = 1;
+/// `Cluster::controllers`: the StatefulSet controller.
+pub(super) const CTL_STATEFULSET: usize = 2;
+/// `Cluster::controllers`: the Job controller.
+pub(super) const CTL_JOB: usize = 3;
+/// `Cluster::controllers`: the Deployment controller.
+pub(super) const CTL_DEPLOYMENT: usize = 4;
+/// `Cluster::controllers`: the CronJob controller.
+pub(super) const CTL_CRONJOB: usize = 5;
 
 impl Cluster {
     pub(super) fn new(seed: u64) -> Self {
@@ -380,6 +320,8 @@ impl Cluster {
             Actor::component("kube-scheduler", "scheduler"),
         ];
         watchers.extend(WATCHER_ACCOUNTS.map(|sa| Actor::service_account(rng, sa)));
+        // Every third seed, the controller manager runs without its own service accounts.
+        let shared = seed % 3 == 2;
         Cluster {
             nodes,
             controllers: [
@@ -387,13 +329,15 @@ impl Cluster {
                 "daemon-set-controller",
                 "statefulset-controller",
                 "job-controller",
+                "deployment-controller",
+                "cronjob-controller",
             ]
-            .map(|name| Actor::controller(rng, name)),
+            .map(|name| Actor::controller(rng, name, shared)),
             people: Cluster::people(rng),
             leaders,
             watchers,
             scheduler: Actor::component("kube-scheduler", "scheduler"),
-            endpointslice: Actor::controller(rng, "endpointslice-controller"),
+            endpointslice: Actor::controller(rng, "endpointslice-controller", shared),
             metrics_server: Actor::service_account(
                 rng,
                 (
@@ -412,7 +356,6 @@ impl Cluster {
                     "cluster-autoscaler/v1.29.0 (linux/amd64) kubernetes/$Format",
                 ),
             ),
-            owner_uids: WORKLOADS.iter().map(|_| rng.uuid()).collect(),
         }
     }
 
@@ -448,11 +391,13 @@ impl Cluster {
     /// Who creates the pods of `w`.
     pub(super) fn creator(&self, w: &Workload, rng: &mut Rng) -> &Actor {
         match w.owner {
-            Owner::ReplicaSet(_) => &self.controllers[0],
-            Owner::DaemonSet => &self.controllers[1],
-            Owner::StatefulSet => &self.controllers[2],
-            Owner::Job => &self.controllers[3],
-            Owner::Run | Owner::Apply => &self.people[rng.index(self.people.len())],
+            Owner::ReplicaSet(_) => &self.controllers[CTL_REPLICASET],
+            Owner::DaemonSet => &self.controllers[CTL_DAEMONSET],
+            Owner::StatefulSet => &self.controllers[CTL_STATEFULSET],
+            Owner::CronJob | Owner::Job => &self.controllers[CTL_JOB],
+            Owner::Forged(_) | Owner::Run | Owner::Apply => {
+                &self.people[rng.index(self.people.len())]
+            }
         }
     }
 }
@@ -467,4 +412,18 @@ pub(super) struct Pod {
     /// Index into `Cluster::nodes`.
     pub(super) node: usize,
     pub(super) ip: String,
+    /// The controller owner reference it carries: kind, name, uid.
+    pub(super) owner: Option<(&'static str, String, String)>,
+    /// The container whose image `kubectl set image` changed in its template, and that image.
+    pub(super) set: Option<(&'static str, &'static str)>,
+}
+
+impl Pod {
+    /// The image of `container` in this pod: the workload's, unless its template changed it.
+    pub(super) fn image(&self, container: &str, image: &'static str) -> &'static str {
+        match self.set {
+            Some((name, set)) if name == container => set,
+            _ => image,
+        }
+    }
 }

@@ -1,6 +1,7 @@
 //! What happens to pods after the audit-log generator creates them: scheduler bindings, kubelet
 //! pod and node status patches, events, exec and eviction.
 
+use super::cluster::CTL_REPLICASET;
 use super::{Actor, Gen, Pod, WORKLOADS};
 
 impl<'c> Gen<'c> {
@@ -149,7 +150,7 @@ impl<'c> Gen<'c> {
             if i > 0 {
                 self.line.push(',');
             }
-            self.container_status(name, image);
+            self.container_status(name, pod.image(name, image));
         }
         self.s(&[
             r#"],"phase":"Running","podIP":""#,
@@ -367,14 +368,14 @@ impl<'c> Gen<'c> {
                 ),
             ),
             17..=18 => (
-                &c.controllers[0],
+                &c.controllers[CTL_REPLICASET],
                 "replicaset-controller",
                 "SuccessfulCreate",
                 "Normal",
                 format!("Created pod: {}", pod.name),
             ),
             _ => (
-                &c.controllers[0],
+                &c.controllers[CTL_REPLICASET],
                 "replicaset-controller",
                 "FailedCreate",
                 "Warning",

@@ -1,19 +1,20 @@
 //! Pod creates, as the audit-log generator writes them: the request and response bodies with
 //! `managedFields`, the stages, and the outcome (created, dry run, forbidden).
 
-use super::cluster::{ENV, Workload};
+use super::catalog::{ENV, Workload, allowed};
+use super::owners::Truth;
 use super::{Actor, Gen, Owner, Pod, WORKLOADS};
 
-/// The level of a pod create.
+/// The audit level a request is logged at.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Level {
+pub(super) enum Level {
     Metadata,
     Request,
     RequestResponse,
 }
 
 impl Level {
-    fn as_str(self) -> &'static str {
+    pub(super) fn as_str(self) -> &'static str {
         match self {
             Level::Metadata => "Metadata",
             Level::Request => "Request",
@@ -66,6 +67,10 @@ impl Gen<'_> {
                 "/api/v1/namespaces/{}/pods?fieldManager=kubectl-run",
                 w.namespace
             ),
+            (Owner::Forged(_), _) => format!(
+                "/api/v1/namespaces/{}/pods?fieldManager=kubectl-create",
+                w.namespace
+            ),
             (Owner::Apply, Outcome::DryRun) => format!(
                 r"/api/v1/namespaces/{}/pods?dryRun=All\u0026fieldManager=kubectl-client-side-apply\u0026fieldValidation=Strict",
                 w.namespace
@@ -88,7 +93,7 @@ impl Gen<'_> {
             done: received + self.rng.range(3000, 25_000),
             pod,
         };
-        self.stats.findings += u64::from(level == Level::Metadata || !w.allowed);
+        self.count_pod(&create);
         let later = if self.rng.percent(33) {
             self.create_event(&create, "RequestReceived");
             self.emit();
@@ -110,7 +115,7 @@ impl Gen<'_> {
     /// Writes one stage of a pod create (without the newline).
     fn create_event(&mut self, k: &Create<'_>, stage: &str) {
         self.stats.pod_creates += 1;
-        let named = matches!(k.w.owner, Owner::StatefulSet | Owner::Run | Owner::Apply);
+        let named = !generated(k.w.owner);
         self.head(k.level.as_str(), &k.id, stage, &k.uri, "create", k.who);
         self.object_ref(
             "pods",
@@ -163,14 +168,68 @@ impl Gen<'_> {
         self.tail(k.received, k.done, k.who, extra);
     }
 
+    /// Counts a pod create in the stats and, when it is a finding, writes its truth.
+    fn count_pod(&mut self, k: &Create<'_>) {
+        let slot = match (k.w.owner, k.pod.owner.as_ref().map(|o| o.0)) {
+            (Owner::Forged(_), _) => 4,
+            (_, Some("ReplicaSet")) => 0,
+            (_, Some("DaemonSet")) => 1,
+            (_, Some("StatefulSet")) => 2,
+            (_, Some(_)) => 3,
+            (_, None) => 5,
+        };
+        self.stats.pods_by_owner[slot] += 1;
+        let mut disallowed: Vec<&str> = Vec::new();
+        if k.level != Level::Metadata {
+            for (name, image) in k.w.init.iter().chain(k.w.containers) {
+                let image = k.pod.image(name, image);
+                if !allowed(image) && !disallowed.contains(&image) {
+                    disallowed.push(image);
+                }
+            }
+        }
+        if k.level != Level::Metadata && disallowed.is_empty() {
+            return;
+        }
+        self.stats.findings += 1;
+        if self.truth.is_none() {
+            return;
+        }
+        let mut time = String::new();
+        super::write_time(&mut time, k.done, true);
+        let truth = match (k.level, k.w.owner, &k.pod.owner) {
+            (Level::Metadata, ..) | (_, _, None) => Truth::direct(k.who, &k.id, time, None),
+            (_, Owner::Forged(_), Some((kind, name, _))) => {
+                let note = format!("claims {kind}/{name} but was created by {}", k.who.name);
+                Truth::direct(k.who, &k.id, time, Some(note))
+            }
+            _ => match &self.live[k.pod.workload] {
+                Some(live) => Truth::chain(live, &disallowed),
+                None => Truth::direct(k.who, &k.id, time, None),
+            },
+        };
+        if let Some(out) = self.truth.as_mut() {
+            truth.write(out, &k.id, k.w.namespace, &k.pod.name, &disallowed);
+        }
+    }
+
     /// The labels of a pod of `k.w`.
-    fn labels(&self, k: &Create<'_>) -> Vec<(&'static str, String)> {
+    fn labels(k: &Create<'_>) -> Vec<(&'static str, String)> {
         let w = k.w;
-        let uid = &self.c.owner_uids[k.pod.workload];
+        let (owner, uid) = k
+            .pod
+            .owner
+            .as_ref()
+            .map_or((String::new(), String::new()), |o| {
+                (o.1.clone(), o.2.clone())
+            });
         match w.owner {
-            Owner::ReplicaSet(hash) => vec![
+            Owner::ReplicaSet(_) | Owner::Forged(_) => vec![
                 ("app", w.app.to_owned()),
-                ("pod-template-hash", hash.to_owned()),
+                (
+                    "pod-template-hash",
+                    owner.rsplit('-').next().unwrap_or_default().to_owned(),
+                ),
             ],
             Owner::DaemonSet => vec![
                 ("controller-revision-hash", "6f5b8d9c47".to_owned()),
@@ -186,11 +245,11 @@ impl Gen<'_> {
                 ("controller-revision-hash", format!("{}-7d9c8b6f5", w.app)),
                 ("statefulset.kubernetes.io/pod-name", k.pod.name.clone()),
             ],
-            Owner::Job => vec![
+            Owner::CronJob | Owner::Job => vec![
                 ("batch.kubernetes.io/controller-uid", uid.clone()),
-                ("batch.kubernetes.io/job-name", job_name(&k.pod.name)),
-                ("controller-uid", uid.clone()),
-                ("job-name", job_name(&k.pod.name)),
+                ("batch.kubernetes.io/job-name", owner.clone()),
+                ("controller-uid", uid),
+                ("job-name", owner),
             ],
             Owner::Run => vec![("run", k.pod.name.clone())],
             Owner::Apply => vec![("app", w.app.to_owned())],
@@ -200,12 +259,9 @@ impl Gen<'_> {
     /// The pod as the client sent it (`response` false) or as the server stored it.
     fn pod_object(&mut self, k: &Create<'_>, response: bool) {
         let w = k.w;
-        let labels = self.labels(k);
+        let labels = Self::labels(k);
         self.s(&[r#"{"kind":"Pod","apiVersion":"v1","metadata":{"#]);
-        let generated = matches!(
-            w.owner,
-            Owner::ReplicaSet(_) | Owner::DaemonSet | Owner::Job
-        );
+        let generated = generated(w.owner);
         if response || !generated {
             self.s(&[r#""name":""#, &k.pod.name, r#"","#]);
         }
@@ -252,13 +308,13 @@ impl Gen<'_> {
     }
 
     fn owner_refs(&mut self, k: &Create<'_>) {
-        let c = self.c;
-        let (api, kind, name) = match k.w.owner {
-            Owner::ReplicaSet(hash) => ("apps/v1", "ReplicaSet", format!("{}-{hash}", k.w.app)),
-            Owner::DaemonSet => ("apps/v1", "DaemonSet", k.w.app.to_owned()),
-            Owner::StatefulSet => ("apps/v1", "StatefulSet", k.w.app.to_owned()),
-            Owner::Job => ("batch/v1", "Job", job_name(&k.pod.name)),
-            Owner::Run | Owner::Apply => return,
+        let Some((kind, name, uid)) = &k.pod.owner else {
+            return;
+        };
+        let api = if *kind == "Job" {
+            "batch/v1"
+        } else {
+            "apps/v1"
         };
         self.s(&[
             r#","ownerReferences":[{"apiVersion":""#,
@@ -266,9 +322,9 @@ impl Gen<'_> {
             r#"","kind":""#,
             kind,
             r#"","name":""#,
-            &name,
+            name,
             r#"","uid":""#,
-            &c.owner_uids[k.pod.workload],
+            uid,
             r#"","controller":true,"blockOwnerDeletion":true}]"#,
         ]);
     }
@@ -319,13 +375,14 @@ impl Gen<'_> {
                 if i > 0 {
                     self.line.push(',');
                 }
+                let image = k.pod.image(name, image);
                 self.container(w, name, image, init, response.then_some(token.as_str()));
             }
             self.line.push(']');
         }
         let restart = match w.owner {
-            Owner::Job => "OnFailure",
-            Owner::Run | Owner::Apply => "Never",
+            Owner::CronJob | Owner::Job => "OnFailure",
+            Owner::Forged(_) | Owner::Run | Owner::Apply => "Never",
             _ => "Always",
         };
         self.s(&[
@@ -344,7 +401,7 @@ impl Gen<'_> {
     }
 
     /// One container; `token` (the service account volume) is set in the server's copy.
-    fn container(
+    pub(super) fn container(
         &mut self,
         w: &Workload,
         name: &str,
@@ -392,6 +449,7 @@ impl Gen<'_> {
         let manager = match w.owner {
             Owner::Run => "kubectl-run",
             Owner::Apply => "kubectl-client-side-apply",
+            Owner::Forged(_) => "kubectl-create",
             _ => "kube-controller-manager",
         };
         self.s(&[
@@ -404,10 +462,7 @@ impl Gen<'_> {
         if w.owner == Owner::Apply {
             self.s(&[r#""f:annotations":{".":{},"f:kubectl.kubernetes.io/last-applied-configuration":{}},"#]);
         }
-        if matches!(
-            w.owner,
-            Owner::ReplicaSet(_) | Owner::DaemonSet | Owner::Job
-        ) {
+        if generated(w.owner) {
             self.s(&[r#""f:generateName":{},"#]);
         }
         self.s(&[r#""f:labels":{".":{}"#]);
@@ -415,8 +470,7 @@ impl Gen<'_> {
             self.s(&[r#","f:"#, key, r#"":{}"#]);
         }
         self.line.push('}');
-        if !matches!(w.owner, Owner::Run | Owner::Apply) {
-            let uid = &self.c.owner_uids[k.pod.workload];
+        if let Some((_, _, uid)) = &k.pod.owner {
             self.s(&[
                 r#","f:ownerReferences":{".":{},"k:{\"uid\":\""#,
                 uid,
@@ -484,7 +538,7 @@ fn forbidden_message(k: &Create<'_>) -> Option<String> {
         return None;
     }
     Some(match k.w.owner {
-        Owner::Run | Owner::Apply => format!(
+        Owner::Forged(_) | Owner::Run | Owner::Apply => format!(
             r#"pods \"{}\" is forbidden: violates PodSecurity \"baseline:latest\": privileged (container \"{}\" must not set securityContext.privileged=true)"#,
             k.pod.name, k.w.containers[0].0
         ),
@@ -495,7 +549,7 @@ fn forbidden_message(k: &Create<'_>) -> Option<String> {
     })
 }
 
-/// The Job a Job pod belongs to: its name without the random suffix.
-fn job_name(pod: &str) -> String {
-    pod.rsplit_once('-').map_or(pod, |p| p.0).to_owned()
+/// Whether a controller makes the pods with `generateName` (StatefulSets name theirs).
+fn generated(owner: Owner) -> bool {
+    owner.is_controller() && owner != Owner::StatefulSet
 }
