@@ -47,8 +47,8 @@
 //! This file holds the driver and the event envelope; `gen/cluster.rs` the simulated cluster and
 //! the mix, `gen/catalog.rs` the workloads and images, `gen/traffic.rs` the everyday requests,
 //! `gen/pods.rs` pod creates, `gen/lifecycle.rs` what happens to pods afterwards,
-//! `gen/rollout.rs` and `gen/objects.rs` workload writes, and `gen/owners.rs` the workload
-//! objects' state and the truth.
+//! `gen/rollout.rs`, `gen/objects.rs` and `gen/writes.rs` workload writes, and `gen/owners.rs`
+//! the workload objects' state and the truth.
 
 #[path = "gen/catalog.rs"]
 mod catalog;
@@ -66,6 +66,8 @@ mod pods;
 mod rollout;
 #[path = "gen/traffic.rs"]
 mod traffic;
+#[path = "gen/writes.rs"]
+mod writes;
 
 use std::fmt::{self, Write as _};
 use std::io;

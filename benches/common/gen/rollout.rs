@@ -7,31 +7,12 @@
 //! bodies out of the log there) and with their bodies elsewhere, `RequestResponse` or `Request`.
 //! Each write is fenced by 30 ms of simulated time from the pod creates around it.
 
+use super::Gen;
 use super::catalog::{Owner, SET_IMAGES, WORKLOADS, Workload};
 use super::cluster::{CTL_CRONJOB, CTL_DEPLOYMENT};
-use super::owners::{Live, Object, Setter};
+use super::owners::Object;
 use super::pods::Level;
-use super::{Actor, Gen};
-
-/// What the event lines of one workload write share.
-struct Write<'a> {
-    level: Level,
-    id: String,
-    uri: String,
-    verb: &'static str,
-    who: &'a Actor,
-    /// `objectRef.resource`.
-    resource: &'static str,
-    namespace: &'static str,
-    /// `objectRef.name` (absent on creates).
-    name: Option<String>,
-    code: u64,
-    received: u64,
-    done: u64,
-    /// The request and response bodies, ready to paste.
-    request: String,
-    response: String,
-}
+use super::writes::collection;
 
 /// A workload object to write out in full.
 pub(super) struct Shape<'a> {
@@ -194,7 +175,7 @@ impl Gen<'_> {
                 live.revision,
             )
         };
-        let mut k = self.write_for(w, who, "create", "replicasets", None);
+        let mut k = self.write_for(w, who, "create", "replicasets", Some(name.clone()));
         for stored in [None, Some((uid.as_str(), 1))] {
             let shape = Shape {
                 wi,
@@ -301,7 +282,7 @@ impl Gen<'_> {
         let name = format!("{}-{minute}", w.app);
         let (top_uid, set) = (live.top.uid.clone(), live.top.set);
         let uid = self.rng.uuid();
-        let mut k = self.write_for(w, who, "create", "jobs", None);
+        let mut k = self.write_for(w, who, "create", "jobs", Some(name.clone()));
         if k.level != Level::Metadata {
             for stored in [None, Some((uid.as_str(), 1))] {
                 let shape = job_shape(wi, &name, stored, Some(("CronJob", w.app, &top_uid)), set);
@@ -332,7 +313,7 @@ impl Gen<'_> {
         let who = &c.people[2];
         let name = format!("{}-{}", w.app, self.rng.suffix(5));
         let uid = self.rng.uuid();
-        let mut k = self.write_for(w, who, "create", "jobs", None);
+        let mut k = self.write_for(w, who, "create", "jobs", Some(name.clone()));
         k.uri
             .push_str(r"?fieldManager=kubectl-client-side-apply\u0026fieldValidation=Strict");
         if k.level != Level::Metadata {
@@ -357,147 +338,6 @@ impl Gen<'_> {
             .collect::<Vec<_>>();
         self.logged(wi, &k, &images);
     }
-
-    // ---- bookkeeping ----------------------------------------------------------------------------
-
-    /// A controller-made workload, by pod weight, whose owner passes `keep`.
-    fn pick_owned(&mut self, keep: impl Fn(Owner) -> bool) -> Option<usize> {
-        let total: u64 = WORKLOADS
-            .iter()
-            .filter(|w| keep(w.owner))
-            .map(|w| w.weight)
-            .sum();
-        if total == 0 {
-            return None;
-        }
-        let mut roll = self.rng.below(total);
-        WORKLOADS.iter().position(|w| {
-            if !keep(w.owner) {
-                return false;
-            }
-            let hit = roll < w.weight;
-            roll = roll.saturating_sub(w.weight);
-            hit
-        })
-    }
-
-    /// The live state of workload `wi`.
-    fn live_mut(&mut self, wi: usize) -> &mut Live {
-        self.live[wi]
-            .as_mut()
-            .expect("a controller-made workload has live state")
-    }
-
-    /// Records a person's or pipeline's write of the top object of `wi`, which set `images`.
-    fn logged(&mut self, wi: usize, k: &Write<'_>, images: &[&'static str]) {
-        let body = k.level != Level::Metadata;
-        let mut time = String::new();
-        super::write_time(&mut time, k.done, true);
-        let top = &mut self.live_mut(wi).top;
-        top.logged = Some(body);
-        if body && !images.is_empty() {
-            top.setters.push(Setter {
-                images: images.to_vec(),
-                user: k.who.name.clone(),
-                audit_id: k.id.clone(),
-                time,
-            });
-        }
-    }
-
-    /// A write's shared fields at the namespace's audit level, fenced in time from pod creates.
-    fn write_for<'a>(
-        &mut self,
-        w: &Workload,
-        who: &'a Actor,
-        verb: &'static str,
-        resource: &'static str,
-        name: Option<String>,
-    ) -> Write<'a> {
-        let level = if w.namespace == "payments" {
-            Level::Metadata
-        } else if self.rng.percent(60) {
-            Level::RequestResponse
-        } else {
-            Level::Request
-        };
-        let received = self.now + 30_000;
-        let done = received + self.rng.range(2_000, 20_000);
-        self.now = done + 30_000;
-        let group = if resource == "jobs" || resource == "cronjobs" {
-            "batch"
-        } else {
-            "apps"
-        };
-        Write {
-            level,
-            id: self.rng.uuid(),
-            uri: collection(group, w.namespace, resource),
-            verb,
-            who,
-            resource,
-            namespace: w.namespace,
-            name,
-            code: if verb == "create" { 201 } else { 200 },
-            received,
-            done,
-            request: String::new(),
-            response: String::new(),
-        }
-    }
-
-    /// Writes what `f` writes, into a string of its own.
-    fn capture(&mut self, f: impl FnOnce(&mut Self)) -> String {
-        let saved = std::mem::take(&mut self.line);
-        f(self);
-        std::mem::replace(&mut self.line, saved)
-    }
-
-    /// Writes a workload write: its `ResponseComplete` event, and sometimes first its
-    /// `RequestReceived`.
-    fn write_workload(&mut self, k: &Write<'_>) {
-        self.stats.workload_writes += 1;
-        let later = if self.rng.percent(33) {
-            self.workload_event(k, "RequestReceived");
-            self.emit();
-            Some(self.rng.range(1, 4) as u32)
-        } else {
-            None
-        };
-        self.workload_event(k, "ResponseComplete");
-        match later {
-            Some(requests) => self.defer(requests),
-            None => self.emit(),
-        }
-    }
-
-    /// One stage of a workload write (without the newline).
-    fn workload_event(&mut self, k: &Write<'_>, stage: &str) {
-        let group = if k.resource == "jobs" || k.resource == "cronjobs" {
-            "batch"
-        } else {
-            "apps"
-        };
-        self.head(k.level.as_str(), &k.id, stage, &k.uri, k.verb, k.who);
-        self.object_ref(k.resource, Some(k.namespace), k.name.as_deref(), group);
-        self.end_ref(None);
-        if stage == "RequestReceived" {
-            self.s(&[r#","requestReceivedTimestamp":""#]);
-            self.time(k.received, true);
-            self.s(&[r#"","stageTimestamp":""#]);
-            self.time(k.received, true);
-            self.s(&["\"}"]);
-            return;
-        }
-        self.status(k.code);
-        if !k.request.is_empty() {
-            self.s(&[r#","requestObject":"#, &k.request]);
-        }
-        if k.level == Level::RequestResponse && !k.response.is_empty() {
-            self.s(&[r#","responseObject":"#, &k.response]);
-        }
-        self.tail(k.received, k.done, k.who, "");
-    }
 }
 
 /// The top object's kind, resource and API group for a workload's owner.
@@ -509,11 +349,6 @@ fn top_kind(owner: Owner) -> (&'static str, &'static str, &'static str) {
         Owner::Job => ("Job", "jobs", "batch"),
         _ => ("Deployment", "deployments", "apps"),
     }
-}
-
-/// `/apis/GROUP/v1/namespaces/NS/RESOURCE`.
-fn collection(group: &str, ns: &str, resource: &str) -> String {
-    format!("/apis/{group}/v1/namespaces/{ns}/{resource}")
 }
 
 /// A Job's shape.
