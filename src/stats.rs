@@ -27,13 +27,17 @@ pub struct Stats {
     pub compressed_bytes: u64,
     /// Lines read (as `wc -l` counts them, plus a last line without a newline).
     pub lines: u64,
-    /// Lines (or documents) parsed as JSON: those that could hold a pod request, and those whose
-    /// shape the cheap check could not confirm.
+    /// Lines (or documents) parsed as JSON: those that could hold a pod request (or, in default
+    /// mode, a workload write), and those whose shape the cheap check could not confirm.
     pub parsed: u64,
     /// Audit events found in the parsed lines.
     pub events: u64,
     /// Events that are pod requests (docs/events.md), every stage counted.
     pub pod_requests: u64,
+    /// Events that are successful writes of workload objects (default mode), every stage
+    /// counted. Not in the summary (yet).
+    #[serde(skip)]
+    pub workload_writes: u64,
     /// Lines that are not audit events: invalid JSON, not an object, not an event.
     pub skipped: u64,
     /// Where the first skipped lines are.
@@ -161,6 +165,7 @@ impl AddAssign for Stats {
         self.parsed += other.parsed;
         self.events += other.events;
         self.pod_requests += other.pod_requests;
+        self.workload_writes += other.workload_writes;
         self.skipped += other.skipped;
         let room = MAX_LOCATIONS.saturating_sub(self.skipped_at.len());
         self.skipped_at

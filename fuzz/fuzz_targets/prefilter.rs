@@ -1,6 +1,7 @@
 //! Any bytes as a block of JSON lines: the literal prefilter never drops a line that the full
-//! parse would turn into a pod request. Scanning with it gives the same pod requests and findings
-//! as parsing every non-blank line in full, in both modes; and the line end it finds in one pass
+//! parse would turn into a pod request or a workload record. Scanning with it gives the same pod
+//! requests, findings and workload records as parsing every non-blank line in full, in both
+//! modes; and the line end it finds in one pass
 //! agrees with its separate search for a second event on the line.
 //!
 //! The skipped-line count is not compared: a line that starts like an audit event and ends with
@@ -10,7 +11,7 @@
 
 use std::sync::LazyLock;
 
-use falco_pod_scan::internals::{self as scan, Candidate};
+use falco_pod_scan::internals::{self as scan, BlockResult};
 use falco_pod_scan::{Allowlist, Mode, Policy, Scope};
 use libfuzzer_sys::fuzz_target;
 
@@ -31,13 +32,15 @@ fn policy(mode: Mode) -> Policy {
     }
 }
 
-/// The oracle: the pod requests of every non-blank line parsed in full, none passed over by
-/// the prefilter.
-fn unfiltered(bytes: &[u8], policy: &Policy) -> Vec<Candidate> {
-    let mut out = Vec::new();
+/// The oracle: the pod requests and workload records of every non-blank line parsed in full,
+/// none passed over by the prefilter.
+fn unfiltered(bytes: &[u8], policy: &Policy) -> BlockResult {
+    let mut out = BlockResult::default();
     for (line_no, line) in (0u64..).zip(bytes.split(|&b| b == b'\n')) {
         if !line.trim_ascii().is_empty() {
-            out.extend(scan::scan_document(line, line_no, policy).candidates);
+            let one = scan::scan_document(line, line_no, policy);
+            out.candidates.extend(one.candidates);
+            out.workloads.extend(one.workloads);
         }
     }
     out
@@ -58,10 +61,11 @@ fuzz_target!(|bytes: &[u8]| {
     for policy in POLICIES.iter() {
         let filtered = scan::scan_lines(bytes, policy);
         let full = unfiltered(bytes, policy);
-        assert_eq!(filtered.candidates, full, "a pod request was dropped");
+        assert_eq!(filtered.candidates, full.candidates, "a pod request was dropped");
+        assert_eq!(filtered.workloads, full.workloads, "a workload write was dropped");
         assert_eq!(
             scan::select(filtered.candidates),
-            scan::select(full),
+            scan::select(full.candidates),
             "a finding was dropped"
         );
     }

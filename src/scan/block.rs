@@ -1,17 +1,21 @@
-//! The worker: one block of whole lines in, candidate pod requests and counters out.
+//! The worker: one block of whole lines in, candidate pod requests, workload records and
+//! counters out.
 //!
 //! A pure function over a slice: no locks, no I/O, no printing. Line numbers in
 //! the result are 0-based and relative to the block; the merge makes them absolute.
 //!
 //! Every line is looked at, but most only at their ends:
-//! * a line [`triage_joined`] marks as a possible pod request is parsed in full and judged;
+//! * a line [`triage_joined`] marks as a possible pod request is parsed in full and judged; in
+//!   default mode, so is a line it marks as a possible workload write, whose successful writes
+//!   become [`Staged`] workload records;
 //! * any other line is accepted as an audit event if it is framed like one the API server writes
 //!   (`{"kind":"Event",…}`), and otherwise parsed just to tell whether it is an event, so that
 //!   garbage is counted, never silently dropped;
 //! * blank lines are ignored.
 
+use crate::attribution::record::{self, Staged};
 use crate::event::{self, LineError, Seen};
-use crate::rules::{self, Candidate, Policy};
+use crate::rules::{self, Candidate, Mode, Policy};
 use crate::stats::Stats;
 use crate::suggest::Repositories;
 
@@ -30,6 +34,8 @@ pub struct BlockResult {
     pub newlines: u64,
     /// Pod requests, in line order.
     pub candidates: Vec<Candidate>,
+    /// Workload writes, in line order (default mode only).
+    pub workloads: Vec<Staged>,
     /// Counters, with block-relative skip locations.
     pub stats: Stats,
     /// Accepted requests whose events stand for their requests whatever else is logged.
@@ -41,13 +47,14 @@ pub fn scan_lines(block: &[u8], policy: &Policy) -> BlockResult {
     let mut out = BlockResult::default();
     let mut start = 0;
     let mut line_no = 0;
+    let gather = gathers_workloads(policy);
     while start < block.len() {
         let (end, joined) = line_end(block, start);
         let line = &block[start..end];
-        if triage_joined(line, joined) == Triage::Parse {
-            out.parse(line, line_no, policy);
-        } else {
-            out.check(line, line_no);
+        match triage_joined(line, joined) {
+            Triage::Parse => out.parse(line, line_no, policy),
+            Triage::Workload if gather => out.parse(line, line_no, policy),
+            Triage::Workload | Triage::Check => out.check(line, line_no),
         }
         out.stats.lines += 1;
         line_no += 1;
@@ -77,14 +84,23 @@ pub fn scan_document(doc: &[u8], line: u64, policy: &Policy) -> BlockResult {
     out
 }
 
+/// Are workload writes gathered under `policy`? Only this tool's rules attribute findings.
+fn gathers_workloads(policy: &Policy) -> bool {
+    policy.mode == Mode::Default
+}
+
 impl BlockResult {
-    /// Parses a line that may hold pod requests and judges each one.
+    /// Parses a line that may hold pod requests (or workload writes) and judges each one.
     fn parse(&mut self, line: &[u8], line_no: u64, policy: &Policy) {
         self.stats.parsed += 1;
+        let gather = gathers_workloads(policy);
         let stats = &mut self.stats;
         let candidates = &mut self.candidates;
+        let workloads = &mut self.workloads;
         let accepted = &mut self.accepted;
+        let mut item = 0;
         let result = event::for_each_event(line, &mut |ev| {
+            item += 1;
             if let Some(verdict) = policy.consider(ev) {
                 stats.pod_requests += 1;
                 let mut c = Candidate::new(ev, line_no, verdict.into_finding());
@@ -98,6 +114,12 @@ impl BlockResult {
                     }
                 }
                 candidates.push(c);
+            } else if gather
+                && let Some(mut staged) = record::record(ev, line_no, &policy.default_registry)
+            {
+                stats.workload_writes += 1;
+                staged.record.position.item = item - 1;
+                workloads.push(staged);
             }
         });
         self.count(line_no, result);

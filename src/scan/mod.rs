@@ -1,4 +1,5 @@
-//! The scan pipeline: inputs → blocks of lines → candidate pod requests → findings.
+//! The scan pipeline: inputs → blocks of lines → candidate pod requests → findings (and, in
+//! default mode, the workload records attribution reads).
 //!
 //! For each input, in argument order:
 //! 1. detect the layout (`document.rs`): JSON lines, or one JSON document spread over many lines;
@@ -11,7 +12,7 @@
 //!    newline count of the chunks before it (a prefix sum, no second pass);
 //!
 //! and finally [`rules::select_all`] keeps one finding per request (its last stage, see
-//! docs/events.md), and the scope filter (`--since`, `--namespace`, …; [`crate::filter`]) keeps
+//! docs/events.md), [`record::select`] one workload record per request, and the scope filter (`--since`, `--namespace`, …; [`crate::filter`]) keeps
 //! the findings the run asked about.
 //! Nothing here prints; errors with one input are collected (each naming the input and how far it
 //! was read) and the others are still scanned. Workers report the bytes they have scanned through
@@ -26,6 +27,8 @@ use std::path::PathBuf;
 
 use rayon::prelude::*;
 
+use crate::attribution::WorkloadRecord;
+use crate::attribution::record::{self, Staged};
 use crate::filter::{Admission, FilterStats};
 use crate::finding::Finding;
 use crate::input::sniff::{self, BOM};
@@ -79,6 +82,9 @@ pub struct Scan {
     pub accepted: Repositories,
     /// What the scope filter left out.
     pub filtered: FilterStats,
+    /// One record per successful workload write, in input order, from all inputs (default mode;
+    /// not scoped by the filter: an owner can be written before `--since`).
+    pub workloads: Vec<WorkloadRecord>,
 }
 
 /// The pod requests and counters of one input.
@@ -90,6 +96,9 @@ pub struct InputScan {
     pub stats: Stats,
     /// Accepted requests counted as they were read (see [`crate::suggest`]).
     pub accepted: Repositories,
+    /// Workload writes (every stage) with absolute lines and the input's name filled in; the
+    /// input's index is filled in by [`scan`].
+    pub workloads: Vec<Staged>,
 }
 
 /// Scans every path (files, directories, `-`), selects the findings and applies the scope
@@ -105,18 +114,24 @@ pub fn scan(paths: &[PathBuf], policy: &Policy, opts: &ScanOptions) -> Scan {
         progress.set_total(sizes.iter().copied().sum());
     }
     let mut candidates = Vec::new();
-    for (input, size) in inputs.iter().zip(sizes) {
+    let mut workloads = Vec::new();
+    for (index, (input, size)) in inputs.iter().zip(sizes).enumerate() {
         let before = opts.progress.as_ref().map_or(0, Counter::done);
         let (result, errors) = scan_input(input, policy, opts);
         if let Some(progress) = &opts.progress {
             progress.set(before + size.unwrap_or(result.stats.bytes));
         }
         candidates.extend(result.candidates);
+        workloads.extend(result.workloads.into_iter().map(|mut s| {
+            s.record.position.input = index;
+            s
+        }));
         scan.accepted += result.accepted;
         scan.stats += result.stats;
         scan.errors.extend(errors);
     }
     let (findings, accepted) = rules::select_all(candidates);
+    scan.workloads = record::select(workloads);
     for a in accepted {
         scan.accepted.add(a);
     }
@@ -306,6 +321,13 @@ fn merge(name: &str, blocks: Vec<BlockResult>, first_line: u64) -> InputScan {
                 f.line = c.line;
             }
             out.candidates.push(c);
+        }
+        for mut s in block.workloads {
+            let r = &mut s.record;
+            r.position.line += base + 1;
+            r.requester.line = r.position.line;
+            name.clone_into(&mut r.requester.file);
+            out.workloads.push(s);
         }
         block.stats.locate(name, base + 1);
         out.stats += block.stats;

@@ -1,4 +1,6 @@
-//! The prefilter: which lines can possibly hold a pod request.
+//! The prefilter: which lines can possibly hold a pod request, or a workload write (a `create`,
+//! `update` or `patch` without subresource of one of the seven workload resources, which
+//! attribution remembers in default mode).
 //!
 //! Parsing JSON is an order of magnitude slower than reading memory, so only lines that pass
 //! [`triage`] are parsed. The filter must be a *necessary* condition — false positives cost time,
@@ -13,7 +15,8 @@
 //! just those two (a few hundred bytes at the start of the line; the object reference through
 //! serde, so escapes are decoded) decides whether the line can be a pod request, without looking
 //! at the request body. Kubelet `pods/status` patches, scheduler bindings and watches — most of
-//! the lines that mention pods — stop here. A verb that is not a plain lowercase word (an escape,
+//! the lines that mention pods — stop here. A workload resource with a mutating verb and no
+//! subresource is a [`Triage::Workload`] line. A verb that is not a plain lowercase word (an escape,
 //! a broken line) falls through to the literal half, and so does a line the structural half would
 //! pass over that holds a second `{"kind":"Event"`: damage (a writer died mid-line and the next
 //! event was appended to the cut one), where the first verb says nothing about the second event.
@@ -28,7 +31,11 @@
 //!   contains `pods` or such an escape. A double-escaped `\\u0070` still contains `\u0070`;
 //! * a hit line is a candidate if it also contains one of the verbs of the requests that count
 //!   (docs/events.md) — `create`, `patch`, `update` (also GKE's method suffixes) — or contains
-//!   any `\u` escape at all (which could spell the verb).
+//!   any `\u` escape at all (which could spell the verb);
+//! * a line without a `pods` hit is a workload candidate if it names a workload resource —
+//!   contains `sets` (`replicasets`, `statefulsets`, `daemonsets`), `deployments`, `jobs`
+//!   (`jobs`, `cronjobs`) or `replicationcontrollers`, or a `\u` escape of any lowercase
+//!   letter — and passes the same verb test.
 //!
 //! `scan/tests.rs` checks by property test that the filtered scan finds exactly what parsing
 //! every line finds, over all these shapes with random escapes.
@@ -38,12 +45,22 @@ use std::sync::LazyLock;
 use memchr::memmem::Finder;
 use serde::Deserialize;
 
+use crate::attribution::WorkloadKind;
 use crate::event::{EVENT_START, ObjectRef};
 
 /// The resource every pod request names.
 static PODS: LazyLock<Finder<'static>> = LazyLock::new(|| Finder::new(b"pods"));
 /// The start of a JSON `\u` escape of an ASCII character.
 static ESCAPE: LazyLock<Finder<'static>> = LazyLock::new(|| Finder::new(b"\\u00"));
+/// Literals one of which every workload resource name contains.
+static WORKLOADS: LazyLock<[Finder<'static>; 4]> = LazyLock::new(|| {
+    [
+        Finder::new(b"sets"),
+        Finder::new(b"jobs"),
+        Finder::new(b"deployments"),
+        Finder::new(b"replicationcontrollers"),
+    ]
+});
 /// Any `\u` escape.
 static ANY_ESCAPE: LazyLock<Finder<'static>> = LazyLock::new(|| Finder::new(b"\\u"));
 /// The verbs of the requests that count (pod creates, and the patches and updates that change
@@ -78,7 +95,10 @@ static OBJECT_REF_KEY: LazyLock<Finder<'static>> =
 pub enum Triage {
     /// It may be a pod request: parse it in full.
     Parse,
-    /// It cannot be one: only check that it is an audit event.
+    /// It cannot be a pod request, but may be a workload write: parse it in full when workload
+    /// writes are gathered (default mode), else treat it as [`Triage::Check`].
+    Workload,
+    /// It can be neither: only check that it is an audit event.
     Check,
 }
 
@@ -108,8 +128,14 @@ fn triage_split(line: &[u8], joined: impl FnOnce() -> bool) -> Triage {
     match canonical(line) {
         // The structural test reads the first event of the line only; a second one starts where
         // a writer died mid-line and the next event was appended.
-        Some(Triage::Check) if joined() => literal(line),
-        Some(triage) => triage,
+        Some(Triage::Parse) => Triage::Parse,
+        Some(triage) => {
+            if joined() {
+                literal(line)
+            } else {
+                triage
+            }
+        }
         None => literal(line),
     }
 }
@@ -168,11 +194,43 @@ const fn position(bytes: &[u8], byte: u8) -> usize {
 
 /// The literal test: a hit, then a verb or an escape.
 fn literal(line: &[u8]) -> Triage {
-    if has_hit(line) && is_candidate(line) {
-        Triage::Parse
-    } else {
-        Triage::Check
+    if has_hit(line) {
+        if is_candidate(line) {
+            return Triage::Parse;
+        }
+    } else if has_workload_hit(line) && is_candidate(line) {
+        return Triage::Workload;
     }
+    Triage::Check
+}
+
+/// Does the line name a workload resource, literally or through an escape of any lowercase
+/// letter?
+fn has_workload_hit(line: &[u8]) -> bool {
+    WORKLOADS.iter().any(|w| w.find(line).is_some()) || has_letter_escape(line)
+}
+
+/// Does the line hold a `\u00XX` escape of a lowercase ASCII letter (any hex case)?
+fn has_letter_escape(hay: &[u8]) -> bool {
+    let mut from = 0;
+    while let Some(i) = hay.get(from..).and_then(|rest| ESCAPE.find(rest)) {
+        let at = from + i;
+        if let Some(&[high, low]) = hay.get(at + 4..at + 6)
+            && let (Some(high), Some(low)) = (hex(high), hex(low))
+            && (0x61..=0x7a).contains(&(high * 16 + low))
+        {
+            return true;
+        }
+        from = at + 1;
+    }
+    false
+}
+
+/// The value of a hex digit.
+fn hex(digit: u8) -> Option<u8> {
+    char::from(digit)
+        .to_digit(16)
+        .and_then(|d| u8::try_from(d).ok())
 }
 
 /// Does the line mention `pods`, literally or through an escape of one of its letters?
@@ -207,23 +265,44 @@ fn canonical(line: &[u8]) -> Option<Triage> {
     } else {
         let mut de = serde_json::Deserializer::from_slice(&line[start..]);
         let object = ObjectRef::deserialize(&mut de).ok()?;
-        let resource = names_pods(object.resource.get().unwrap_or("").as_bytes());
+        let resource = Resource::of(object.resource.get().unwrap_or("").as_bytes());
         let subresource = object.subresource.get().unwrap_or("");
         (resource, Subresource::of(subresource.as_bytes()))
     };
-    if !resource {
-        return Some(Triage::Check);
-    }
-    let pod_request = match subresource {
-        Subresource::None => true,
-        Subresource::EphemeralContainers => mutating,
-        Subresource::Other => false,
-    };
-    Some(if pod_request {
-        Triage::Parse
-    } else {
-        Triage::Check
+    Some(match (resource, subresource) {
+        (Resource::Pods, Subresource::None) => Triage::Parse,
+        (Resource::Pods, Subresource::EphemeralContainers) if mutating => Triage::Parse,
+        (Resource::Workload, Subresource::None) => Triage::Workload,
+        _ => Triage::Check,
     })
+}
+
+/// The resources that matter to the triage.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Resource {
+    /// Pods, for either rule ([`names_pods`]).
+    Pods,
+    /// One of the seven workload resources, exactly.
+    Workload,
+    /// Anything else, or none.
+    Other,
+}
+
+impl Resource {
+    /// From the raw value.
+    fn of(value: &[u8]) -> Resource {
+        if names_pods(value) {
+            Resource::Pods
+        } else if std::str::from_utf8(value)
+            .ok()
+            .and_then(WorkloadKind::from_resource)
+            .is_some()
+        {
+            Resource::Workload
+        } else {
+            Resource::Other
+        }
+    }
 }
 
 /// The subresources that matter to the triage.
@@ -250,17 +329,17 @@ impl Subresource {
 
 /// Reads an object reference written as a flat object of plain strings
 /// (`{"resource":"pods","namespace":"ns","name":"web","subresource":"status"}`), the way the API
-/// server writes it: is the resource `pods`, and which subresource? `None` as soon as anything
-/// else appears (an escape, another value type, a duplicate key, a missing brace), so the caller
-/// lets serde decide.
-fn flat_object_ref(bytes: &[u8]) -> Option<(bool, Subresource)> {
+/// server writes it: which resource, and which subresource? `None` as soon as anything else
+/// appears (an escape, another value type, a duplicate key, a missing brace), so the caller lets
+/// serde decide.
+fn flat_object_ref(bytes: &[u8]) -> Option<(Resource, Subresource)> {
     let mut rest = bytes.strip_prefix(b"{")?;
     let (mut resource, mut subresource) = (None, None);
     loop {
         let (key, after) = plain_string(rest)?;
         let (value, after) = plain_string(after.strip_prefix(b":")?)?;
         match key {
-            b"resource" if resource.is_none() => resource = Some(names_pods(value)),
+            b"resource" if resource.is_none() => resource = Some(Resource::of(value)),
             b"subresource" if subresource.is_none() => subresource = Some(Subresource::of(value)),
             b"resource" | b"subresource" => return None,
             _ => {}
@@ -272,7 +351,7 @@ fn flat_object_ref(bytes: &[u8]) -> Option<(bool, Subresource)> {
         }
     }
     Some((
-        resource.unwrap_or(false),
+        resource.unwrap_or(Resource::Other),
         subresource.unwrap_or(Subresource::None),
     ))
 }
@@ -319,229 +398,4 @@ fn is_candidate(line: &[u8]) -> bool {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn canonical_prefixes_are_built_from_the_event_start() {
-        let want: [&[u8]; 2] = [
-            br#"{"kind":"Event","apiVersion":"audit.k8s.io/v1","#,
-            br#"{"kind":"Event","apiVersion":"audit.k8s.io/v1beta1","#,
-        ];
-        assert_eq!(CANONICAL_PREFIXES, want);
-        assert_eq!(EVENT_START[EVENT_START_E], b'E');
-        assert_eq!(EVENT_START_E, 9);
-    }
-
-    #[test]
-    fn finds_literal_and_escaped_pods() {
-        for hit in [
-            "a pods b",
-            r"x\u0070ods",
-            r"po\u0064s",
-            r"\u006Fx",
-            r"\u0073",
-        ] {
-            assert!(has_hit(hit.as_bytes()), "{hit}");
-        }
-        for miss in [
-            r"\u0026 \u0041 nothing",
-            r"trailing \u00",
-            r"\u007",
-            "",
-            "pod s",
-        ] {
-            assert!(!has_hit(miss.as_bytes()), "{miss}");
-        }
-        assert_eq!(next_escape(br"ab\u0026\u0070", 0), 8);
-        assert_eq!(next_escape(br"ab\u0070", 3), NONE);
-    }
-
-    #[test]
-    fn flat_object_references() {
-        let (none, eph, other) = (
-            Subresource::None,
-            Subresource::EphemeralContainers,
-            Subresource::Other,
-        );
-        let cases: [(&str, Option<(bool, Subresource)>); 11] = [
-            (
-                r#"{"resource":"pods","namespace":"d","name":"p","apiVersion":"v1"}"#,
-                Some((true, none)),
-            ),
-            (
-                r#"{"resource":"pods","subresource":"status"}"#,
-                Some((true, other)),
-            ),
-            (
-                r#"{"resource":"pods","subresource":"ephemeralcontainers"}"#,
-                Some((true, eph)),
-            ),
-            (
-                r#"{"resource":"events","namespace":"d"}"#,
-                Some((false, none)),
-            ),
-            (r#"{"namespace":"d"}"#, Some((false, none))),
-            // Falco cuts a value at its first NUL: `pods` and a NUL is pods to it.
-            ("{\"resource\":\"pods\0x\"}", Some((true, none))),
-            ("{\"resource\":\"podsx\"}", Some((false, none))),
-            // Escapes, other types, duplicates and spacing go to serde.
-            (r#"{"resource":"\u0070ods"}"#, None),
-            (r#"{"resource":"pods","x":1}"#, None),
-            (r#"{"resource":"configmaps","resource":"pods"}"#, None),
-            (r#"{ "resource":"pods"}"#, None),
-        ];
-        for (json, want) in cases {
-            assert_eq!(flat_object_ref(json.as_bytes()), want, "{json}");
-        }
-    }
-
-    /// A canonical line with the given verb, user agent and object reference.
-    fn line(verb: &str, agent: &str, object: &str) -> String {
-        format!(
-            r#"{{"kind":"Event","apiVersion":"audit.k8s.io/v1","level":"Request","auditID":"a","stage":"ResponseComplete","requestURI":"/api/v1/namespaces/d/pods","verb":"{verb}","user":{{"username":"u","extra":{{"objectRef":["x"]}}}},"sourceIPs":["::1"],"userAgent":"{agent}","objectRef":{object},"requestObject":{{"objectRef":{{"resource":"configmaps"}}}}}}"#
-        )
-    }
-
-    #[test]
-    fn canonical_lines_are_triaged_by_verb_and_object_reference() {
-        let pods = r#"{"resource":"pods","namespace":"d","apiVersion":"v1"}"#;
-        let sub = |s: &str| format!(r#"{{"resource":"pods","namespace":"d","subresource":"{s}"}}"#);
-        let cases = [
-            (line("create", "kubectl", pods), Triage::Parse),
-            (line("patch", "kubectl", pods), Triage::Parse),
-            (
-                line("update", "kubectl", &sub("ephemeralcontainers")),
-                Triage::Parse,
-            ),
-            (
-                line("create", "kubectl", &sub("ephemeralcontainers")),
-                Triage::Check,
-            ),
-            (line("patch", "kubelet", &sub("status")), Triage::Check),
-            (
-                line("create", "kube-scheduler", &sub("binding")),
-                Triage::Check,
-            ),
-            (line("create", "kubectl", &sub("")), Triage::Parse),
-            (line("get", "kubectl", pods), Triage::Check),
-            (line("watch", "kubectl", pods), Triage::Check),
-            (
-                line("create", "kubectl", r#"{"resource":"events"}"#),
-                Triage::Check,
-            ),
-            // A user agent cannot fake the object reference: its quotes are escaped.
-            (
-                line(
-                    "create",
-                    r#"x\",\"objectRef\":{\"resource\":\"events\"}"#,
-                    pods,
-                ),
-                Triage::Parse,
-            ),
-            // Escapes the literal test would miss are decoded by the structural one.
-            (
-                line("create", "kubectl", r#"{"resource":"\u0070ods"}"#),
-                Triage::Parse,
-            ),
-            (line(r"cr\u0065ate", "kubectl", pods), Triage::Parse),
-            // What Falco reads as `pods` (a value cut at a NUL), raw or escaped.
-            (
-                line("create", "kubectl", "{\"resource\":\"pods\0\"}"),
-                Triage::Parse,
-            ),
-            (
-                line("create", "kubectl", r#"{"resource":"pods\u0000x"}"#),
-                Triage::Parse,
-            ),
-            // A broken verb (a missing quote) is not trusted to be harmless.
-            (line(r#"create,"x":""#, "kubectl", pods), Triage::Parse),
-        ];
-        for (l, want) in cases {
-            assert_eq!(triage(l.as_bytes()), want, "{l}");
-        }
-        // Not the API server's shape: the literal test decides.
-        let sorted = r#"{"apiVersion":"audit.k8s.io/v1","kind":"Event","objectRef":{"resource":"pods","subresource":"status"},"verb":"patch"}"#;
-        assert_eq!(triage(sorted.as_bytes()), Triage::Parse);
-        let truncated = &line("patch", "kubelet", &sub("status"))[..200];
-        assert_eq!(triage(truncated.as_bytes()), Triage::Parse);
-        // A cut event with the next one appended: the first verb does not speak for the line.
-        let cut = &line("get", "kubectl", pods)[..300];
-        let joined = format!("{cut}{}", line("create", "kubectl", pods));
-        assert_eq!(triage(joined.as_bytes()), Triage::Parse);
-    }
-
-    /// The reference for [`line_end`]: a newline search, then a search of the line for an event
-    /// starting after its first byte.
-    fn line_end_by_two_searches(block: &[u8], start: usize) -> (usize, bool) {
-        let end = memchr::memchr(b'\n', &block[start..]).map_or(block.len(), |i| start + i);
-        (end, holds_second_event(&block[start..end]))
-    }
-
-    #[test]
-    fn line_end_finds_the_newline_and_a_second_event() {
-        let ev = r#"{"kind":"Event","verb":"get"}"#;
-        for (block, want) in [
-            ("", (0, false)),
-            ("\n", (0, false)),
-            ("abc", (3, false)),
-            ("ab\ncd", (2, false)),
-            (ev, (ev.len(), false)),
-            // The event start at the first byte is the line's own.
-            (&format!("{ev}\n{ev}"), (ev.len(), false)),
-            (&format!("x{ev}"), (ev.len() + 1, true)),
-            (&format!("{ev}{ev}\n"), (2 * ev.len(), true)),
-            // Cut by a newline: not an event start inside the line.
-            ("x{\"kind\":\"E\nvent\"", (11, false)),
-            ("x{\"kind\":\n\"Event\"", (9, false)),
-            // An `E` too close to the start to end an event start after the first byte.
-            ("{\"kind\":\"Event\"", (15, false)),
-            ("Event\"", (6, false)),
-        ] {
-            assert_eq!(line_end(block.as_bytes(), 0), want, "{block:?}");
-            assert_eq!(
-                line_end_by_two_searches(block.as_bytes(), 0),
-                want,
-                "{block:?}"
-            );
-        }
-    }
-
-    proptest::proptest! {
-        /// One pass finds what two searches find, for every line of any mix of event starts,
-        /// newlines, `E`s and noise.
-        #[test]
-        fn line_end_equals_two_searches(
-            parts in proptest::collection::vec(
-                proptest::prop_oneof![
-                    proptest::strategy::Just(EVENT_START.to_vec()),
-                    proptest::strategy::Just(b"\n".to_vec()),
-                    proptest::strategy::Just(b"E".to_vec()),
-                    proptest::strategy::Just(br#"{"kind":"#.to_vec()),
-                    proptest::collection::vec(proptest::prelude::any::<u8>(), 0..12),
-                ],
-                0..24,
-            ),
-        ) {
-            let block = parts.concat();
-            let mut start = 0;
-            while start < block.len() {
-                let got = line_end(&block, start);
-                proptest::prop_assert_eq!(got, line_end_by_two_searches(&block, start));
-                start = got.0 + 1;
-            }
-        }
-    }
-
-    #[test]
-    fn candidates_need_a_verb_or_an_escape() {
-        assert!(is_candidate(br#""verb":"create","resource":"pods""#));
-        assert!(is_candidate(br#""verb":"cr\u0065ate","resource":"pods""#));
-        assert!(!is_candidate(br#""verb":"watch","resource":"pods""#));
-        assert!(is_candidate(br#""verb":"patch","resource":"pods""#));
-        assert!(is_candidate(br#""verb":"update","resource":"pods""#));
-        assert!(!is_candidate(
-            br#""verb":"get","creationTimestamp":"x","resource":"pods""#
-        ));
-    }
-}
+mod tests;

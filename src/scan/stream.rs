@@ -312,6 +312,7 @@ impl<'a> Merger<'a> {
         let newlines = result.block.newlines;
         let part = merge(self.name, vec![result.block], self.line_base);
         self.scan.candidates.extend(part.candidates);
+        self.scan.workloads.extend(part.workloads);
         self.scan.stats += part.stats;
         self.scan.accepted += part.accepted;
         self.line_base += newlines;

@@ -23,6 +23,28 @@ fn pod(id: &str, stage: &str, image: &str) -> String {
         .line()
 }
 
+/// A successful write of the workload `resource` by `verb`, with request body `body`, as the API
+/// server writes it.
+fn workload(id: &str, stage: &str, resource: &str, verb: &str, body: &str) -> String {
+    (pod_create().api_server().audit_id(id).stage(stage))
+        .verb(verb)
+        .resource(resource)
+        .namespace("ns")
+        .name("web")
+        .user("alice")
+        .status(200)
+        .time("2026-03-01T10:00:00Z")
+        .body(body)
+        .line()
+}
+
+/// A Deployment whose template runs `image`.
+fn deployment(image: &str) -> String {
+    format!(
+        r#"{{"kind":"Deployment","metadata":{{"name":"web","ownerReferences":[{{"kind":"X","name":"x","controller":true}}]}},"spec":{{"template":{{"spec":{{"containers":[{{"name":"c","image":"{image}"}}]}}}}}}}}"#
+    )
+}
+
 /// The kinds of line a generated log mixes.
 fn line_kinds() -> Vec<String> {
     vec![
@@ -43,6 +65,19 @@ fn line_kinds() -> Vec<String> {
         r#"{"annotations":{},"kind":"Event","verb":"watch"}"#.to_owned(),
         String::new(),
         "   ".to_owned(),
+        // Workload writes (from index 17 on, so the fixed-line test above is unchanged).
+        workload("w1", "ResponseComplete", "deployments", "create", &deployment("evil:5")),
+        workload("w2", "ResponseComplete", "cronjobs", "patch", r#"{"spec":{"jobTemplate":{"spec":{"template":{"spec":{"containers":[{"name":"c","image":"evil:6"}]}}}}}}"#),
+        workload("w3", "ResponseComplete", "statefulsets", "patch", r#"[{"op":"replace","path":"/spec/template/spec/containers/0/image","value":"evil:7"}]"#),
+        workload("w4", "Panic", "daemonsets", "update", &deployment("evil:8")),
+        workload("w4", "ResponseComplete", "daemonsets", "update", &deployment("evil:8")),
+        workload("w5", "ResponseComplete", "replicasets", "patch", "null"),
+        workload("w6", "ResponseComplete", "deployments", "patch", r#"{"spec":{"replicas":2}}"#),
+        workload("", "ResponseComplete", "jobs", "create", &deployment("evil:9")),
+        workload("w7", "ResponseComplete", "deployments", "get", "null"),
+        workload("w8", "ResponseComplete", "replicationcontrollers", "update", &deployment("nginx")).replace(r#""code":200"#, r#""code":409"#),
+        workload("w9", "ResponseComplete", "deployments", "patch", &deployment("evil:10")).replace(r#""name":"web"}"#, r#""name":"web","subresource":"scale"}"#),
+        r#"{"kind":"Event","verb":"p\u0061tch","auditID":"wa","stage":"ResponseComplete","objectRef":{"resource":"d\u0065ployments"},"responseStatus":{"code":200},"requestObject":{"spec":{"template":{"spec":{"containers":[{"image":"escaped:w"}]}}}}}"#.to_owned(),
     ]
 }
 
@@ -57,9 +92,13 @@ fn log(picks: &[(usize, bool)]) -> Vec<u8> {
     out
 }
 
-/// The findings and counters of a scan, in a comparable form.
-fn outcome(scan: InputScan) -> (Vec<Finding>, Stats) {
-    (rules::select(scan.candidates), scan.stats)
+/// The findings, counters and workload records of a scan, in a comparable form.
+fn outcome(scan: InputScan) -> (Vec<Finding>, Stats, Vec<WorkloadRecord>) {
+    (
+        rules::select(scan.candidates),
+        scan.stats,
+        record::select(scan.workloads),
+    )
 }
 
 proptest! {
@@ -67,7 +106,7 @@ proptest! {
 
     #[test]
     fn chunked_scan_equals_sequential_scan(
-        picks in proptest::collection::vec((0usize..32, any::<bool>()), 0..60),
+        picks in proptest::collection::vec((0usize..64, any::<bool>()), 0..60),
         cut_last_newline in any::<bool>(),
         chunk in 1usize..600,
         threads in 1usize..5,
@@ -93,7 +132,8 @@ proptest! {
 fn findings_carry_absolute_lines_and_stage_selection() {
     let picks: Vec<(usize, bool)> = (0..17).map(|i| (i, false)).collect();
     let bytes = log(&picks);
-    let (findings, stats) = outcome(scan_bytes("t.log", &bytes, &policy(), Some(64)));
+    let (findings, stats, workloads) = outcome(scan_bytes("t.log", &bytes, &policy(), Some(64)));
+    assert_eq!(workloads, []);
     let got: Vec<(u64, Option<&str>, Vec<&str>)> = findings
         .iter()
         .map(|f| {
@@ -133,7 +173,7 @@ fn pretty_document_with_bom_and_crlf_is_one_event_at_its_first_line() {
     let mut bytes = b"\xEF\xBB\xBF\r\n".to_vec();
     bytes.extend_from_slice(pretty.as_bytes());
     bytes.extend_from_slice(b"\r\n");
-    let (findings, stats) = outcome(scan_bytes("p.json", &bytes, &policy(), Some(16)));
+    let (findings, stats, _) = outcome(scan_bytes("p.json", &bytes, &policy(), Some(16)));
     assert_eq!(findings.len(), 1);
     assert_eq!(findings[0].line, 2);
     assert_eq!(findings[0].disallowed_images, ["evil:9"]);
@@ -201,12 +241,12 @@ proptest! {
     /// supported shape, escaped or spaced.
     #[test]
     fn prefilter_drops_no_finding(
-        picks in proptest::collection::vec((0usize..15, 0u8..7, any::<u64>()), 1..25),
+        picks in proptest::collection::vec((0usize..64, 0u8..7, any::<u64>()), 1..25),
     ) {
         let kinds = line_kinds();
         let mut bytes = Vec::new();
         for &(i, shape, mask) in &picks {
-            let kind = &kinds[i % 15];
+            let kind = &kinds[i % kinds.len()];
             let line = if kind.trim().is_empty() || !kind.starts_with('{') || serde_json::from_str::<serde_json::Value>(kind).is_err() {
                 kind.clone()
             } else {
@@ -221,7 +261,86 @@ proptest! {
         let findings = |r: &BlockResult| rules::select(r.candidates.clone());
         prop_assert_eq!(findings(&filtered), findings(&unfiltered));
         prop_assert_eq!(filtered.stats.skipped, unfiltered.stats.skipped);
+        prop_assert_eq!(&filtered.workloads, &unfiltered.workloads);
+        prop_assert_eq!(filtered.stats.workload_writes, unfiltered.stats.workload_writes);
     }
+}
+
+/// Workload writes become records with absolute lines, the input's name and index, one per
+/// request across all inputs, in input order; Falco's rules gather none.
+#[test]
+fn workload_records_carry_their_input_and_line_and_one_stands_per_request() {
+    let kinds = line_kinds();
+    let dir = tempfile::tempdir().expect("temp dir");
+    let first = dir.path().join("a.log");
+    let second = dir.path().join("b.log");
+    std::fs::write(
+        &first,
+        format!("{}\n{}\n{}\n", kinds[0], kinds[17], kinds[20]),
+    )
+    .expect("write");
+    std::fs::write(
+        &second,
+        format!("{}\n\n{}\n{}\n", kinds[21], kinds[28], kinds[19]),
+    )
+    .expect("write");
+    let paths = [first, second];
+    let run = scan(&paths, &policy(), &ScanOptions::default());
+    let got: Vec<_> = run
+        .workloads
+        .iter()
+        .map(|r| {
+            (
+                r.position.input,
+                r.position.line,
+                r.requester.file.as_str(),
+                r.requester.audit_id.as_deref(),
+                r.images.clone().unwrap_or_default(),
+            )
+        })
+        .collect();
+    let name = |p: &std::path::Path| p.display().to_string();
+    let (a, b) = (name(&paths[0]), name(&paths[1]));
+    let images = |i: &[&str]| -> Vec<String> { i.iter().map(|s| (*s).to_owned()).collect() };
+    assert_eq!(
+        got,
+        [
+            (
+                0,
+                2,
+                a.as_str(),
+                Some("w1"),
+                images(&["docker.io/library/evil:5"])
+            ),
+            // `w4` completes in the second input: its panic in the first does not stand.
+            (
+                1,
+                1,
+                b.as_str(),
+                Some("w4"),
+                images(&["docker.io/library/evil:8"])
+            ),
+            (
+                1,
+                3,
+                b.as_str(),
+                Some("wa"),
+                images(&["docker.io/library/escaped:w"])
+            ),
+            (
+                1,
+                4,
+                b.as_str(),
+                Some("w3"),
+                images(&["docker.io/library/evil:7"])
+            ),
+        ]
+    );
+    assert_eq!(run.stats.workload_writes, 5);
+    let falco = testing::policy("[nginx]").falco().build();
+    let run = scan(&paths, &falco, &ScanOptions::default());
+    assert!(run.workloads.is_empty());
+    assert_eq!(run.stats.workload_writes, 0);
 }
 
 /// Falco reads fields as C strings, so to it a resource of `pods`, a NUL character and anything
