@@ -21,7 +21,11 @@
 //! pass over that holds a second `{"kind":"Event"`: damage (a writer died mid-line and the next
 //! event was appended to the cut one), where the first verb says nothing about the second event.
 //! The scan looks for that second event start while it looks for the line's end ([`line_end`]),
-//! in the same pass; a separate search of every line had cost about a tenth of the scan.
+//! in the same pass; a separate search of every line had cost about a tenth of the scan. For
+//! workload writes the literal half then reads the line only from that second start on: the
+//! structural half has read the first event, and every other event starts there or later. That
+//! matters because every `events` create holds a core `Event` object, which starts like an audit
+//! event (a few percent of a log's lines).
 //!
 //! **Literal, for every other line** (other encoders, sorted keys, spaces, cloud exports):
 //! * every pod request names the resource `pods` (`"resource":"pods"`, GKE's
@@ -34,32 +38,30 @@
 //!   any `\u` escape at all (which could spell the verb);
 //! * a line without a `pods` hit is a workload candidate if it names a workload resource —
 //!   contains `sets` (`replicasets`, `statefulsets`, `daemonsets`), `deployments`, `jobs`
-//!   (`jobs`, `cronjobs`) or `replicationcontrollers`, or a `\u` escape of any lowercase
-//!   letter — and passes the same verb test.
+//!   (`jobs`, `cronjobs`) or `replicationcontrollers`, or an escape `\u006X` or `\u007X` (the
+//!   range of the lowercase letters) — and passes the same verb test.
 //!
-//! `scan/tests.rs` checks by property test that the filtered scan finds exactly what parsing
+//! The scan's tests check by property test that the filtered scan finds exactly what parsing
 //! every line finds, over all these shapes with random escapes.
 
 use std::sync::LazyLock;
 
 use memchr::memmem::Finder;
+use regex::bytes::Regex;
 use serde::Deserialize;
 
-use crate::attribution::WorkloadKind;
 use crate::event::{EVENT_START, ObjectRef};
 
 /// The resource every pod request names.
 static PODS: LazyLock<Finder<'static>> = LazyLock::new(|| Finder::new(b"pods"));
 /// The start of a JSON `\u` escape of an ASCII character.
 static ESCAPE: LazyLock<Finder<'static>> = LazyLock::new(|| Finder::new(b"\\u00"));
-/// Literals one of which every workload resource name contains.
-static WORKLOADS: LazyLock<[Finder<'static>; 4]> = LazyLock::new(|| {
-    [
-        Finder::new(b"sets"),
-        Finder::new(b"jobs"),
-        Finder::new(b"deployments"),
-        Finder::new(b"replicationcontrollers"),
-    ]
+/// Every workload resource name contains one of these literals (`sets`: `replicasets`,
+/// `statefulsets`, `daemonsets`; `jobs`: `jobs`, `cronjobs`), and a name written with escapes
+/// holds a `\u006X` or `\u007X` escape (the range of the lowercase letters, any hex case). One
+/// regex of literals, so that the line is searched once for all of them at once.
+static WORKLOADS: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"sets|jobs|deployments|replicationcontrollers|\\u00[67]").expect("a valid regex")
 });
 /// Any `\u` escape.
 static ANY_ESCAPE: LazyLock<Finder<'static>> = LazyLock::new(|| Finder::new(b"\\u"));
@@ -105,38 +107,47 @@ pub enum Triage {
 /// Decides whether a line needs a full parse: the structural test for lines the API server
 /// wrote, else the literal test (a hit, then a verb or an escape).
 pub fn triage(line: &[u8]) -> Triage {
-    triage_split(line, || holds_second_event(line))
+    triage_split(line, || second_event(line))
 }
 
-/// Does an audit event start inside `line` after its first byte? (The search [`line_end`] does
-/// in the newline pass, as a search of its own.)
-fn holds_second_event(line: &[u8]) -> bool {
+/// Where an audit event starts inside `line` after its first byte, if one does. (The search
+/// [`line_end`] does in the newline pass, as a search of its own.)
+fn second_event(line: &[u8]) -> Option<usize> {
     EVENT_START_FINDER
         .find(line.get(1..).unwrap_or_default())
-        .is_some()
+        .map(|i| i + 1)
 }
 
 /// [`triage`] for a line whose search for a second event start was done while finding its end
-/// ([`line_end`]): `joined` says whether one was found.
-pub fn triage_joined(line: &[u8], joined: bool) -> Triage {
+/// ([`line_end`]): `joined` is where the first one after its first byte starts, if any.
+pub fn triage_joined(line: &[u8], joined: Option<usize>) -> Triage {
     triage_split(line, || joined)
 }
 
-/// [`triage`], asking `joined` whether a second event starts inside the line only when the
+/// [`triage`], asking `joined` where a second event starts inside the line only when the
 /// answer matters.
-fn triage_split(line: &[u8], joined: impl FnOnce() -> bool) -> Triage {
-    match canonical(line) {
-        // The structural test reads the first event of the line only; a second one starts where
-        // a writer died mid-line and the next event was appended.
-        Some(Triage::Parse) => Triage::Parse,
-        Some(triage) => {
-            if joined() {
-                literal(line)
-            } else {
-                triage
-            }
-        }
-        None => literal(line),
+fn triage_split(line: &[u8], joined: impl FnOnce() -> Option<usize>) -> Triage {
+    let first = match canonical(line) {
+        Some(Triage::Parse) => return Triage::Parse,
+        Some(first) => first,
+        None => return literal(line),
+    };
+    // The structural test reads the first event of the line only; a second one starts where a
+    // writer died mid-line and the next event was appended.
+    let Some(at) = joined() else {
+        return first;
+    };
+    if pods_literal(line) == Triage::Parse {
+        return Triage::Parse;
+    }
+    // The first event is no workload write unless the structural test said so, and every
+    // other event of the line starts at or after `at`: only that part can hold one. (A core
+    // `Event` object in an `events` create starts like an audit event too; its request body
+    // need not be searched again for workload names.)
+    if first == Triage::Workload || workload_literal(&line[at..]) == Triage::Workload {
+        Triage::Workload
+    } else {
+        Triage::Check
     }
 }
 
@@ -144,31 +155,31 @@ fn triage_split(line: &[u8], joined: impl FnOnce() -> bool) -> Triage {
 const EVENT_START_E: usize = position(EVENT_START, b'E');
 
 /// Finds the end of the line that starts at `start` in `block` (the index of its `\n`, or the
-/// block's length), and whether an audit event starts inside it after its first byte (see
-/// [`triage_joined`]).
+/// block's length), and where an audit event first starts inside it after its first byte, as an
+/// offset in the line (see [`triage_joined`]).
 ///
 /// One pass for both: the newline search also stops at every `E`, the rarest byte of
 /// `{"kind":"Event"` in audit JSON, and looks back nine bytes for the rest of it; once one is
 /// found, a plain newline search finishes the line. A separate search of each line for the event
 /// start cost twice as much CPU (measured on the generated log: +69 ms per GiB on one core with
 /// memchr's `memmem`, +32 ms this way, over a bare newline search of 124 ms).
-pub fn line_end(block: &[u8], start: usize) -> (usize, bool) {
+pub fn line_end(block: &[u8], start: usize) -> (usize, Option<usize>) {
     // An event starting at `start + 1` or later has its `E` at `start + 10` or later.
     let head = (start + EVENT_START_E + 1).min(block.len());
     if let Some(i) = memchr::memchr(b'\n', &block[start..head]) {
-        return (start + i, false);
+        return (start + i, None);
     }
     for i in memchr::memchr2_iter(b'\n', b'E', &block[head..]) {
         let at = head + i;
         if block[at] == b'\n' {
-            return (at, false);
+            return (at, None);
         }
         if block[at - EVENT_START_E..].starts_with(EVENT_START) {
             let end = memchr::memchr(b'\n', &block[at..]).map_or(block.len(), |j| at + j);
-            return (end, true);
+            return (end, Some(at - EVENT_START_E - start));
         }
     }
-    (block.len(), false)
+    (block.len(), None)
 }
 
 /// `a` then `b`, built at compile time; `N` is their total length.
@@ -194,43 +205,34 @@ const fn position(bytes: &[u8], byte: u8) -> usize {
 
 /// The literal test: a hit, then a verb or an escape.
 fn literal(line: &[u8]) -> Triage {
-    if has_hit(line) {
-        if is_candidate(line) {
-            return Triage::Parse;
-        }
-    } else if has_workload_hit(line) && is_candidate(line) {
-        return Triage::Workload;
+    match pods_literal(line) {
+        Triage::Check => workload_literal(line),
+        triage => triage,
     }
-    Triage::Check
 }
 
-/// Does the line name a workload resource, literally or through an escape of any lowercase
+/// The literal test for pod requests: [`Triage::Parse`] or [`Triage::Check`].
+fn pods_literal(line: &[u8]) -> Triage {
+    if has_hit(line) && is_candidate(line) {
+        Triage::Parse
+    } else {
+        Triage::Check
+    }
+}
+
+/// The literal test for workload writes: [`Triage::Workload`] or [`Triage::Check`].
+fn workload_literal(line: &[u8]) -> Triage {
+    if has_workload_hit(line) && is_candidate(line) {
+        Triage::Workload
+    } else {
+        Triage::Check
+    }
+}
+
+/// Does the line name a workload resource, literally or through an escape of a lowercase
 /// letter?
 fn has_workload_hit(line: &[u8]) -> bool {
-    WORKLOADS.iter().any(|w| w.find(line).is_some()) || has_letter_escape(line)
-}
-
-/// Does the line hold a `\u00XX` escape of a lowercase ASCII letter (any hex case)?
-fn has_letter_escape(hay: &[u8]) -> bool {
-    let mut from = 0;
-    while let Some(i) = hay.get(from..).and_then(|rest| ESCAPE.find(rest)) {
-        let at = from + i;
-        if let Some(&[high, low]) = hay.get(at + 4..at + 6)
-            && let (Some(high), Some(low)) = (hex(high), hex(low))
-            && (0x61..=0x7a).contains(&(high * 16 + low))
-        {
-            return true;
-        }
-        from = at + 1;
-    }
-    false
-}
-
-/// The value of a hex digit.
-fn hex(digit: u8) -> Option<u8> {
-    char::from(digit)
-        .to_digit(16)
-        .and_then(|d| u8::try_from(d).ok())
+    WORKLOADS.is_match(line)
 }
 
 /// Does the line mention `pods`, literally or through an escape of one of its letters?
@@ -289,18 +291,20 @@ enum Resource {
 }
 
 impl Resource {
-    /// From the raw value.
+    /// From the raw value. (The workload names are matched as bytes, which costs next to
+    /// nothing on the many lines that update or patch other resources; a test checks them
+    /// against [`crate::attribution::WorkloadKind`].)
     fn of(value: &[u8]) -> Resource {
-        if names_pods(value) {
-            Resource::Pods
-        } else if std::str::from_utf8(value)
-            .ok()
-            .and_then(WorkloadKind::from_resource)
-            .is_some()
-        {
-            Resource::Workload
-        } else {
-            Resource::Other
+        match value {
+            b"replicasets"
+            | b"deployments"
+            | b"statefulsets"
+            | b"daemonsets"
+            | b"jobs"
+            | b"cronjobs"
+            | b"replicationcontrollers" => Resource::Workload,
+            _ if names_pods(value) => Resource::Pods,
+            _ => Resource::Other,
         }
     }
 }

@@ -402,6 +402,52 @@ fn an_event_appended_to_a_cut_one_is_found_at_every_cut() {
     }
 }
 
+/// The same for a workload write appended to a cut event; and an `events` create, whose core
+/// `Event` body starts like an audit event, is no workload write, while a workload write whose
+/// body holds such an object still is.
+#[test]
+fn a_workload_write_appended_to_a_cut_event_is_found_at_every_cut() {
+    let innocent = r#"{"kind":"Event","apiVersion":"audit.k8s.io/v1","level":"Metadata","auditID":"g1","stage":"ResponseComplete","requestURI":"/api/v1/namespaces/ns/configmaps/web","verb":"get","user":{"username":"kubectl"},"sourceIPs":["10.0.0.1"],"userAgent":"kubectl/v1.29","objectRef":{"resource":"configmaps","namespace":"ns","name":"web","apiVersion":"v1"},"responseStatus":{"code":200},"stageTimestamp":"2026-03-01T10:00:00Z"}"#;
+    let appended = workload(
+        "j1",
+        "ResponseComplete",
+        "deployments",
+        "patch",
+        &deployment("evil:9"),
+    );
+    let policy = policy();
+    let ids = |r: &block::BlockResult| -> Vec<Option<String>> {
+        record::select(r.workloads.clone())
+            .into_iter()
+            .map(|w| w.requester.audit_id)
+            .collect()
+    };
+    for cut in 1..innocent.len() {
+        let bytes = format!("{}{appended}\n{innocent}\n", &innocent[..cut]);
+        let filtered = block::scan_lines(bytes.as_bytes(), &policy);
+        let unfiltered = block::scan_lines_unfiltered(bytes.as_bytes(), &policy);
+        assert_eq!(ids(&filtered), [Some("j1".to_owned())], "cut at byte {cut}");
+        assert_eq!(
+            filtered.workloads, unfiltered.workloads,
+            "cut at byte {cut}"
+        );
+    }
+    let core_event = r#"{"kind":"Event","apiVersion":"v1","metadata":{"name":"e"},"involvedObject":{"kind":"ReplicaSet","name":"web"},"reason":"SuccessfulCreate"}"#;
+    let events = workload("e1", "ResponseComplete", "events", "create", core_event);
+    assert_eq!(
+        prefilter::triage(events.as_bytes()),
+        prefilter::Triage::Check
+    );
+    let body = format!(r#"{{"metadata":{{"annotations":{{"x":{core_event}}}}}}}"#);
+    let holding = workload("e2", "ResponseComplete", "deployments", "patch", &body);
+    assert_eq!(
+        prefilter::triage(holding.as_bytes()),
+        prefilter::Triage::Workload
+    );
+    let filtered = block::scan_lines(format!("{events}\n{holding}\n").as_bytes(), &policy);
+    assert_eq!(ids(&filtered), [Some("e2".to_owned())]);
+}
+
 /// A log of `allowed` allowed pod creates between two disallowed ones, `evil/first:1` and
 /// `evil/last:1`.
 fn first_and_last(allowed: usize) -> String {

@@ -38,6 +38,22 @@ fn finds_literal_and_escaped_pods() {
 }
 
 #[test]
+fn workload_resources_are_the_seven_kinds() {
+    use crate::attribution::WorkloadKind;
+    for kind in WorkloadKind::ALL {
+        assert_eq!(Resource::of(kind.resource().as_bytes()), Resource::Workload);
+    }
+    for other in ["pods", "deployment", "jobs ", "configmaps", ""] {
+        let want = if other == "pods" {
+            Resource::Pods
+        } else {
+            Resource::Other
+        };
+        assert_eq!(Resource::of(other.as_bytes()), want, "{other}");
+    }
+}
+
+#[test]
 fn flat_object_references() {
     let (none, eph, other) = (
         Subresource::None,
@@ -193,30 +209,30 @@ fn canonical_lines_are_triaged_by_verb_and_object_reference() {
 
 /// The reference for [`line_end`]: a newline search, then a search of the line for an event
 /// starting after its first byte.
-fn line_end_by_two_searches(block: &[u8], start: usize) -> (usize, bool) {
+fn line_end_by_two_searches(block: &[u8], start: usize) -> (usize, Option<usize>) {
     let end = memchr::memchr(b'\n', &block[start..]).map_or(block.len(), |i| start + i);
-    (end, holds_second_event(&block[start..end]))
+    (end, second_event(&block[start..end]))
 }
 
 #[test]
 fn line_end_finds_the_newline_and_a_second_event() {
     let ev = r#"{"kind":"Event","verb":"get"}"#;
     for (block, want) in [
-        ("", (0, false)),
-        ("\n", (0, false)),
-        ("abc", (3, false)),
-        ("ab\ncd", (2, false)),
-        (ev, (ev.len(), false)),
+        ("", (0, None)),
+        ("\n", (0, None)),
+        ("abc", (3, None)),
+        ("ab\ncd", (2, None)),
+        (ev, (ev.len(), None)),
         // The event start at the first byte is the line's own.
-        (&format!("{ev}\n{ev}"), (ev.len(), false)),
-        (&format!("x{ev}"), (ev.len() + 1, true)),
-        (&format!("{ev}{ev}\n"), (2 * ev.len(), true)),
+        (&format!("{ev}\n{ev}"), (ev.len(), None)),
+        (&format!("x{ev}"), (ev.len() + 1, Some(1))),
+        (&format!("{ev}{ev}\n"), (2 * ev.len(), Some(ev.len()))),
         // Cut by a newline: not an event start inside the line.
-        ("x{\"kind\":\"E\nvent\"", (11, false)),
-        ("x{\"kind\":\n\"Event\"", (9, false)),
+        ("x{\"kind\":\"E\nvent\"", (11, None)),
+        ("x{\"kind\":\n\"Event\"", (9, None)),
         // An `E` too close to the start to end an event start after the first byte.
-        ("{\"kind\":\"Event\"", (15, false)),
-        ("Event\"", (6, false)),
+        ("{\"kind\":\"Event\"", (15, None)),
+        ("Event\"", (6, None)),
     ] {
         assert_eq!(line_end(block.as_bytes(), 0), want, "{block:?}");
         assert_eq!(
@@ -295,9 +311,12 @@ fn the_literal_test_tells_workload_lines() {
     ] {
         assert_eq!(literal(json.as_bytes()), want, "{json}");
     }
-    assert!(has_letter_escape(br"x\u006Ax"));
-    assert!(has_letter_escape(br"\u007a"));
-    assert!(!has_letter_escape(br"\u0041\u007b\u0060\u00"));
+    for hit in [r"x\u006Ax", r"\u007a", r"\u0061", "jobs", "xsetsx"] {
+        assert!(has_workload_hit(hit.as_bytes()), "{hit}");
+    }
+    for miss in [r"\u0041\u005f\u0026\u00", "job", "deployment", "set s"] {
+        assert!(!has_workload_hit(miss.as_bytes()), "{miss}");
+    }
 }
 
 #[test]
