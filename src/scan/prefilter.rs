@@ -55,7 +55,7 @@ use crate::event::{EVENT_START, ObjectRef};
 /// The resource every pod request names.
 static PODS: LazyLock<Finder<'static>> = LazyLock::new(|| Finder::new(b"pods"));
 /// The start of a JSON `\u` escape of an ASCII character.
-static ESCAPE: LazyLock<Finder<'static>> = LazyLock::new(|| Finder::new(b"\\u00"));
+const ESCAPE: &[u8] = b"\\u00";
 /// Every workload resource name contains one of these literals (`sets`: `replicasets`,
 /// `statefulsets`, `daemonsets`; `jobs`: `jobs`, `cronjobs`), and a name written with escapes
 /// holds a `\u006X` or `\u007X` escape (the range of the lowercase letters, any hex case). One
@@ -379,10 +379,16 @@ fn plain_string(bytes: &[u8]) -> Option<(&[u8], &[u8])> {
 const NONE: usize = usize::MAX;
 
 /// The next `\u00XX` escape of `p`, `o`, `d` or `s` in `hay` at or after `from`, or [`NONE`].
-fn next_escape(hay: &[u8], mut from: usize) -> usize {
-    while let Some(i) = hay.get(from..).and_then(|rest| ESCAPE.find(rest)) {
+///
+/// It stops at every backslash: JSON lines hold `\"` often enough that a substring search for
+/// `\u00` (whose rarest bytes are still common) was slower, by about a third on lines that
+/// hold escaped quotes.
+fn next_escape(hay: &[u8], from: usize) -> usize {
+    let rest = hay.get(from..).unwrap_or_default();
+    for i in memchr::memchr_iter(b'\\', rest) {
         let at = from + i;
-        if let Some(hex) = hay.get(at + 4..at + 6)
+        if hay[at..].starts_with(ESCAPE)
+            && let Some(hex) = hay.get(at + 4..at + 6)
             && matches!(
                 hex.to_ascii_lowercase().as_slice(),
                 b"70" | b"6f" | b"64" | b"73"
@@ -390,7 +396,6 @@ fn next_escape(hay: &[u8], mut from: usize) -> usize {
         {
             return at;
         }
-        from = at + 1;
     }
     NONE
 }
