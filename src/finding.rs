@@ -9,7 +9,7 @@
 use serde::Serialize;
 
 pub use crate::event::ContainerKind;
-use crate::event::{AuditEvent, Meta, Str};
+use crate::event::{AuditEvent, Str};
 use crate::filter::Subject;
 
 /// The ways a request can put an image into a pod (see docs/events.md).
@@ -208,7 +208,7 @@ impl<'e, 'a> FindingBuilder<'e, 'a> {
             .and_then(|r| r.metadata.get())
             .and_then(|m| m.name.get());
         let pod = response_name
-            .or_else(|| request_meta(ev).and_then(|m| m.name.get()))
+            .or_else(|| ev.request_meta().and_then(|m| m.name.get()))
             .or_else(|| ev.object_ref.get().and_then(|o| o.name.get()));
         FindingBuilder {
             ev,
@@ -261,16 +261,12 @@ impl<'e, 'a> FindingBuilder<'e, 'a> {
             action: self.action,
             namespace: self.namespace.map(str::to_owned),
             pod: self.pod.map(str::to_owned),
-            generate_name: request_meta(ev).and_then(|m| m.generate_name.to_owned_string()),
+            generate_name: ev
+                .request_meta()
+                .and_then(|m| m.generate_name.to_owned_string()),
             user: self.user.map(str::to_owned),
-            impersonated_user: ev
-                .impersonated_user
-                .get()
-                .and_then(|u| u.username.to_owned_string()),
-            source_ips: ev
-                .source_ips
-                .get()
-                .map(|ips| ips.iter().filter_map(Str::to_owned_string).collect()),
+            impersonated_user: impersonated_user(ev),
+            source_ips: source_ips(ev),
             user_agent: ev.user_agent.to_owned_string(),
             status_code: ev.status_code(),
             outcome: self.outcome,
@@ -283,8 +279,18 @@ impl<'e, 'a> FindingBuilder<'e, 'a> {
 }
 
 /// `requestObject.metadata`, when the body is an object that has it.
-fn request_meta<'e, 'a>(ev: &'e AuditEvent<'a>) -> Option<&'e Meta<'a>> {
-    ev.request_object.object().and_then(|r| r.metadata.get())
+/// `impersonatedUser.username`, owned.
+pub(crate) fn impersonated_user(ev: &AuditEvent<'_>) -> Option<String> {
+    ev.impersonated_user
+        .get()
+        .and_then(|u| u.username.to_owned_string())
+}
+
+/// `sourceIPs` as logged, owned (addresses of another type left out).
+pub(crate) fn source_ips(ev: &AuditEvent<'_>) -> Option<Vec<String>> {
+    ev.source_ips
+        .get()
+        .map(|ips| ips.iter().filter_map(Str::to_owned_string).collect())
 }
 
 /// A finding's `namespace`: `objectRef.namespace`, else `requestObject.metadata.namespace`.
@@ -292,7 +298,7 @@ pub(crate) fn namespace<'e>(ev: &'e AuditEvent<'_>) -> Option<&'e str> {
     ev.object_ref
         .get()
         .and_then(|o| o.namespace.get())
-        .or_else(|| request_meta(ev).and_then(|m| m.namespace.get()))
+        .or_else(|| ev.request_meta().and_then(|m| m.namespace.get()))
 }
 
 /// A finding's `time`: `stageTimestamp`, else `requestReceivedTimestamp`, else `timestamp`.

@@ -11,7 +11,7 @@
 //! The scan's workers call it on the lines they parse, in default mode only; [`select`] keeps
 //! one record per API request, as for pod requests (docs/events.md, Stages).
 
-use crate::event::{AuditEvent, Body, ContainerKind, Meta, Semantics, SpecAt, Str, request};
+use crate::event::{AuditEvent, Body, ContainerKind, Meta, Semantics, SpecAt, request};
 use crate::filter::parse_time;
 use crate::finding::{self, Outcome};
 use crate::image::ImageRef;
@@ -77,14 +77,8 @@ pub fn record(ev: &AuditEvent<'_>, line: u64, default_registry: &str) -> Option<
 pub fn requester(ev: &AuditEvent<'_>, line: u64) -> Requester {
     Requester {
         user: ev.user.get().and_then(|u| u.username.to_owned_string()),
-        impersonated_user: ev
-            .impersonated_user
-            .get()
-            .and_then(|u| u.username.to_owned_string()),
-        source_ips: ev
-            .source_ips
-            .get()
-            .map(|ips| ips.iter().filter_map(Str::to_owned_string).collect()),
+        impersonated_user: finding::impersonated_user(ev),
+        source_ips: finding::source_ips(ev),
         user_agent: ev.user_agent.to_owned_string(),
         verb: ev.verb.to_owned_string(),
         time: finding::time(ev).map(str::to_owned),
