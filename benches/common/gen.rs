@@ -379,6 +379,27 @@ impl<'c> Gen<'c> {
         }
     }
 
+    /// Appends `metadata.ownerReferences` holding one controller owner, as the controllers write
+    /// it (a leading comma included).
+    fn owner_reference(&mut self, kind: &str, name: &str, uid: &str) {
+        let api = if matches!(kind, "Job" | "CronJob") {
+            "batch/v1"
+        } else {
+            "apps/v1"
+        };
+        self.s(&[
+            r#","ownerReferences":[{"apiVersion":""#,
+            api,
+            r#"","kind":""#,
+            kind,
+            r#"","name":""#,
+            name,
+            r#"","uid":""#,
+            uid,
+            r#"","controller":true,"blockOwnerDeletion":true}]"#,
+        ]);
+    }
+
     /// Appends a number.
     fn n(&mut self, n: u64) {
         write!(self.line, "{n}").expect("writing to a String cannot fail");

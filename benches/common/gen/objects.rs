@@ -50,22 +50,7 @@ impl Gen<'_> {
             self.s(&["\"}"]);
         }
         if let Some((kind, name, uid)) = k.owner {
-            let owner_api = if kind == "CronJob" {
-                "batch/v1"
-            } else {
-                "apps/v1"
-            };
-            self.s(&[
-                r#","ownerReferences":[{"apiVersion":""#,
-                owner_api,
-                r#"","kind":""#,
-                kind,
-                r#"","name":""#,
-                name,
-                r#"","uid":""#,
-                uid,
-                r#"","controller":true,"blockOwnerDeletion":true}]"#,
-            ]);
+            self.owner_reference(kind, name, uid);
         }
         self.s(&[r#"},"spec":"#]);
         self.object_spec(k, w);

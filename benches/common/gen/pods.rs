@@ -308,25 +308,9 @@ impl Gen<'_> {
     }
 
     fn owner_refs(&mut self, k: &Create<'_>) {
-        let Some((kind, name, uid)) = &k.pod.owner else {
-            return;
-        };
-        let api = if *kind == "Job" {
-            "batch/v1"
-        } else {
-            "apps/v1"
-        };
-        self.s(&[
-            r#","ownerReferences":[{"apiVersion":""#,
-            api,
-            r#"","kind":""#,
-            kind,
-            r#"","name":""#,
-            name,
-            r#"","uid":""#,
-            uid,
-            r#"","controller":true,"blockOwnerDeletion":true}]"#,
-        ]);
+        if let Some((kind, name, uid)) = &k.pod.owner {
+            self.owner_reference(kind, name, uid);
+        }
     }
 
     /// `kubectl apply`'s annotation: the whole manifest again, as an escaped JSON string.
