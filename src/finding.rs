@@ -6,8 +6,9 @@
 //! finding, so every mode's findings come out the same way. Strings are copied only here, so an
 //! allowed request costs no allocation beyond its image parse.
 
-use serde::Serialize;
+use serde::{Serialize, Serializer};
 
+use crate::attribution::{Attribution, How, Requester, WorkloadKind};
 pub use crate::event::ContainerKind;
 use crate::event::{AuditEvent, Str};
 use crate::filter::Subject;
@@ -80,6 +81,37 @@ pub struct Finding {
     pub disallowed_images: Vec<String>,
     /// Every container with its verdict; `null` when the pod spec was not logged.
     pub containers: Option<Vec<ContainerVerdict>>,
+    /// The kind of object the request is about: `Pod`, or a workload kind.
+    pub kind: ObjectKind,
+    /// The object's name (for a pod, the same as `pod`).
+    pub name: Option<String>,
+    /// Who is behind the request (docs/attribution.md); `null` in Falco parity mode.
+    pub attribution: Option<Attribution>,
+}
+
+/// The kind of object a finding is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ObjectKind {
+    /// A pod.
+    Pod,
+    /// A workload object, whose pod template a request wrote.
+    Workload(WorkloadKind),
+}
+
+impl ObjectKind {
+    /// The kind as Kubernetes writes it (`Pod`, `Deployment`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ObjectKind::Pod => "Pod",
+            ObjectKind::Workload(kind) => kind.as_str(),
+        }
+    }
+}
+
+impl Serialize for ObjectKind {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
 }
 
 /// One container of a finding.
@@ -195,6 +227,9 @@ pub struct FindingBuilder<'e, 'a> {
     user: Option<&'e str>,
     /// The finding's `outcome`.
     outcome: Outcome,
+    /// Whether the finding is attributed to the request itself (this tool's rules), or not at
+    /// all (Falco's).
+    direct: bool,
 }
 
 impl<'e, 'a> FindingBuilder<'e, 'a> {
@@ -217,7 +252,17 @@ impl<'e, 'a> FindingBuilder<'e, 'a> {
             pod,
             user: ev.user.get().and_then(|u| u.username.get()),
             outcome: Outcome::of(ev.request_uri.get(), ev.status_code(), ev.grpc_code),
+            direct: false,
         }
+    }
+
+    /// Attributes the finding to the request itself (`how: direct`); the scan may later follow
+    /// a pod's owner chain instead. Without this the finding has no attribution, as in Falco
+    /// parity mode.
+    #[must_use]
+    pub fn attributed(mut self) -> Self {
+        self.direct = true;
+        self
     }
 
     /// Sets the `namespace`.
@@ -274,7 +319,30 @@ impl<'e, 'a> FindingBuilder<'e, 'a> {
             images: judgement.images,
             disallowed_images: judgement.disallowed_images,
             containers: judgement.containers,
+            kind: ObjectKind::Pod,
+            name: self.pod.map(str::to_owned),
+            attribution: self.direct.then(|| Attribution {
+                how: How::Direct,
+                chain: Vec::new(),
+                initiator: Some(requester(ev, 0)),
+                note: None,
+            }),
         }
+    }
+}
+
+/// Who made the request `ev`, read at `line` (the `file` is left empty for the scan to fill in).
+pub(crate) fn requester(ev: &AuditEvent<'_>, line: u64) -> Requester {
+    Requester {
+        user: ev.user.get().and_then(|u| u.username.to_owned_string()),
+        impersonated_user: impersonated_user(ev),
+        source_ips: source_ips(ev),
+        user_agent: ev.user_agent.to_owned_string(),
+        verb: ev.verb.to_owned_string(),
+        time: time(ev).map(str::to_owned),
+        audit_id: ev.audit_id.to_owned_string(),
+        file: String::new(),
+        line,
     }
 }
 

@@ -18,20 +18,9 @@
 //! Memory grows with the number of workload writes, never with the input size.
 
 mod identity;
-pub mod record;
 mod resolve;
 
-// The resolver's surface, for the scan and the report once they call it.
-#[expect(
-    unused_imports,
-    reason = "used once the scan and the report call the resolver"
-)]
-pub use identity::{Child, KUBE_CONTROLLER_MANAGER, is_controller, is_controller_for};
-#[expect(
-    unused_imports,
-    reason = "used once the scan and the report call the resolver"
-)]
-pub use resolve::{Records, Unresolved, direct, resolve};
+pub use resolve::{Records, Unresolved, resolve};
 
 use jiff::Timestamp;
 use serde::Serialize;

@@ -31,32 +31,33 @@ use super::{Attribution, How, OwnerRef, PodRequest, Requester, WorkloadKind, Wor
 /// The most owner links followed above a pod; real chains have at most two.
 const MAX_LINKS: usize = 4;
 
-/// Every workload write of a run, in time order, indexed for the resolver.
+/// Every workload write of a run, in time order, indexed for the resolver. It borrows the
+/// writes: the index adds a few words per write, never a copy of one.
 #[derive(Debug, Default)]
-pub struct Records {
+pub struct Records<'r> {
     /// The writes that have a time, sorted by time, then by input position.
-    writes: Vec<WorkloadRecord>,
-    /// Indices into `records` (ascending) by uid.
-    by_uid: HashMap<String, Vec<usize>>,
-    /// Indices into `records` (ascending) by kind, namespace and name.
-    by_name: HashMap<(WorkloadKind, String, String), Vec<usize>>,
+    writes: Vec<&'r WorkloadRecord>,
+    /// Indices into `writes` (ascending) by uid.
+    by_uid: HashMap<&'r str, Vec<usize>>,
+    /// Indices into `writes` (ascending) by kind, namespace and name.
+    by_name: HashMap<(WorkloadKind, &'r str, &'r str), Vec<usize>>,
 }
 
-impl Records {
-    /// Indexes the run's writes, given in any order. Writes without a time are dropped: they are
-    /// never at or before a pod.
-    pub fn new(records: impl IntoIterator<Item = WorkloadRecord>) -> Records {
-        let mut records: Vec<WorkloadRecord> =
+impl<'r> Records<'r> {
+    /// Indexes the run's writes, given in any order. Writes without a time are left out: they
+    /// are never at or before a pod.
+    pub fn new(records: impl IntoIterator<Item = &'r WorkloadRecord>) -> Records<'r> {
+        let mut records: Vec<&'r WorkloadRecord> =
             records.into_iter().filter(|r| r.at.is_some()).collect();
         records.sort_by_key(|r| (r.at, r.position));
-        let mut by_uid: HashMap<String, Vec<usize>> = HashMap::new();
+        let mut by_uid: HashMap<&'r str, Vec<usize>> = HashMap::new();
         let mut by_name: HashMap<_, Vec<usize>> = HashMap::new();
         for (index, record) in records.iter().enumerate() {
             if let Some(uid) = &record.uid {
-                by_uid.entry(uid.clone()).or_default().push(index);
+                by_uid.entry(uid.as_str()).or_default().push(index);
             }
             if let (Some(namespace), Some(name)) = (&record.namespace, &record.name) {
-                let key = (record.kind, namespace.clone(), name.clone());
+                let key = (record.kind, namespace.as_str(), name.as_str());
                 by_name.entry(key).or_default().push(index);
             }
         }
@@ -68,11 +69,13 @@ impl Records {
     }
 
     /// How many writes are kept (those with a time).
+    #[cfg(test)]
     pub fn len(&self) -> usize {
         self.writes.len()
     }
 
     /// Whether no write is kept.
+    #[cfg(test)]
     pub fn is_empty(&self) -> bool {
         self.writes.is_empty()
     }
@@ -103,7 +106,7 @@ impl Records {
         let Some(namespace) = object.namespace else {
             return Vec::new();
         };
-        let key = (object.kind, namespace.to_owned(), object.name.to_owned());
+        let key = (object.kind, namespace, object.name);
         self.by_name.get(&key).map_or_else(Vec::new, |indices| {
             indices
                 .iter()
@@ -282,15 +285,15 @@ enum Step<'a> {
 
 /// Reads `object`'s writes and moves it up to its owner when the link is trusted: the latest
 /// write at or before the cut that names an owner was made by that owner's controller.
-fn step<'a>(records: &'a Records, object: &mut Object<'a>, cut: usize) -> Step<'a> {
+fn step<'a>(records: &'a Records<'_>, object: &mut Object<'a>, cut: usize) -> Step<'a> {
     let found = records.link(object, cut);
     let Some(&latest) = found.last() else {
         return Step::Broken(Unresolved::OwnerNotLogged);
     };
-    let latest = &records.writes[latest];
+    let latest = records.writes[latest];
     object.uid = object.uid.or(latest.uid.as_deref());
     let named = found.iter().rev().find_map(|&i| {
-        let record = &records.writes[i];
+        let record = records.writes[i];
         record.owner.as_ref().map(|owner| (record, owner))
     });
     let Some((record, owner)) = named else {
@@ -331,12 +334,12 @@ fn initiator(
             && record
                 .images
                 .as_ref()
-                .is_some_and(|images| images.iter().any(|image| pod.disallowed.contains(image)))
+                .is_some_and(|images| sets_any(images, pod.disallowed))
     };
     let setter = writes
         .iter()
         .rev()
-        .map(|&i| &records.writes[i])
+        .map(|&i| records.writes[i])
         .find(sets_image);
     if let Some(setter) = setter {
         return Attribution {
@@ -353,6 +356,17 @@ fn initiator(
         Unresolved::NoRequestSetImage
     };
     unresolved(chain, reason.note(top.kind))
+}
+
+/// Whether a write whose template images are `images` set one of the pod's `disallowed` ones.
+/// A pod whose images are unknown (logged without its spec) has none to look for: then any
+/// write that set template images did, as the latest one decided what the pod ran.
+fn sets_any(images: &[String], disallowed: &[String]) -> bool {
+    if disallowed.is_empty() {
+        !images.is_empty()
+    } else {
+        images.iter().any(|image| disallowed.contains(image))
+    }
 }
 
 /// An `unresolved` answer with the chain as far as it got.

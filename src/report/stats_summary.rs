@@ -8,6 +8,7 @@ use std::io::{self, Write};
 use serde::Serialize;
 
 use super::Report;
+use crate::attribution::{How, Unresolved};
 use crate::escape::escape;
 use crate::filter::FilterStats;
 use crate::finding::{Finding, Outcome, Reason};
@@ -24,6 +25,9 @@ pub struct StatsSummaryJson<'a> {
     findings: usize,
     /// Findings per reason (both keys always present).
     findings_by_reason: BTreeMap<&'static str, usize>,
+    /// Findings per way they were attributed (every key always present; all zero in Falco
+    /// parity mode, which does not attribute).
+    findings_by_attribution: BTreeMap<&'static str, usize>,
     /// What `--since`/`--until`/`--namespace`/`--user` did to the findings.
     filters: FilterStats,
     /// Inputs that could not be read (fully).
@@ -41,6 +45,7 @@ impl<'a> StatsSummaryJson<'a> {
             stats: report.stats,
             findings: report.findings.len(),
             findings_by_reason: by_reason(report),
+            findings_by_attribution: by_how(report.findings),
             filters: report.filtered,
             errors: report.errors,
             elapsed_seconds: report.elapsed.as_secs_f64(),
@@ -59,6 +64,50 @@ fn by_reason(report: &Report<'_>) -> BTreeMap<&'static str, usize> {
         *counts.entry(f.reason.as_str()).or_default() += 1;
     }
     counts
+}
+
+/// Findings counted per way they were attributed.
+fn by_how(findings: &[Finding]) -> BTreeMap<&'static str, usize> {
+    let mut counts: BTreeMap<&'static str, usize> = [How::Direct, How::OwnerChain, How::Unresolved]
+        .into_iter()
+        .map(|how| (how.as_str(), 0))
+        .collect();
+    for a in findings.iter().filter_map(|f| f.attribution.as_ref()) {
+        *counts.entry(a.how.as_str()).or_default() += 1;
+    }
+    counts
+}
+
+/// The attribution lines of the text summary: the findings counted by how they were attributed,
+/// then each distinct reason some are unresolved, with what would resolve them. Nothing when no
+/// finding is attributed (none, or Falco parity mode).
+fn attribution_lines(findings: &[Finding]) -> Vec<String> {
+    let attributed = findings.iter().filter(|f| f.attribution.is_some()).count();
+    if attributed == 0 {
+        return Vec::new();
+    }
+    let counts = by_how(findings);
+    let mut lines = vec![format!(
+        "attributed: {} through an owner chain, {} to the request itself, {} unresolved",
+        counts[How::OwnerChain.as_str()],
+        counts[How::Direct.as_str()],
+        counts[How::Unresolved.as_str()],
+    )];
+    let mut notes: BTreeMap<(usize, &str), u64> = BTreeMap::new();
+    for a in findings.iter().filter_map(|f| f.attribution.as_ref()) {
+        if a.how != How::Unresolved {
+            continue;
+        }
+        let note = a.note.as_deref().unwrap_or("");
+        let order = Unresolved::of(note)
+            .and_then(|reason| Unresolved::ALL.iter().position(|r| *r == reason))
+            .unwrap_or(Unresolved::ALL.len());
+        *notes.entry((order, note)).or_default() += 1;
+    }
+    for ((_, note), n) in notes {
+        lines.push(format!("  {} unresolved: {}", n, escape(note)));
+    }
+    lines
 }
 
 /// Bytes per second, 0 when no time was measured.
@@ -133,6 +182,9 @@ pub fn write_text(report: &Report<'_>, out: &mut impl Write) -> io::Result<()> {
             counts[Reason::ImagesUnknown.as_str()],
             plural(s.pod_requests, "pod request event"),
         )?;
+        for line in attribution_lines(report.findings) {
+            writeln!(out, "  {line}")?;
+        }
     }
     writeln!(
         out,

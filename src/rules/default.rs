@@ -78,7 +78,9 @@ pub fn consider(ev: &AuditEvent<'_>, policy: &Policy) -> Option<Verdict> {
         containers,
     };
     Some(Verdict::Disallowed(
-        FindingBuilder::new(ev, action).build(judgement),
+        FindingBuilder::new(ev, action)
+            .attributed()
+            .build(judgement),
     ))
 }
 

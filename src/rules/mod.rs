@@ -15,6 +15,7 @@ pub mod accepted;
 pub mod default;
 pub mod falco;
 pub mod stage;
+pub mod workload;
 
 use crate::allow::Allowlist;
 use crate::event::AuditEvent;

@@ -14,6 +14,7 @@
 
 use std::collections::HashMap;
 
+use crate::attribution::OwnerRef;
 use crate::event::AuditEvent;
 use crate::finding::Finding;
 use crate::suggest::Accepted;
@@ -61,6 +62,9 @@ pub struct Candidate {
     /// The accepted request, when repositories are collected and whether this event stands for
     /// its request is not known yet (see [`crate::suggest`]).
     pub accepted: Option<Box<Accepted>>,
+    /// The controller owner reference a pod create's object claims, when the finding's
+    /// attribution follows it after the scan (this tool's rules only).
+    pub owner: Option<Box<OwnerRef>>,
 }
 
 impl Candidate {
@@ -72,6 +76,7 @@ impl Candidate {
             stage: Stage::of(ev.stage.get()),
             finding: finding.map(Box::new),
             accepted: None,
+            owner: None,
         }
     }
 
@@ -147,7 +152,7 @@ pub(crate) fn chosen_by<T>(items: &[T], key: impl Fn(&T) -> (Option<&str>, Stage
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::finding::{Action, Outcome, Reason};
+    use crate::finding::{Action, ObjectKind, Outcome, Reason};
 
     fn finding(line: u64) -> Box<Finding> {
         Box::new(Finding {
@@ -170,6 +175,9 @@ mod tests {
             images: None,
             disallowed_images: vec![],
             containers: None,
+            kind: ObjectKind::Pod,
+            name: None,
+            attribution: None,
         })
     }
 
@@ -183,6 +191,7 @@ mod tests {
                 stage,
                 finding: bad.then(|| finding(line)),
                 accepted: None,
+                owner: None,
             })
             .collect();
         select(candidates).iter().map(|f| f.line).collect()

@@ -13,8 +13,9 @@
 //!   garbage is counted, never silently dropped;
 //! * blank lines are ignored.
 
-use crate::attribution::record::{self, Staged};
 use crate::event::{self, LineError, Seen};
+use crate::finding::Action;
+use crate::rules::workload::{self as record, Staged};
 use crate::rules::{self, Candidate, Mode, Policy};
 use crate::stats::Stats;
 use crate::suggest::Repositories;
@@ -103,7 +104,15 @@ impl BlockResult {
             item += 1;
             if let Some(verdict) = policy.consider(ev) {
                 stats.pod_requests += 1;
-                let mut c = Candidate::new(ev, line_no, verdict.into_finding());
+                let finding = verdict.into_finding();
+                let follows_owner = gather
+                    && finding
+                        .as_ref()
+                        .is_some_and(|f| matches!(f.action, Action::Create | Action::ApplyCreate));
+                let mut c = Candidate::new(ev, line_no, finding);
+                if follows_owner {
+                    c.owner = record::pod_owner(ev).map(Box::new);
+                }
                 if policy.scope.collect_accepted
                     && let Some(a) = rules::accepted(ev, policy)
                 {

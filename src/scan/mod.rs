@@ -27,13 +27,14 @@ use std::path::PathBuf;
 
 use rayon::prelude::*;
 
-use crate::attribution::WorkloadRecord;
-use crate::attribution::record::{self, Staged};
+use crate::attribution::{PodRequest, Records, WorkloadRecord, resolve};
+use crate::filter::parse_time;
 use crate::filter::{Admission, FilterStats};
 use crate::finding::Finding;
 use crate::input::sniff::{self, BOM};
 use crate::input::{self, Input, Opened};
 use crate::progress::Counter;
+use crate::rules::workload::{self as record, Staged};
 use crate::rules::{self, Candidate, Policy};
 use crate::stats::{InputFormat, InputStats, Stats};
 use crate::suggest::Repositories;
@@ -130,8 +131,9 @@ pub fn scan(paths: &[PathBuf], policy: &Policy, opts: &ScanOptions) -> Scan {
         scan.stats += result.stats;
         scan.errors.extend(errors);
     }
-    let (findings, accepted) = rules::select_all(candidates);
     scan.workloads = record::select(workloads);
+    attribute(&mut candidates, &Records::new(&scan.workloads));
+    let (findings, accepted) = rules::select_all(candidates);
     for a in accepted {
         scan.accepted.add(a);
     }
@@ -151,6 +153,51 @@ pub fn scan(paths: &[PathBuf], policy: &Policy, opts: &ScanOptions) -> Scan {
         })
         .collect();
     scan
+}
+
+/// Follows the owner chain of every pod create whose finding claims a controller owner, over
+/// the workload writes of the whole run (docs/attribution.md). Every other finding keeps the
+/// attribution its rule gave it: its own request, or none in Falco parity mode.
+fn attribute(candidates: &mut [Candidate], records: &Records<'_>) {
+    for c in candidates {
+        let (Some(finding), Some(owner)) = (c.finding.as_deref_mut(), c.owner.as_deref()) else {
+            continue;
+        };
+        let Some(requester) = finding
+            .attribution
+            .as_ref()
+            .and_then(|a| a.initiator.as_ref())
+        else {
+            continue;
+        };
+        let disallowed = disallowed_references(finding);
+        let pod = PodRequest {
+            namespace: finding.namespace.as_deref(),
+            owner: Some(owner),
+            requester,
+            at: finding.time.as_deref().and_then(parse_time),
+            disallowed: &disallowed,
+        };
+        let attribution = resolve(&pod, records);
+        finding.attribution = Some(attribution);
+    }
+}
+
+/// A finding's disallowed images in the normalized form workload records hold (an invalid
+/// reference as written), in order.
+fn disallowed_references(finding: &Finding) -> Vec<String> {
+    let Some(containers) = &finding.containers else {
+        return Vec::new();
+    };
+    let mut out: Vec<String> = Vec::new();
+    for c in containers.iter().filter(|c| !c.allowed) {
+        if let Some(reference) = c.reference.clone().or_else(|| c.image.clone())
+            && !out.contains(&reference)
+        {
+            out.push(reference);
+        }
+    }
+    out
 }
 
 /// The size of an input on disk, for the progress bar; `None` for standard input.
@@ -319,6 +366,11 @@ fn merge(name: &str, blocks: Vec<BlockResult>, first_line: u64) -> InputScan {
             if let Some(f) = &mut c.finding {
                 name.clone_into(&mut f.file);
                 f.line = c.line;
+                // A finding starts out attributed to its own request.
+                if let Some(initiator) = f.attribution.as_mut().and_then(|a| a.initiator.as_mut()) {
+                    name.clone_into(&mut initiator.file);
+                    initiator.line = c.line;
+                }
             }
             out.candidates.push(c);
         }

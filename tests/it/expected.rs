@@ -21,7 +21,7 @@ pub const FIXTURES: &[&str] = &[
 ];
 
 /// The expected findings of fixture `name`, from `testdata/expected/<stem>.findings.json` (the
-/// `file` key is implied).
+/// `file` keys of a finding and of its initiator are implied).
 fn expected(name: &str) -> Value {
     let stem = name.rsplit_once('.').map_or(name, |(stem, _)| stem);
     let path = root()
@@ -47,6 +47,14 @@ fn assert_findings(name: &str, got: &[Value], want: &[Value]) {
             Some(Value::String(file.clone())),
             "{name} finding {i}: file"
         );
+        // Every fixture is one input: an initiator found in it was read from the same file.
+        if let Some(initiator) = g["attribution"]["initiator"].as_object_mut() {
+            assert_eq!(
+                initiator.remove("file"),
+                Some(Value::String(file.clone())),
+                "{name} finding {i}: initiator file"
+            );
+        }
         assert_eq!(&g, w, "{name} finding {i} (line {})", w["line"]);
     }
     let lines = |v: &[Value]| v.iter().map(|f| f["line"].clone()).collect::<Vec<_>>();

@@ -91,6 +91,9 @@ fn json_document_has_every_key_and_a_summary() {
         "images",
         "disallowed_images",
         "containers",
+        "kind",
+        "name",
+        "attribution",
     ];
     for f in doc["findings"].as_array().expect("findings is an array") {
         let obj = f.as_object().expect("object");

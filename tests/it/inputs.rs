@@ -62,21 +62,33 @@ fn json_stdin(args: &[&str], input: Vec<u8>) -> (Report, Output) {
 }
 
 /// The findings with `file` blanked, to compare runs of one log that arrives by different paths.
+/// (The initiator's `file` too.)
 fn without_file(doc: &Report) -> Vec<Finding> {
     doc.findings
         .iter()
-        .map(|f| Finding {
-            file: String::new(),
-            ..f.clone()
+        .map(|f| {
+            let mut f = f.clone();
+            f.file = String::new();
+            if let Some(initiator) = f.attribution.as_mut().and_then(|a| a.initiator.as_mut()) {
+                initiator.file = String::new();
+            }
+            f
         })
         .collect()
 }
 
 /// The findings with `file` and `line` blanked, to compare a log with the same log in pieces.
+/// (The initiator's too.)
 fn without_file_and_line(doc: &Report) -> Vec<Finding> {
     without_file(doc)
         .into_iter()
-        .map(|f| Finding { line: 0, ..f })
+        .map(|mut f| {
+            f.line = 0;
+            if let Some(initiator) = f.attribution.as_mut().and_then(|a| a.initiator.as_mut()) {
+                initiator.line = 0;
+            }
+            f
+        })
         .collect()
 }
 

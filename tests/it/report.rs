@@ -60,6 +60,50 @@ pub struct Finding {
     pub disallowed_images: Vec<String>,
     /// Every container with its verdict; `None` when unknown.
     pub containers: Option<Vec<Container>>,
+    /// The kind of object the request is about: `Pod`, or a workload kind.
+    pub kind: String,
+    /// The object's name.
+    pub name: Option<String>,
+    /// Who is behind the request; `None` in Falco parity mode.
+    pub attribution: Option<Attribution>,
+}
+
+/// Who is behind a finding.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Attribution {
+    /// `direct`, `owner-chain` or `unresolved`.
+    pub how: String,
+    /// The objects followed, child first (`ReplicaSet/web-6b7f9c`).
+    pub chain: Vec<String>,
+    /// The request behind it; `None` when unresolved.
+    pub initiator: Option<Initiator>,
+    /// Why it is unresolved, or a pod that claims an owner it was not made by.
+    pub note: Option<String>,
+}
+
+/// The request a finding is attributed to.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Initiator {
+    /// `user.username`.
+    pub user: Option<String>,
+    /// `impersonatedUser.username`.
+    pub impersonated_user: Option<String>,
+    /// `sourceIPs`.
+    pub source_ips: Option<Vec<String>>,
+    /// `userAgent`.
+    pub user_agent: Option<String>,
+    /// `create`, `patch` or `update`.
+    pub verb: Option<String>,
+    /// The request's time, as written.
+    pub time: Option<String>,
+    /// `auditID`.
+    pub audit_id: Option<String>,
+    /// The input it was read from.
+    pub file: String,
+    /// The 1-based line of its event.
+    pub line: u64,
 }
 
 /// One container of a finding and its verdict.
@@ -110,6 +154,8 @@ pub struct Summary {
     pub findings: u64,
     /// Findings per reason.
     pub findings_by_reason: BTreeMap<String, u64>,
+    /// Findings per way they were attributed.
+    pub findings_by_attribution: BTreeMap<String, u64>,
     /// What the filters did.
     pub filters: Filters,
     /// Inputs that could not be read (fully).

@@ -8,7 +8,8 @@ mod prop;
 use jiff::Timestamp;
 
 use super::*;
-use crate::attribution::{KUBE_CONTROLLER_MANAGER, Position};
+use crate::attribution::Position;
+use crate::attribution::identity::KUBE_CONTROLLER_MANAGER;
 
 /// The disallowed image of every case, normalized.
 const EVIL: &str = "docker.io/evil/miner:1";
@@ -177,10 +178,9 @@ fn answer(pod: &Pod, records: &Records) -> Attribution {
 }
 
 /// The answer over `writes`, checked to be the same for the writes given in reverse.
-fn resolved(pod: &Pod, writes: Vec<WorkloadRecord>) -> Attribution {
-    let reversed: Vec<_> = writes.iter().rev().cloned().collect();
+fn resolved(pod: &Pod, writes: &[WorkloadRecord]) -> Attribution {
     let forward = answer(pod, &Records::new(writes));
-    assert_eq!(forward, answer(pod, &Records::new(reversed)));
+    assert_eq!(forward, answer(pod, &Records::new(writes.iter().rev())));
     forward
 }
 

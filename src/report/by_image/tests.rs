@@ -1,7 +1,7 @@
 //! Rows per image: grouping, sorting, first/last seen by parsed time, outcomes, `<unknown>`.
 
 use super::*;
-use crate::finding::{Action, ContainerKind, ContainerVerdict};
+use crate::finding::{Action, ContainerKind, ContainerVerdict, ObjectKind};
 
 fn finding(
     images: &[(&str, Option<&str>)],
@@ -44,6 +44,9 @@ fn finding(
         images: Some(images.iter().map(|(i, _)| (*i).to_owned()).collect()),
         disallowed_images: images.iter().map(|(i, _)| (*i).to_owned()).collect(),
         containers: Some(containers),
+        kind: ObjectKind::Pod,
+        name: None,
+        attribution: None,
     }
 }
 

@@ -27,7 +27,7 @@ fn writes_across_two_inputs_in_reverse_time_order() {
     let rs = owner("ReplicaSet", "web-6b7f9c", Some("r1"));
     let pod = pod(Some(rs), &sa("replicaset-controller"), Some("09:00:02"));
     let chain = ["ReplicaSet/web-6b7f9c", "Deployment/web"];
-    assert_chain(&resolved(&pod, writes), &chain, "alice@example.com", 1, 50);
+    assert_chain(&resolved(&pod, &writes), &chain, "alice@example.com", 1, 50);
 }
 
 #[test]
@@ -37,7 +37,7 @@ fn the_controller_manager_stands_for_every_controller() {
     let of_rs = pod(Some(rs), KUBE_CONTROLLER_MANAGER, Some("09:00:02"));
     let chain = ["ReplicaSet/web-6b7f9c", "Deployment/web"];
     assert_chain(
-        &resolved(&of_rs, writes),
+        &resolved(&of_rs, &writes),
         &chain,
         "alice@example.com",
         0,
@@ -72,7 +72,7 @@ fn the_controller_manager_stands_for_every_controller() {
     let of_job = pod(Some(job), KUBE_CONTROLLER_MANAGER, Some("02:00:01"));
     let chain = ["Job/nightly-2900", "CronJob/nightly"];
     assert_chain(
-        &resolved(&of_job, writes),
+        &resolved(&of_job, &writes),
         &chain,
         "alice@example.com",
         0,
@@ -117,7 +117,7 @@ fn a_known_uid_beats_the_name_and_excludes_other_incarnations() {
     let rs = owner("ReplicaSet", "web-1", Some("r1"));
     let pod = pod(Some(rs), &sa("replicaset-controller"), Some("09:01:00"));
     let chain = ["ReplicaSet/web-1", "Deployment/web"];
-    assert_chain(&resolved(&pod, writes), &chain, "alice@example.com", 0, 2);
+    assert_chain(&resolved(&pod, &writes), &chain, "alice@example.com", 0, 2);
 }
 
 #[test]
@@ -127,7 +127,7 @@ fn an_owner_reference_without_uid_is_found_by_name() {
     let rs = owner("ReplicaSet", "web-6b7f9c", None);
     let pod = pod(Some(rs), &sa("replicaset-controller"), Some("09:00:02"));
     let chain = ["ReplicaSet/web-6b7f9c", "Deployment/web"];
-    assert_chain(&resolved(&pod, writes), &chain, "alice@example.com", 0, 10);
+    assert_chain(&resolved(&pod, &writes), &chain, "alice@example.com", 0, 10);
 }
 
 #[test]
@@ -163,7 +163,7 @@ fn a_write_without_a_time_is_never_at_or_before() {
             .done(),
     );
     assert_unresolved(
-        &resolved(&pod, writes.clone()),
+        &resolved(&pod, &writes),
         &["ReplicaSet/web-6b7f9c", "Deployment/web"],
         Unresolved::NoRequestSetImage,
         Deployment,
@@ -171,7 +171,7 @@ fn a_write_without_a_time_is_never_at_or_before() {
     // A pod without a time finds no owner.
     let timeless = self::pod(Some(rs), &sa("replicaset-controller"), None);
     assert_unresolved(
-        &resolved(&timeless, writes),
+        &resolved(&timeless, &writes),
         &["ReplicaSet/web-6b7f9c"],
         Unresolved::OwnerNotLogged,
         ReplicaSet,
@@ -198,7 +198,7 @@ fn at_equal_times_the_later_in_input_order_wins() {
     ];
     let sts = owner("StatefulSet", "db", Some("s1"));
     let pod = pod(Some(sts), &sa("statefulset-controller"), Some("09:00:00"));
-    let answer = resolved(&pod, writes);
+    let answer = resolved(&pod, &writes);
     assert_chain(&answer, &["StatefulSet/db"], "bob@example.com", 1, 2);
 }
 
@@ -243,7 +243,7 @@ fn a_cycle_of_forged_owner_references_ends() {
     let pod_a = pod(Some(rs), kcm, Some("09:10:00"));
     let chain = ["ReplicaSet/a", "Deployment/d"];
     assert_chain(
-        &resolved(&pod_a, writes.clone()),
+        &resolved(&pod_a, &writes),
         &chain,
         "mallory@example.com",
         0,
@@ -252,7 +252,7 @@ fn a_cycle_of_forged_owner_references_ends() {
     let own = owner("ReplicaSet", "self", Some("rs"));
     let pod_self = pod(Some(own), kcm, Some("09:10:00"));
     assert_unresolved(
-        &resolved(&pod_self, writes),
+        &resolved(&pod_self, &writes),
         &["ReplicaSet/self"],
         Unresolved::NoRequestSetImage,
         ReplicaSet,
@@ -267,7 +267,7 @@ fn an_image_no_request_set_is_unresolved() {
     let rs = owner("ReplicaSet", "web-6b7f9c", Some("r1"));
     let pod = pod(Some(rs), &sa("replicaset-controller"), Some("09:00:02"));
     assert_unresolved(
-        &resolved(&pod, writes),
+        &resolved(&pod, &writes),
         &["ReplicaSet/web-6b7f9c", "Deployment/web"],
         Unresolved::NoRequestSetImage,
         Deployment,
@@ -307,10 +307,10 @@ fn records_drop_writes_without_a_time() {
     let writes = deployment_history(&sa("deployment-controller"));
     let mut timeless = writes[0].clone();
     timeless.at = None;
-    let records = Records::new(writes.into_iter().chain([timeless]));
+    let records = Records::new(writes.iter().chain([&timeless]));
     assert_eq!(records.len(), 2);
     assert!(!records.is_empty());
-    assert!(Records::new(Vec::new()).is_empty());
+    assert!(Records::new(&[]).is_empty());
 }
 
 #[test]
@@ -331,7 +331,7 @@ fn an_owner_of_another_kind_above_a_workload_ends_the_chain() {
     let rs = owner("ReplicaSet", "web-6b7f9c", Some("r1"));
     let pod = pod(Some(rs), &sa("replicaset-controller"), Some("09:00:02"));
     assert_chain(
-        &resolved(&pod, writes),
+        &resolved(&pod, &writes),
         &["ReplicaSet/web-6b7f9c"],
         operator,
         0,

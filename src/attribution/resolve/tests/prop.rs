@@ -176,8 +176,8 @@ proptest! {
         (given, shuffled) in histories(),
         pods in pods(),
     ) {
-        let given = Records::new(given);
-        let shuffled = Records::new(shuffled);
+        let given = Records::new(&given);
+        let shuffled = Records::new(&shuffled);
         for pod in &pods {
             prop_assert_eq!(answer(pod, &given), answer(pod, &shuffled));
         }
@@ -196,7 +196,7 @@ fn the_histories_reach_every_answer() {
             .new_tree(&mut runner)
             .expect("a history")
             .current();
-        let records = Records::new(writes);
+        let records = Records::new(&writes);
         for pod in pods().new_tree(&mut runner).expect("pods").current() {
             let answer = answer(&pod, &records);
             let reason = answer.note.as_deref().and_then(Unresolved::of);

@@ -209,3 +209,22 @@ fn one_record_per_request() {
     let lines: Vec<u64> = got.iter().map(|r| r.position.line).collect();
     assert_eq!(lines, [2, 3, 5, 6]);
 }
+
+/// A write can take effect before the API server logs its response, so its instant is when it
+/// was received; the requester still shows the event's time.
+#[test]
+fn a_write_stands_at_the_time_it_was_received() {
+    let line = write("jobs", "create", DEPLOYMENT)
+        .time("2026-03-02T09:15:00.969023Z")
+        .extra(r#","requestReceivedTimestamp":"2026-03-02T09:15:00.960020Z""#)
+        .line();
+    let got = records(&line);
+    assert_eq!(
+        got[0].at,
+        Some("2026-03-02T09:15:00.960020Z".parse().expect("a valid time"))
+    );
+    assert_eq!(
+        got[0].requester.time.as_deref(),
+        Some("2026-03-02T09:15:00.969023Z")
+    );
+}

@@ -11,13 +11,13 @@
 //! The scan's workers call it on the lines they parse, in default mode only; [`select`] keeps
 //! one record per API request, as for pod requests (docs/events.md, Stages).
 
+use crate::attribution::{OwnerRef, Position, WorkloadKind, WorkloadRecord};
 use crate::event::{AuditEvent, Body, ContainerKind, Meta, Semantics, SpecAt, request};
 use crate::filter::parse_time;
-use crate::finding::{self, Outcome};
+use crate::finding::{self, Outcome, requester};
 use crate::image::ImageRef;
-use crate::rules::stage::{Stage, chosen_by};
 
-use super::{OwnerRef, Position, Requester, WorkloadKind, WorkloadRecord};
+use super::stage::{Stage, chosen_by};
 
 /// A record with the stage of the event it was read from, until the run's requests are known.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -45,7 +45,6 @@ pub fn record(ev: &AuditEvent<'_>, line: u64, default_registry: &str) -> Option<
     let of_meta = |field: fn(&Meta<'_>) -> Option<String>| {
         response.and_then(field).or_else(|| request.and_then(field))
     };
-    let time = finding::time(ev);
     let requester = requester(ev, line);
     Some(Staged {
         record: WorkloadRecord {
@@ -62,7 +61,7 @@ pub fn record(ev: &AuditEvent<'_>, line: u64, default_registry: &str) -> Option<
                 .or_else(|| request.and_then(controller_owner)),
             images: template_images(ev, kind, default_registry),
             requester,
-            at: time.and_then(parse_time),
+            at: written_at(ev),
             position: Position {
                 input: 0,
                 line,
@@ -73,19 +72,16 @@ pub fn record(ev: &AuditEvent<'_>, line: u64, default_registry: &str) -> Option<
     })
 }
 
-/// Who made the request `ev`, read at `line` (the `file` is left empty for the scan to fill in).
-pub fn requester(ev: &AuditEvent<'_>, line: u64) -> Requester {
-    Requester {
-        user: ev.user.get().and_then(|u| u.username.to_owned_string()),
-        impersonated_user: finding::impersonated_user(ev),
-        source_ips: finding::source_ips(ev),
-        user_agent: ev.user_agent.to_owned_string(),
-        verb: ev.verb.to_owned_string(),
-        time: finding::time(ev).map(str::to_owned),
-        audit_id: ev.audit_id.to_owned_string(),
-        file: String::new(),
-        line,
-    }
+/// When a write can first have taken effect, as an instant: `requestReceivedTimestamp`, else
+/// the event's time. A controller acts on an object as soon as it is stored, which can be before
+/// the API server logs the response to its write (the `ResponseComplete` stage's
+/// `stageTimestamp`), so a pod made from a fresh Job can carry an earlier time than the Job's
+/// logged completion; the time the write was asked for is never after the pod.
+fn written_at(ev: &AuditEvent<'_>) -> Option<jiff::Timestamp> {
+    ev.request_received_timestamp
+        .get()
+        .and_then(parse_time)
+        .or_else(|| finding::time(ev).and_then(parse_time))
 }
 
 /// The controller owner reference in `meta` (the entry with `controller: true`), owned; `None`
