@@ -3,8 +3,15 @@
 //!
 //! A request is judged by the event that stands for it (one per request, see docs/events.md), so
 //! the filter looks at the fields that event's finding has (docs/output.md): its `time`
-//! (`stageTimestamp`, else `requestReceivedTimestamp`, else `timestamp`), namespace, and user or
-//! impersonated user. The window is `[since, until)`.
+//! (`stageTimestamp`, else `requestReceivedTimestamp`, else `timestamp`), namespace, and users.
+//! The window is `[since, until)`.
+//!
+//! `--user` matches any of the names behind a request: its requester (`user`, or the
+//! `impersonated_user` it acted as) or its initiator (the person or pipeline attribution found
+//! behind it, or the one that initiator impersonated). So `--user bob@example.com` keeps the pods
+//! replicaset-controller made from bob's Deployment, and `--user '*:replicaset-controller'` still
+//! keeps them too. A request judged on its own, before any finding exists (the accepted requests
+//! of `--suggest-allowlist`), has no initiator, so there only its requester is matched.
 //!
 //! A request whose time is missing or does not parse cannot be shown to be outside the window, so
 //! it is **kept** (and counted, so the summary can say so): a filter narrows an investigation, it
@@ -76,6 +83,10 @@ pub struct Subject<'a> {
     pub user: Option<&'a str>,
     /// `impersonatedUser.username`.
     pub impersonated_user: Option<&'a str>,
+    /// The initiator's `user.username`, when attribution found one.
+    pub initiator_user: Option<&'a str>,
+    /// The initiator's `impersonatedUser.username`.
+    pub initiator_impersonated_user: Option<&'a str>,
 }
 
 impl Filter {
@@ -118,7 +129,15 @@ impl Filter {
                 .is_none_or(|set| values.iter().flatten().any(|v| set.is_match(v)))
         };
         if !matches(&self.namespaces, &[s.namespace])
-            || !matches(&self.users, &[s.user, s.impersonated_user])
+            || !matches(
+                &self.users,
+                &[
+                    s.user,
+                    s.impersonated_user,
+                    s.initiator_user,
+                    s.initiator_impersonated_user,
+                ],
+            )
         {
             return Admission::Out;
         }
@@ -195,7 +214,7 @@ mod tests {
             time: Some(time),
             namespace: Some("shop"),
             user: Some("alice"),
-            impersonated_user: None,
+            ..Subject::default()
         }
     }
 
@@ -237,10 +256,10 @@ mod tests {
     fn namespace_and_user_globs_any_of_several() {
         let f = filter("", "", &["team-*", "shop"], &["system:serviceaccount:ci:*"]);
         let s = |ns, user, imp| Subject {
-            time: None,
             namespace: ns,
             user,
             impersonated_user: imp,
+            ..Subject::default()
         };
         let bot = Some("system:serviceaccount:ci:deploy-bot");
         assert_eq!(f.admit(s(Some("team-a"), bot, None)), Admission::In);
@@ -254,5 +273,37 @@ mod tests {
         assert_eq!(f.admit(s(Some("shop"), Some("alice"), bot)), Admission::In);
         assert_eq!(f.admit(s(Some("shop"), None, None)), Admission::Out);
         assert!(Filter::new(None, None, &["[".to_owned()], &[]).is_err());
+    }
+
+    #[test]
+    fn a_user_glob_matches_the_requester_or_the_initiator() {
+        let f = filter("", "", &[], &["bob@*"]);
+        let controller = Some("system:serviceaccount:kube-system:replicaset-controller");
+        let s = |user, imp, initiator, initiator_imp| Subject {
+            namespace: Some("shop"),
+            user,
+            impersonated_user: imp,
+            initiator_user: initiator,
+            initiator_impersonated_user: initiator_imp,
+            ..Subject::default()
+        };
+        let bob = Some("bob@example.com");
+        let carol = Some("carol@example.com");
+        assert_eq!(f.admit(s(controller, None, bob, None)), Admission::In);
+        assert_eq!(f.admit(s(controller, None, carol, bob)), Admission::In);
+        assert_eq!(f.admit(s(bob, None, None, None)), Admission::In);
+        assert_eq!(f.admit(s(carol, bob, None, None)), Admission::In);
+        assert_eq!(f.admit(s(controller, None, carol, None)), Admission::Out);
+        assert_eq!(
+            f.admit(s(controller, None, None, None)),
+            Admission::Out,
+            "unresolved: only the requester is known"
+        );
+        let controllers = filter("", "", &[], &["*:replicaset-controller"]);
+        assert_eq!(
+            controllers.admit(s(controller, None, bob, None)),
+            Admission::In,
+            "the requester still matches when an initiator was found"
+        );
     }
 }

@@ -377,24 +377,32 @@ pub(crate) fn time<'e>(ev: &'e AuditEvent<'_>) -> Option<&'e str> {
         .or_else(|| ev.timestamp.get())
 }
 
-/// What the scope filter reads of an event (the fields its finding would have).
+/// What the scope filter reads of an event (the fields its finding would have). An event judged
+/// on its own has no initiator: attribution runs on findings, after the scan, so `--user` matches
+/// only its requester.
 pub(crate) fn subject<'e>(ev: &'e AuditEvent<'_>) -> Subject<'e> {
     Subject {
         time: time(ev),
         namespace: namespace(ev),
         user: ev.user.get().and_then(|u| u.username.get()),
         impersonated_user: ev.impersonated_user.get().and_then(|u| u.username.get()),
+        initiator_user: None,
+        initiator_impersonated_user: None,
     }
 }
 
 impl Finding {
-    /// What the scope filter reads of this finding.
+    /// What the scope filter reads of this finding: its requester and, once attributed, its
+    /// initiator.
     pub fn subject(&self) -> Subject<'_> {
+        let initiator = self.attribution.as_ref().and_then(|a| a.initiator.as_ref());
         Subject {
             time: self.time.as_deref(),
             namespace: self.namespace.as_deref(),
             user: self.user.as_deref(),
             impersonated_user: self.impersonated_user.as_deref(),
+            initiator_user: initiator.and_then(|i| i.user.as_deref()),
+            initiator_impersonated_user: initiator.and_then(|i| i.impersonated_user.as_deref()),
         }
     }
 }
