@@ -8,6 +8,13 @@
 //! it was first and last seen, and what the API server did (the outcomes). Findings whose images
 //! are unknown share one row, `<unknown>`, so nothing in the findings disappears from the summary.
 //!
+//! The users are the requesters, mostly controllers for pods; who put the image in is the
+//! **initiator** attribution found behind each finding (docs/attribution.md). Each row counts its
+//! findings per initiator user (`bob@example.com: 4`), and counts apart the `unresolved` ones,
+//! whose initiator the logs do not show, so a responder sees both who to ask and how much is
+//! still unexplained. A finding without attribution (Falco parity mode), or whose initiator has
+//! no user name, counts in neither.
+//!
 //! First and last seen compare parsed times (any RFC 3339 offset) and show the time as written;
 //! a finding whose time does not parse counts everywhere but there. Rows are sorted by reference,
 //! then image as written; invalid references follow, then `<unknown>`.
@@ -17,6 +24,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use jiff::Timestamp;
 use serde::Serialize;
 
+use crate::attribution::How;
 use crate::filter::parse_time;
 use crate::finding::{Finding, Outcome, Reason};
 
@@ -41,6 +49,10 @@ pub struct ImageRow<'a> {
     pub last_seen: Option<&'a str>,
     /// Findings per outcome.
     pub outcomes: Outcomes,
+    /// Findings per initiator user (the person or pipeline behind them), sorted by user.
+    pub initiators: BTreeMap<&'a str, u64>,
+    /// Findings whose initiator could not be found (attribution `unresolved`).
+    pub unresolved: u64,
     /// The earliest and latest parsed times, for comparisons.
     #[serde(skip)]
     span: Option<(Timestamp, Timestamp)>,
@@ -100,6 +112,8 @@ impl<'a> ImageRow<'a> {
             first_seen: None,
             last_seen: None,
             outcomes: Outcomes::default(),
+            initiators: BTreeMap::new(),
+            unresolved: 0,
             span: None,
         }
     }
@@ -110,6 +124,13 @@ impl<'a> ImageRow<'a> {
         self.namespaces.extend(f.namespace.as_deref());
         self.users.extend(f.user.as_deref());
         self.outcomes.count(f.outcome);
+        if let Some(a) = &f.attribution {
+            if a.how == How::Unresolved {
+                self.unresolved += 1;
+            } else if let Some(user) = a.initiator.as_ref().and_then(|i| i.user.as_deref()) {
+                *self.initiators.entry(user).or_default() += 1;
+            }
+        }
         let Some((text, t)) = f.time.as_deref().and_then(|s| Some((s, parse_time(s)?))) else {
             return;
         };

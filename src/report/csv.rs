@@ -7,6 +7,14 @@
 //! image. A `null` is an empty field. The `csv` crate quotes a field exactly when RFC 4180 needs
 //! it (a comma, a quote, a line break) and ends records with `\r\n`.
 //!
+//! `attribution`, an object, becomes flat columns after `kind` and `name`: `attribution_how`,
+//! `attribution_chain`, the initiator's fields as `initiator_*`, and `attribution_note`; all empty
+//! when the finding has no attribution (Falco parity mode), the initiator's when it has none
+//! (`unresolved`). The chain's `Kind/name` elements are joined by ` > `, child first
+//! (`ReplicaSet/web-6b7f9c > Deployment/web`); an element's own `\` and `>` are written `\\` and
+//! `\>` (names come from owner references, which a request can fill with anything), so every bare
+//! `>` is a separator.
+//!
 //! Spreadsheets run a cell that starts with `=`, `+`, `-` or `@` as a formula, and user agents and
 //! images come from whoever sends requests to the API server. Such a cell from the log is
 //! written with a leading `'` (OWASP's advice against CSV injection), which spreadsheets hide;
@@ -16,10 +24,15 @@ use std::borrow::Cow;
 use std::io::{self, Write};
 
 use super::by_image::ImageRow;
+use crate::attribution::{Attribution, Requester};
 use crate::finding::{ContainerKind, Finding};
 
-/// The header of the findings CSV: the finding keys, in the order of the JSON output.
-const FINDING_HEADER: [&str; 19] = [
+/// Columns of the findings CSV.
+const FINDING_COLUMNS: usize = 33;
+
+/// The header of the findings CSV: the finding keys, in the order of the JSON output, with
+/// `attribution` spread over flat columns.
+const FINDING_HEADER: [&str; FINDING_COLUMNS] = [
     "file",
     "line",
     "audit_id",
@@ -39,10 +52,24 @@ const FINDING_HEADER: [&str; 19] = [
     "images",
     "disallowed_images",
     "containers",
+    "kind",
+    "name",
+    "attribution_how",
+    "attribution_chain",
+    "initiator_user",
+    "initiator_impersonated_user",
+    "initiator_source_ips",
+    "initiator_user_agent",
+    "initiator_verb",
+    "initiator_time",
+    "initiator_audit_id",
+    "initiator_file",
+    "initiator_line",
+    "attribution_note",
 ];
 
 /// The header of the `--summary` CSV.
-const IMAGE_HEADER: [&str; 12] = [
+const IMAGE_HEADER: [&str; 14] = [
     "image",
     "reference",
     "reason",
@@ -55,6 +82,8 @@ const IMAGE_HEADER: [&str; 12] = [
     "rejected",
     "dry_run",
     "unknown",
+    "initiators",
+    "unresolved",
 ];
 
 /// Writes the header and one record per finding.
@@ -68,13 +97,15 @@ pub fn write_findings(findings: &[Finding], out: &mut impl Write) -> io::Result<
     w.flush()
 }
 
+/// A list joined by spaces as one cell; empty for `None`.
+fn joined(list: Option<&Vec<String>>) -> Cow<'static, str> {
+    list.map_or(Cow::Borrowed(""), |l| {
+        cell(&l.join(" ")).into_owned().into()
+    })
+}
+
 /// One finding's fields, in header order.
-fn finding_record(f: &Finding) -> [Cow<'_, str>; 19] {
-    let joined = |list: Option<&Vec<String>>| {
-        list.map_or(Cow::Borrowed(""), |l| {
-            cell(&l.join(" ")).into_owned().into()
-        })
-    };
+fn finding_record(f: &Finding) -> Vec<Cow<'_, str>> {
     let containers = f.containers.as_ref().map(|list| {
         list.iter()
             .map(|c| {
@@ -89,7 +120,8 @@ fn finding_record(f: &Finding) -> [Cow<'_, str>; 19] {
             })
             .collect::<Vec<_>>()
     });
-    [
+    let mut record = Vec::with_capacity(FINDING_COLUMNS);
+    record.extend([
         cell(&f.file),
         f.line.to_string().into(),
         cell_or_empty(f.audit_id.as_deref()),
@@ -111,7 +143,73 @@ fn finding_record(f: &Finding) -> [Cow<'_, str>; 19] {
         joined(f.images.as_ref()),
         joined(Some(&f.disallowed_images)),
         joined(containers.as_ref()),
+        f.kind.as_str().into(),
+        cell_or_empty(f.name.as_deref()),
+    ]);
+    record.extend(attribution_record(f.attribution.as_ref()));
+    record
+}
+
+/// The flat attribution fields (`attribution_how` to `attribution_note`), in header order; all
+/// empty without attribution, the initiator's without an initiator.
+fn attribution_record(a: Option<&Attribution>) -> [Cow<'_, str>; 12] {
+    let Some(a) = a else {
+        return Default::default();
+    };
+    let [
+        user,
+        impersonated,
+        ips,
+        agent,
+        verb,
+        time,
+        audit_id,
+        file,
+        line,
+    ] = a
+        .initiator
+        .as_ref()
+        .map(initiator_record)
+        .unwrap_or_default();
+    [
+        a.how.as_str().into(),
+        chain(&a.chain).into(),
+        user,
+        impersonated,
+        ips,
+        agent,
+        verb,
+        time,
+        audit_id,
+        file,
+        line,
+        cell_or_empty(a.note.as_deref()),
     ]
+}
+
+/// The `initiator_*` fields, in header order.
+fn initiator_record(i: &Requester) -> [Cow<'_, str>; 9] {
+    [
+        cell_or_empty(i.user.as_deref()),
+        cell_or_empty(i.impersonated_user.as_deref()),
+        joined(i.source_ips.as_ref()),
+        cell_or_empty(i.user_agent.as_deref()),
+        cell_or_empty(i.verb.as_deref()),
+        cell_or_empty(i.time.as_deref()),
+        cell_or_empty(i.audit_id.as_deref()),
+        cell(&i.file),
+        i.line.to_string().into(),
+    ]
+}
+
+/// An owner chain as one cell: the elements joined by ` > `, each with `\` and `>` escaped by a
+/// backslash, so that every bare `>` separates two elements.
+fn chain(chain: &[String]) -> String {
+    let escaped: Vec<String> = chain
+        .iter()
+        .map(|element| element.replace('\\', "\\\\").replace('>', "\\>"))
+        .collect();
+    cell(&escaped.join(" > ")).into_owned()
 }
 
 /// Writes the header and one record per image row.
@@ -139,6 +237,15 @@ pub fn write_images(rows: &[ImageRow<'_>], out: &mut impl Write) -> io::Result<(
             r.outcomes.rejected.to_string(),
             r.outcomes.dry_run.to_string(),
             r.outcomes.unknown.to_string(),
+            cell(
+                &r.initiators
+                    .iter()
+                    .map(|(user, n)| format!("{user}={n}"))
+                    .collect::<Vec<_>>()
+                    .join(" "),
+            )
+            .into_owned(),
+            r.unresolved.to_string(),
         ])
         .map_err(io_error)?;
     }
@@ -178,6 +285,142 @@ fn cell(s: &str) -> Cow<'_, str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::report::sample::{REPLICASET_CONTROLLER, owner_chain, pod, request, resolved};
+
+    /// `f`'s CSV record by column name.
+    fn record(f: &Finding) -> impl Fn(&str) -> String + use<> {
+        let values: Vec<String> = finding_record(f).into_iter().map(Cow::into_owned).collect();
+        assert_eq!(values.len(), FINDING_HEADER.len(), "one field per column");
+        move |name| {
+            let i = FINDING_HEADER
+                .iter()
+                .position(|h| *h == name)
+                .unwrap_or_else(|| panic!("no column {name}"));
+            values[i].clone()
+        }
+    }
+
+    #[test]
+    fn attribution_is_spread_over_flat_columns() {
+        let mut initiator = request("bob@example.com", 5);
+        initiator.impersonated_user = Some("deployer".to_owned());
+        let field = record(&owner_chain("web-1", initiator));
+        assert_eq!(field("kind"), "Pod");
+        assert_eq!(field("name"), "web-1");
+        assert_eq!(field("user"), REPLICASET_CONTROLLER);
+        assert_eq!(field("attribution_how"), "owner-chain");
+        assert_eq!(
+            field("attribution_chain"),
+            "ReplicaSet/web-6f8b9d7c4d > Deployment/web"
+        );
+        for (column, value) in [
+            ("initiator_user", "bob@example.com"),
+            ("initiator_impersonated_user", "deployer"),
+            ("initiator_source_ips", "203.0.113.9 10.0.0.1"),
+            ("initiator_user_agent", "kubectl/v1.30.1"),
+            ("initiator_verb", "patch"),
+            ("initiator_time", "2026-03-04T09:41:17Z"),
+            ("initiator_audit_id", "initiator-audit-id"),
+            ("initiator_file", "b.log"),
+            ("initiator_line", "5"),
+            ("attribution_note", ""),
+        ] {
+            assert_eq!(field(column), value, "{column}");
+        }
+    }
+
+    #[test]
+    fn missing_attribution_and_initiators_are_empty_fields() {
+        let unresolved = resolved(
+            pod("api-1", REPLICASET_CONTROLLER),
+            "ReplicaSet",
+            "api-5f8d7c9b4",
+        );
+        let field = record(&unresolved);
+        assert_eq!(field("attribution_how"), "unresolved");
+        assert_eq!(field("attribution_chain"), "ReplicaSet/api-5f8d7c9b4");
+        assert!(field("attribution_note").starts_with("owner not in the logs"));
+        for column in FINDING_HEADER
+            .iter()
+            .filter(|h| h.starts_with("initiator_"))
+        {
+            assert_eq!(field(column), "", "{column}");
+        }
+        let mut falco = pod("p", "alice");
+        falco.attribution = None;
+        falco.name = None;
+        let field = record(&falco);
+        for column in &FINDING_HEADER[20..] {
+            assert_eq!(field(column), "", "{column}");
+        }
+        let direct = record(&pod("p", "alice"));
+        assert_eq!(direct("attribution_how"), "direct");
+        assert_eq!(direct("attribution_chain"), "", "an empty chain");
+        assert_eq!(direct("initiator_line"), "4");
+    }
+
+    #[test]
+    fn a_chain_splits_back_into_its_elements_at_every_bare_separator() {
+        let elements = ["ReplicaSet/a > b", "Deployment/c\\>d", "CronJob/e\\"];
+        let owned: Vec<String> = elements.iter().map(|e| (*e).to_owned()).collect();
+        let text = chain(&owned);
+        assert_eq!(
+            text,
+            "ReplicaSet/a \\> b > Deployment/c\\\\\\>d > CronJob/e\\\\"
+        );
+        let mut split = vec![String::new()];
+        let mut chars = text.chars();
+        while let Some(c) = chars.next() {
+            match c {
+                '\\' => split.last_mut().expect("one").extend(chars.next()),
+                '>' => {
+                    split.last_mut().expect("one").pop();
+                    split.push(String::new());
+                    chars.next();
+                }
+                c => split.last_mut().expect("one").push(c),
+            }
+        }
+        assert_eq!(split, elements);
+        assert_eq!(chain(&["=cmd|x".to_owned()]), "'=cmd|x", "defused");
+        assert_eq!(chain(&[]), "");
+    }
+
+    #[test]
+    fn image_rows_count_initiators_in_two_columns() {
+        let findings = [
+            owner_chain("web-1", request("bob@example.com", 5)),
+            owner_chain("web-2", request("bob@example.com", 5)),
+            owner_chain("web-3", request("=carol", 5)),
+            resolved(pod("api-1", REPLICASET_CONTROLLER), "ReplicaSet", "api"),
+        ];
+        let rows = crate::report::by_image::rows(&findings);
+        let mut out = Vec::new();
+        write_images(&rows, &mut out).expect("write to a Vec");
+        let text = String::from_utf8(out).expect("UTF-8");
+        let mut reader = csv::Reader::from_reader(text.as_bytes());
+        let header = reader.headers().expect("a header").clone();
+        let record = reader.records().next().expect("one row").expect("a record");
+        let field = |name: &str| &record[header.iter().position(|h| h == name).expect(name)];
+        assert_eq!(field("initiators"), "'=carol=1 bob@example.com=2");
+        assert_eq!(field("unresolved"), "1");
+        assert_eq!(field("count"), "4");
+    }
+
+    #[test]
+    fn new_cells_from_the_log_are_defused() {
+        let mut f = owner_chain("web-1", request("@evil", 5));
+        f.name = Some("=name".to_owned());
+        if let Some(a) = &mut f.attribution
+            && let Some(i) = &mut a.initiator
+        {
+            i.user_agent = Some("+agent".to_owned());
+        }
+        let field = record(&f);
+        assert_eq!(field("initiator_user"), "'@evil");
+        assert_eq!(field("initiator_user_agent"), "'+agent");
+        assert_eq!(field("name"), "'=name");
+    }
 
     #[test]
     fn formula_cells_are_defused_and_others_kept() {

@@ -20,6 +20,8 @@ mod falco_json;
 mod generate;
 mod json;
 mod jsonl;
+#[cfg(test)]
+mod sample;
 mod stats_summary;
 mod suggested_allowlist;
 mod table;

@@ -3,9 +3,24 @@
 //!
 //! Finding columns: TIME, NAMESPACE, POD, USER, ACTION/OUTCOME, DISALLOWED IMAGES, SOURCE. Image
 //! columns: IMAGE (with `→ reference` below when normalizing changed it), FINDINGS, OUTCOMES,
-//! NAMESPACES, USERS, FIRST/LAST SEEN (one line when they are equal). With a width (stdout is a
-//! terminal) a table wraps to fit it; without one (a pipe, a file) rows are never wrapped, so
-//! `grep` sees whole rows.
+//! NAMESPACES, USERS, INITIATORS, FIRST/LAST SEEN (one line when they are equal). With a width
+//! (stdout is a terminal) a table wraps to fit it; without one (a pipe, a file) rows are never
+//! wrapped, so `grep` sees whole rows.
+//!
+//! POD names the pod, or `Kind/name` for a request on a workload (`Deployment/web`). USER is who
+//! is behind the finding, with how that was found on the line beneath:
+//!
+//! * `owner-chain`: the initiator (the person or pipeline that set the image), then
+//!   `via Deployment/web`, the top of the owner chain: the controller that made the pod is not
+//!   who a responder is after;
+//! * `direct` with a note (a pod that claims an owner it was not made by): the requester, then
+//!   `claims ReplicaSet/web-5b7d9c6f48`, so the masquerade shows;
+//! * `unresolved`: the requester (a controller), then `unresolved: ReplicaSet/api-5f8d7c9b4`, the
+//!   pod's owner, where the chain starts (the JSON output has the whole chain and why it broke);
+//! * `direct` without a note, and findings without attribution (Falco parity mode): the
+//!   requester.
+//!
+//! A user who impersonated another shows `(as …)` beneath the name.
 //!
 //! Colour, when on: disallowed images in red; outcomes red when the pod was created (the image
 //! ran, or could have), green when refused or a dry run, yellow when unknown.
@@ -17,8 +32,9 @@ use comfy_table::{Cell, Color, ColumnConstraint, ContentArrangement, Table};
 
 use super::Style;
 use super::by_image::ImageRow;
+use crate::attribution::How;
 use crate::escape::escape;
-use crate::finding::{Finding, Outcome, Reason};
+use crate::finding::{Finding, ObjectKind, Outcome, Reason};
 
 /// Shown for a missing field.
 const MISSING: &str = "-";
@@ -58,12 +74,13 @@ pub fn write_images(rows: &[ImageRow<'_>], style: Style, out: &mut impl Write) -
         "OUTCOMES",
         "NAMESPACES",
         "USERS",
+        "INITIATORS",
         "FIRST/LAST SEEN",
     ]);
     for r in rows {
         table.add_row(image_row(r, style.color));
     }
-    keep_width(&mut table, &[1, 5]);
+    keep_width(&mut table, &[1, 6]);
     writeln!(out, "{table}")
 }
 
@@ -154,17 +171,32 @@ fn image_row(r: &ImageRow<'_>, color: bool) -> Vec<Cell> {
         outcomes,
         lines(&mut r.namespaces.iter().copied()),
         lines(&mut r.users.iter().copied()),
+        Cell::new(initiators(r)),
         Cell::new(seen),
     ]
+}
+
+/// An image row's initiators, one per line with its count (`bob@example.com (2)`), then the
+/// findings whose initiator was not found (`<unresolved> (1)`).
+fn initiators(r: &ImageRow<'_>) -> String {
+    let mut lines: Vec<String> = r
+        .initiators
+        .iter()
+        .map(|(user, n)| format!("{} ({n})", escape(user)))
+        .collect();
+    if r.unresolved > 0 {
+        lines.push(format!("<unresolved> ({})", r.unresolved));
+    }
+    if lines.is_empty() {
+        MISSING.to_owned()
+    } else {
+        lines.join("\n")
+    }
 }
 
 /// One finding's cells.
 fn row(f: &Finding, color: bool) -> Vec<Cell> {
     let text = |s: &Option<String>| Cell::new(escape(s.as_deref().unwrap_or(MISSING)));
-    let mut user = escape(f.user.as_deref().unwrap_or(MISSING)).into_owned();
-    if let Some(as_user) = &f.impersonated_user {
-        user = format!("{user}\n(as {})", escape(as_user));
-    }
     let outcome = Cell::new(format!("{}/{}", f.action.as_str(), f.outcome.as_str()));
     let images = if f.reason == Reason::ImagesUnknown && f.disallowed_images.is_empty() {
         Cell::new("<unknown>")
@@ -180,10 +212,235 @@ fn row(f: &Finding, color: bool) -> Vec<Cell> {
     vec![
         text(&f.time),
         text(&f.namespace),
-        text(&f.pod),
-        Cell::new(user),
+        Cell::new(object(f)),
+        Cell::new(user(f)),
         outcome,
         images,
         Cell::new(escape(&format!("{}:{}", f.file, f.line))),
     ]
+}
+
+/// The POD cell: the pod's name, or `Kind/name` for a workload request.
+fn object(f: &Finding) -> String {
+    match f.kind {
+        ObjectKind::Pod => escape(f.pod.as_deref().unwrap_or(MISSING)).into_owned(),
+        ObjectKind::Workload(kind) => format!(
+            "{}/{}",
+            kind.as_str(),
+            escape(f.name.as_deref().unwrap_or(MISSING))
+        ),
+    }
+}
+
+/// The USER cell: who is behind the finding, and beneath it how that was found (see the module
+/// docs).
+fn user(f: &Finding) -> String {
+    let requester = || person(f.user.as_deref(), f.impersonated_user.as_deref());
+    let Some(a) = &f.attribution else {
+        return requester();
+    };
+    let chain =
+        |element: Option<&String>| escape(element.map_or(MISSING, String::as_str)).into_owned();
+    match (a.how, &a.initiator, &a.note) {
+        (How::OwnerChain, Some(initiator), _) => format!(
+            "{}\nvia {}",
+            person(
+                initiator.user.as_deref(),
+                initiator.impersonated_user.as_deref()
+            ),
+            chain(a.chain.last())
+        ),
+        (How::Unresolved, ..) => format!("{}\nunresolved: {}", requester(), chain(a.chain.first())),
+        (How::Direct, _, Some(note)) => format!("{}\n{}", requester(), escape(short_note(note))),
+        _ => requester(),
+    }
+}
+
+/// A user name, with `(as …)` beneath when it impersonated another; escaped.
+fn person(user: Option<&str>, impersonated: Option<&str>) -> String {
+    let user = escape(user.unwrap_or(MISSING));
+    match impersonated {
+        Some(as_user) => format!("{user}\n(as {})", escape(as_user)),
+        None => user.into_owned(),
+    }
+}
+
+/// A `direct` finding's note, shortened to what the USER cell needs: `claims ReplicaSet/x` (who
+/// created the pod is the name above it), `owned by Rollout/x` (an owner of a kind attribution
+/// does not follow). Any other note is shown whole. The owner's name comes from the request, so
+/// the text is cut at the last occurrence of the phrase that follows it.
+fn short_note(note: &str) -> &str {
+    for tail in [
+        " but was created by ",
+        ", a kind attribution does not follow",
+    ] {
+        if let Some(end) = note.rfind(tail) {
+            return &note[..end];
+        }
+    }
+    note
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::attribution::WorkloadKind;
+    use crate::report::sample::{
+        REPLICASET_CONTROLLER, owner_chain, pod, request, resolved, workload,
+    };
+
+    #[test]
+    fn an_owner_chain_shows_the_initiator_via_the_top_of_the_chain() {
+        let f = owner_chain("web-1", request("bob@example.com", 5));
+        assert_eq!(user(&f), "bob@example.com\nvia Deployment/web");
+        let mut impersonating = request("bob@example.com", 5);
+        impersonating.impersonated_user = Some("deployer".to_owned());
+        assert_eq!(
+            user(&owner_chain("web-1", impersonating)),
+            "bob@example.com\n(as deployer)\nvia Deployment/web"
+        );
+    }
+
+    #[test]
+    fn a_pod_that_claims_an_owner_shows_its_requester_and_the_claim() {
+        let f = resolved(
+            pod("web-5b7d9c6f48-q7v2n", "mallory@example.com"),
+            "ReplicaSet",
+            "web-5b7d9c6f48",
+        );
+        assert_eq!(
+            user(&f),
+            "mallory@example.com\nclaims ReplicaSet/web-5b7d9c6f48"
+        );
+        let mut impersonating = pod("p", "mallory@example.com");
+        impersonating.impersonated_user = Some(REPLICASET_CONTROLLER.to_owned());
+        let f = resolved(impersonating, "ReplicaSet", "web-5b7d9c6f48");
+        assert_eq!(
+            user(&f),
+            format!(
+                "mallory@example.com\n(as {REPLICASET_CONTROLLER})\nclaims ReplicaSet/web-5b7d9c6f48"
+            )
+        );
+        let f = resolved(
+            pod("p", "mallory@example.com"),
+            "ReplicaSet",
+            "x but was created by y",
+        );
+        assert_eq!(
+            user(&f),
+            "mallory@example.com\nclaims ReplicaSet/x but was created by y",
+            "the owner's name is cut only where the note's own words start"
+        );
+        let rollout = resolved(pod("p", "argo"), "Rollout", "web");
+        assert_eq!(user(&rollout), "argo\nowned by Rollout/web");
+    }
+
+    #[test]
+    fn an_unresolved_pod_shows_its_requester_and_where_the_chain_starts() {
+        let f = resolved(
+            pod("api-1", REPLICASET_CONTROLLER),
+            "ReplicaSet",
+            "api-5f8d7c9b4",
+        );
+        assert_eq!(
+            f.attribution.as_ref().map(|a| a.how),
+            Some(How::Unresolved),
+            "no write of the owner"
+        );
+        assert_eq!(
+            user(&f),
+            format!("{REPLICASET_CONTROLLER}\nunresolved: ReplicaSet/api-5f8d7c9b4")
+        );
+    }
+
+    #[test]
+    fn a_direct_or_unattributed_finding_shows_its_requester() {
+        let mut f = pod("debug", "alice@example.com");
+        assert_eq!(user(&f), "alice@example.com");
+        f.attribution = None;
+        f.impersonated_user = Some("ops".to_owned());
+        assert_eq!(user(&f), "alice@example.com\n(as ops)");
+        f.user = None;
+        assert_eq!(user(&f), "-\n(as ops)");
+    }
+
+    #[test]
+    fn a_workload_request_names_kind_and_name_in_the_pod_column() {
+        let f = workload(WorkloadKind::Deployment, "web", "leo@example.com");
+        assert_eq!(object(&f), "Deployment/web");
+        assert_eq!(object(&pod("web-1", "alice")), "web-1");
+        let hostile = workload(WorkloadKind::CronJob, "x\u{1b}[2Jy", "leo");
+        assert_eq!(object(&hostile), "CronJob/x\\u{1b}[2Jy");
+    }
+
+    #[test]
+    fn every_name_in_the_user_column_is_escaped() {
+        let mut initiator = request("bob\u{202e}moc.elpmaxe@", 5);
+        initiator.impersonated_user = Some("ops\u{7}".to_owned());
+        let mut f = owner_chain("web-1", initiator);
+        if let Some(a) = &mut f.attribution {
+            a.chain = vec![
+                "ReplicaSet/r".to_owned(),
+                "Deployment/w\u{1b}]52;c;x\u{7}".to_owned(),
+            ];
+        }
+        let cell = user(&f);
+        assert!(!cell.contains(['\u{202e}', '\u{1b}', '\u{7}']), "{cell:?}");
+        assert_eq!(
+            cell,
+            "bob\\u{202e}moc.elpmaxe@\n(as ops\\u{7})\nvia Deployment/w\\u{1b}]52;c;x\\u{7}"
+        );
+        let claim = resolved(pod("p", "mallory"), "ReplicaSet", "r\u{1b}[8m");
+        assert_eq!(user(&claim), "mallory\nclaims ReplicaSet/r\\u{1b}[8m");
+        let unresolved = resolved(pod("p", REPLICASET_CONTROLLER), "ReplicaSet", "r\u{1b}[8m");
+        assert!(
+            user(&unresolved).ends_with("\nunresolved: ReplicaSet/r\\u{1b}[8m"),
+            "{}",
+            user(&unresolved)
+        );
+    }
+
+    #[test]
+    fn image_rows_list_initiators_with_counts_then_the_unresolved() {
+        let findings = [
+            owner_chain("web-1", request("bob@example.com", 5)),
+            owner_chain("web-2", request("bob@example.com", 5)),
+            owner_chain("web-3", request("carol\u{1b}[8m", 5)),
+            resolved(pod("api-1", REPLICASET_CONTROLLER), "ReplicaSet", "api"),
+        ];
+        let rows = crate::report::by_image::rows(&findings);
+        assert_eq!(
+            initiators(&rows[0]),
+            "bob@example.com (2)\ncarol\\u{1b}[8m (1)\n<unresolved> (1)"
+        );
+        let mut falco = pod("p", "alice");
+        falco.attribution = None;
+        let rows = crate::report::by_image::rows(std::slice::from_ref(&falco));
+        assert_eq!(initiators(&rows[0]), "-", "nothing attributed");
+    }
+
+    #[test]
+    fn the_table_puts_how_beneath_who_in_one_row() {
+        let findings = [
+            owner_chain("web-1", request("bob@example.com", 5)),
+            workload(WorkloadKind::Deployment, "banner", "leo@example.com"),
+        ];
+        let mut out = Vec::new();
+        write_findings(&findings, Style::default(), &mut out).expect("write to a Vec");
+        let text = String::from_utf8(out).expect("UTF-8");
+        let lines: Vec<&str> = text.lines().collect();
+        let row = lines
+            .iter()
+            .position(|l| l.contains("web-1"))
+            .expect("the pod's row");
+        assert!(lines[row].contains("bob@example.com"), "{text}");
+        assert!(!lines[row].contains(REPLICASET_CONTROLLER), "{text}");
+        assert!(lines[row + 1].contains("via Deployment/web"), "{text}");
+        assert!(
+            lines
+                .iter()
+                .any(|l| l.contains("Deployment/banner") && l.contains("leo@example.com")),
+            "{text}"
+        );
+    }
 }

@@ -2,6 +2,7 @@
 
 use super::*;
 use crate::finding::{Action, ContainerKind, ContainerVerdict, ObjectKind};
+use crate::report::sample::{REPLICASET_CONTROLLER, owner_chain, pod, request, resolved};
 
 fn finding(
     images: &[(&str, Option<&str>)],
@@ -153,11 +154,13 @@ fn json_rows_have_every_key() {
             "count",
             "first_seen",
             "image",
+            "initiators",
             "last_seen",
             "namespaces",
             "outcomes",
             "reason",
             "reference",
+            "unresolved",
             "users"
         ]
     );
@@ -165,4 +168,68 @@ fn json_rows_have_every_key() {
         value["outcomes"],
         serde_json::json!({"created": 1, "rejected": 0, "dry-run": 0, "unknown": 0})
     );
+}
+
+#[test]
+fn initiators_are_counted_per_image_and_unresolved_findings_apart() {
+    let bob = || request("bob@example.com", 5);
+    let mut carol = request("carol@example.com", 9);
+    carol.impersonated_user = Some("bob@example.com".to_owned());
+    let mut unattributed = pod("falco", "dave@example.com");
+    unattributed.attribution = None;
+    let mut nameless = owner_chain("web-5", request("x", 5));
+    if let Some(i) = nameless
+        .attribution
+        .as_mut()
+        .and_then(|a| a.initiator.as_mut())
+    {
+        i.user = None;
+    }
+    let findings = [
+        owner_chain("web-1", bob()),
+        owner_chain("web-2", bob()),
+        owner_chain("web-3", carol),
+        resolved(
+            pod("web-4", "mallory@example.com"),
+            "ReplicaSet",
+            "web-6f8b9d7c4d",
+        ),
+        resolved(pod("api-1", REPLICASET_CONTROLLER), "ReplicaSet", "api"),
+        resolved(pod("api-2", REPLICASET_CONTROLLER), "ReplicaSet", "api"),
+        unattributed,
+        nameless,
+    ];
+    let rows = rows(&findings);
+    assert_eq!(rows.len(), 1, "one image");
+    let row = &rows[0];
+    assert_eq!(row.count, 8);
+    assert_eq!(
+        row.initiators
+            .iter()
+            .map(|(u, n)| (*u, *n))
+            .collect::<Vec<_>>(),
+        [
+            ("bob@example.com", 2),
+            ("carol@example.com", 1),
+            ("mallory@example.com", 1)
+        ],
+        "by the user who made the request, not whom it impersonated; a pod that claims an \
+         owner counts for its own requester"
+    );
+    assert_eq!(row.unresolved, 2);
+    assert_eq!(
+        row.users.iter().copied().collect::<Vec<_>>(),
+        [
+            "dave@example.com",
+            "mallory@example.com",
+            REPLICASET_CONTROLLER
+        ],
+        "the requesters stay as they were"
+    );
+    let value = serde_json::to_value(row).expect("serializes");
+    assert_eq!(
+        value["initiators"],
+        serde_json::json!({"bob@example.com": 2, "carol@example.com": 1, "mallory@example.com": 1})
+    );
+    assert_eq!(value["unresolved"], 2);
 }
