@@ -1,7 +1,9 @@
 //! `--since`, `--until`, `--namespace` and `--user`: they narrow the findings, say how many they
-//! left out, refuse bad values, and keep findings with no readable time.
+//! left out, refuse bad values, and keep findings with no readable time. `--user` matches the
+//! requester or the initiator behind a finding; for `--suggest-allowlist`, which reads requests
+//! before any attribution, only the requester.
 
-use crate::util::{ALLOW, Event, SAMPLE, code, json, run, stderr};
+use crate::util::{ALLOW, ATTRIBUTION, Event, SAMPLE, code, json, run, stderr, stdout};
 
 /// The `(namespace, pod)` of each finding of a run with `filters`.
 fn found(filters: &[&str]) -> Vec<(String, String)> {
@@ -113,5 +115,96 @@ fn bad_filters_are_usage_errors_and_untimed_findings_are_kept() {
         stderr(&out).contains("1 finding has no readable time"),
         "{}",
         stderr(&out)
+    );
+}
+
+/// The `file:line` of each finding of the attribution logs that `--user glob` keeps, with the
+/// common directory left out, and how many were left out.
+fn kept_for_user(glob: &str) -> (Vec<String>, u64) {
+    let (doc, out) = json(&[&ATTRIBUTION[..], &["--allow", ALLOW, "--user", glob]].concat());
+    assert_ne!(code(&out), 2, "{}", stderr(&out));
+    let kept = doc
+        .findings
+        .iter()
+        .map(|f| {
+            let file = f.file.trim_start_matches("testdata/attribution/");
+            format!("{file}:{}", f.line)
+        })
+        .collect();
+    (kept, doc.summary.filters.excluded)
+}
+
+#[test]
+fn a_user_glob_matches_the_requester_or_the_initiator() {
+    // 26 findings in all: 4 + 4 behind bob, 3 CronJob pods, 5 other chains, 2 forged, 3 missing
+    // owners, 2 without spec, 2 from a webhook, 1 in the reversed files.
+    let (all, excluded) = kept_for_user("*");
+    assert_eq!((all.len(), excluded), (26, 0));
+    // Bob set the image every replicaset-controller (or controller manager) pod ran.
+    assert_eq!(
+        kept_for_user("bob@example.com"),
+        (
+            vec![
+                "deployment-chain.log:7".to_owned(),
+                "deployment-chain.log:10".to_owned(),
+                "deployment-chain.log:14".to_owned(),
+                "deployment-chain.log:17".to_owned(),
+                "kube-controller-manager.log:7".to_owned(),
+                "kube-controller-manager.log:10".to_owned(),
+                "kube-controller-manager.log:14".to_owned(),
+                "kube-controller-manager.log:17".to_owned(),
+            ],
+            18
+        )
+    );
+    // The pipeline's CronJob, not grace's Job made from it by hand.
+    assert_eq!(
+        kept_for_user("system:serviceaccount:ci:*").0,
+        ["cronjob-chain.log:3", "cronjob-chain.log:7"]
+    );
+    assert_eq!(kept_for_user("grace@*").0, ["cronjob-chain.log:5"]);
+    assert_eq!(
+        kept_for_user("*:argocd-application-controller").0,
+        ["other-chains.log:4"]
+    );
+    // The requester still counts: the pods replicaset-controller made, attributed or not, and
+    // the forged pod that impersonated it.
+    let (controller, _) = kept_for_user("system:serviceaccount:kube-system:replicaset-controller");
+    assert_eq!(
+        controller,
+        [
+            "deployment-chain.log:7",
+            "deployment-chain.log:10",
+            "deployment-chain.log:14",
+            "deployment-chain.log:17",
+            "forged-owner.log:5",
+            "metadata-owner.log:3",
+            "metadata-owner.log:6",
+            "missing-owner.log:1",
+            "missing-owner.log:3",
+            "missing-owner.log:4",
+            "no-request-set-image.log:3",
+            "no-request-set-image.log:4",
+            "other-chains.log:10",
+            "reverse-order/a.log:1",
+        ]
+    );
+}
+
+#[test]
+fn a_suggested_allowlist_filters_requests_by_their_requester_only() {
+    let log = "testdata/attribution/deployment-chain.log";
+    let suggest = |glob: &str| {
+        let out = run(&[log, "--suggest-allowlist", "--user", glob]);
+        assert_eq!(code(&out), 0, "{}", stderr(&out));
+        stdout(&out)
+    };
+    // Bob patched the Deployment; he requested no pod, so no accepted pod request is his.
+    assert!(suggest("bob@example.com").contains("images: []"));
+    let controller = suggest("*:replicaset-controller");
+    assert!(
+        controller.contains("- docker.io/bobsrepo/nginx-custom ")
+            && controller.contains("- docker.io/library/nginx "),
+        "{controller}"
     );
 }

@@ -1,5 +1,6 @@
 //! The output formats for findings: the table (a snapshot at a fixed width, never wrapped without
-//! a terminal), the JSON document with every key, JSON lines, and CSV (RFC 4180, formulas defused).
+//! a terminal), the JSON document with every key, JSON lines, and CSV (RFC 4180, formulas defused),
+//! each showing who is behind a finding as the hand-worked attribution cases say.
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -10,7 +11,9 @@ use falco_pod_scan::{
 };
 use serde_json::Value;
 
-use crate::util::{ALLOW, Event, SAMPLE, code, json, json_as, parse_lines, root, run, stdout};
+use crate::util::{
+    ALLOW, ATTRIBUTION, Event, SAMPLE, code, json, json_as, parse_lines, root, run, stdout,
+};
 
 /// Renders the findings of `paths` as a table through the library, at a fixed width.
 fn table(paths: &[&str], width: Option<u16>) -> String {
@@ -153,9 +156,12 @@ fn csv_is_rfc_4180_with_one_row_per_finding() {
     assert!(text.contains("\r\n"), "RFC 4180 ends records with CRLF");
     let mut reader = csv::Reader::from_reader(text.as_bytes());
     let header = reader.headers().expect("header").clone();
-    assert_eq!(header.len(), 19);
+    assert_eq!(header.len(), 33);
     assert_eq!(&header[0], "file");
     assert_eq!(&header[18], "containers");
+    assert_eq!(&header[19], "kind");
+    assert_eq!(&header[21], "attribution_how");
+    assert_eq!(&header[32], "attribution_note");
     let rows: Vec<csv::StringRecord> = reader.records().map(|r| r.expect("a record")).collect();
     assert_eq!(rows.len(), 1);
     let field = |name: &str| &rows[0][header.iter().position(|h| h == name).expect("column")];
@@ -175,4 +181,232 @@ fn csv_is_rfc_4180_with_one_row_per_finding() {
             .count(),
         5
     );
+}
+
+/// The hand-worked attribution cases (`testdata/attribution/expected/*.json`) that run without
+/// `--workloads`: their command line and expected findings.
+fn attribution_cases() -> Vec<(Vec<String>, Vec<Value>)> {
+    let dir = root().join("testdata/attribution/expected");
+    let mut paths: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .expect("the expected directory")
+        .map(|e| e.expect("an entry").path())
+        .collect();
+    paths.sort();
+    paths
+        .iter()
+        .map(|p| {
+            let text = std::fs::read_to_string(p).expect("read");
+            let case: Value = serde_json::from_str(&text).expect("JSON");
+            let args: Vec<String> = case["args"]
+                .as_array()
+                .expect("args")
+                .iter()
+                .map(|a| a.as_str().expect("a string").to_owned())
+                .collect();
+            let findings = case["findings"].as_array().expect("findings").clone();
+            (args, findings)
+        })
+        .filter(|(args, _)| !args.iter().any(|a| a == "--workloads"))
+        .collect()
+}
+
+#[test]
+fn csv_spreads_attribution_over_flat_columns_as_the_worked_cases_say() {
+    let cases = attribution_cases();
+    assert!(cases.len() >= 9, "every case but the workloads one");
+    for (args, findings) in cases {
+        let mut all: Vec<&str> = args.iter().map(String::as_str).collect();
+        all.extend(["--format", "csv", "--quiet"]);
+        let text = stdout(&run(&all));
+        let mut reader = csv::Reader::from_reader(text.as_bytes());
+        let header = reader.headers().expect("header").clone();
+        let rows: Vec<csv::StringRecord> = reader.records().map(|r| r.expect("a record")).collect();
+        assert_eq!(rows.len(), findings.len(), "{args:?}");
+        let column = |name: &str| {
+            header
+                .iter()
+                .position(|h| h == name)
+                .unwrap_or_else(|| panic!("no column {name}"))
+        };
+        for (row, want) in rows.iter().zip(&findings) {
+            let field = |name: &str| &row[column(name)];
+            let text = |v: &Value| v.as_str().unwrap_or("").to_owned();
+            let at = format!("{}:{}", want["file"], want["line"]);
+            assert_eq!(field("file"), text(&want["file"]), "{at}");
+            assert_eq!(field("line"), want["line"].to_string(), "{at}");
+            for key in ["kind", "name", "pod", "user"] {
+                assert_eq!(field(key), text(&want[key]), "{at} {key}");
+            }
+            let a = &want["attribution"];
+            assert_eq!(field("attribution_how"), text(&a["how"]), "{at}");
+            let chain: Vec<String> = a["chain"]
+                .as_array()
+                .expect("chain")
+                .iter()
+                .map(text)
+                .collect();
+            assert_eq!(field("attribution_chain"), chain.join(" > "), "{at}");
+            let i = &a["initiator"];
+            for key in [
+                "user",
+                "impersonated_user",
+                "verb",
+                "time",
+                "audit_id",
+                "file",
+            ] {
+                assert_eq!(
+                    field(&format!("initiator_{key}")),
+                    text(&i[key]),
+                    "{at} {key}"
+                );
+            }
+            let line = if i.is_null() {
+                String::new()
+            } else {
+                i["line"].to_string()
+            };
+            assert_eq!(field("initiator_line"), line, "{at}");
+            match a["note"].as_str() {
+                None => assert_eq!(field("attribution_note"), "", "{at}"),
+                Some(note) => assert!(field("attribution_note").contains(note), "{at}"),
+            }
+        }
+    }
+}
+
+/// The table row whose SOURCE is `source`, and the lines beneath it up to the next row.
+fn table_row<'t>(table: &'t str, source: &str) -> Vec<&'t str> {
+    let lines: Vec<&str> = table.lines().collect();
+    let start = lines
+        .iter()
+        .position(|l| l.contains(&format!(" {source} ")))
+        .unwrap_or_else(|| panic!("no row from {source}:\n{table}"));
+    let mut row = vec![lines[start]];
+    // A row's further lines have an empty TIME cell.
+    row.extend(
+        lines[start + 1..]
+            .iter()
+            .take_while(|l| l.starts_with("│  ")),
+    );
+    row
+}
+
+/// The text of the USER column (the fourth) on each line of `row`.
+fn user_column(row: &[&str]) -> Vec<String> {
+    row.iter()
+        .map(|l| {
+            l.split(['│', '┆'])
+                .nth(4)
+                .expect("a USER cell")
+                .trim()
+                .to_owned()
+        })
+        .filter(|cell| !cell.is_empty())
+        .collect()
+}
+
+#[test]
+fn the_table_shows_who_is_behind_each_pod_and_how_it_was_found() {
+    let table = table(&ATTRIBUTION, None);
+    let controller = "system:serviceaccount:kube-system:replicaset-controller";
+    for (source, user) in [
+        // The person who set the image, via the top of the chain; the controller is left out.
+        (
+            "deployment-chain.log:7",
+            &["bob@example.com", "via Deployment/web"][..],
+        ),
+        (
+            "deployment-chain.log:17",
+            &["bob@example.com", "via Deployment/web"],
+        ),
+        (
+            "kube-controller-manager.log:10",
+            &["bob@example.com", "via Deployment/web"],
+        ),
+        (
+            "cronjob-chain.log:3",
+            &[
+                "system:serviceaccount:ci:gitlab-deployer",
+                "via CronJob/report",
+            ],
+        ),
+        (
+            "cronjob-chain.log:5",
+            &["grace@example.com", "via Job/report-manual"],
+        ),
+        (
+            "other-chains.log:8",
+            &["frank@example.com", "via ReplicationController/legacy-api"],
+        ),
+        (
+            "reverse-order/a.log:1",
+            &["judy@example.com", "via Deployment/checkout"],
+        ),
+        // The requester of a pod that claims an owner it was not made by, and the claim.
+        (
+            "forged-owner.log:4",
+            &["mallory@example.com", "claims ReplicaSet/web-5b7d9c6f48"],
+        ),
+        (
+            "forged-owner.log:5",
+            &[
+                "mallory@example.com",
+                &format!("(as {controller})"),
+                "claims ReplicaSet/web-5b7d9c6f48",
+            ],
+        ),
+        // The controller, and the pod's owner, where the chain that broke starts.
+        (
+            "missing-owner.log:3",
+            &[controller, "unresolved: ReplicaSet/worker-6c9f8d7b5b"],
+        ),
+        (
+            "metadata-owner.log:6",
+            &[controller, "unresolved: ReplicaSet/indexer-8b6c5d7f9b"],
+        ),
+        (
+            "no-request-set-image.log:4",
+            &[
+                controller,
+                "unresolved: ReplicaSet/storefront-ui-6b8f7d9c5f",
+            ],
+        ),
+    ] {
+        let row = table_row(&table, &format!("testdata/attribution/{source}"));
+        assert_eq!(user_column(&row), user, "{source}");
+    }
+}
+
+#[test]
+fn table_snapshot_with_attribution_at_fixed_width() {
+    insta::assert_snapshot!(table(
+        &[
+            "testdata/attribution/deployment-chain.log",
+            "testdata/attribution/forged-owner.log",
+            "testdata/attribution/missing-owner.log",
+        ],
+        Some(120)
+    ));
+}
+
+#[test]
+fn falco_formats_name_the_requester_and_carry_no_attribution() {
+    let log = "testdata/attribution/deployment-chain.log";
+    let text = stdout(&run(&[log, "--allow", ALLOW, "--format", "falco"]));
+    assert_eq!(text.lines().count(), 4, "{text}");
+    for line in text.lines() {
+        assert!(
+            line.contains("(user=system:serviceaccount:kube-system:replicaset-controller pod="),
+            "{line}"
+        );
+    }
+    let json = stdout(&run(&[log, "--allow", ALLOW, "--format", "falco-json"]));
+    assert_eq!(json.lines().count(), 4, "{json}");
+    for text in [&text, &json] {
+        assert!(
+            !text.contains("bob@example.com") && !text.contains("Deployment/web"),
+            "{text}"
+        );
+    }
 }

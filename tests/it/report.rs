@@ -240,6 +240,10 @@ pub struct ImageRow {
     pub last_seen: Option<String>,
     /// Findings per outcome.
     pub outcomes: BTreeMap<String, u64>,
+    /// Findings per initiator user: who put the image in.
+    pub initiators: BTreeMap<String, u64>,
+    /// Findings whose initiator could not be found.
+    pub unresolved: u64,
 }
 
 impl Finding {

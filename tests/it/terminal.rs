@@ -1,11 +1,11 @@
 //! What reaches a terminal besides the findings: colour (only when asked for or on a terminal,
-//! never with `NO_COLOR`) and the progress bar (on a pseudo-terminal from `script`, and only
-//! there).
+//! never with `NO_COLOR`), the table fitted to the terminal's width with who is behind each pod
+//! kept in its row, and the progress bar (on a pseudo-terminal from `script`, and only there).
 
 use std::path::Path;
 use std::process::Command;
 
-use crate::util::{ALLOW, MIXED, SAMPLE, cmd, root, run, stderr, stdout};
+use crate::util::{ALLOW, ATTRIBUTION, MIXED, SAMPLE, cmd, root, run, stderr, stdout};
 
 /// What a pseudo-terminal shows for `shell`, run by `script` (util-linux) so that stdout and stderr
 /// are a terminal, with only `TERM` and `env` set.
@@ -59,6 +59,47 @@ fn no_color_is_honoured_on_a_terminal() {
         plain.contains("xmrig/xmrig:latest") && !plain.contains("\u{1b}["),
         "{plain}"
     );
+}
+
+/// `text` without its colour escapes (`ESC [ … m`).
+fn without_colour(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut chars = text.chars();
+    while let Some(c) = chars.next() {
+        if c == '\u{1b}' {
+            chars.by_ref().find(|&c| c == 'm');
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+#[test]
+fn on_a_terminal_the_table_fits_and_keeps_who_and_how_in_one_row() {
+    let bin = env!("CARGO_BIN_EXE_falco-pod-scan");
+    let logs = ATTRIBUTION.join(" ");
+    let shown = |cols: usize| {
+        let command = format!("stty cols {cols}; {bin} {logs} --allow {ALLOW} --quiet");
+        without_colour(&on_terminal(&command, &[]))
+    };
+    for cols in [80, 120] {
+        let text = shown(cols);
+        assert!(text.contains("TIME"), "{text}");
+        for line in text.lines() {
+            let line = line.trim_end_matches('\r');
+            assert!(line.chars().count() <= cols, "wider than {cols}: {line}");
+        }
+    }
+    // Wide enough for nothing to wrap: the initiator, and the top of its chain beneath it.
+    let text = shown(400);
+    let lines: Vec<&str> = text.lines().collect();
+    let row = lines
+        .iter()
+        .position(|l| l.contains("deployment-chain.log:7 "))
+        .expect("the row of the first pod bob is behind");
+    assert!(lines[row].contains("┆ bob@example.com "), "{text}");
+    assert!(lines[row + 1].contains("┆ via Deployment/web "), "{text}");
 }
 
 /// A log just over the 64 MiB from which `--progress auto` draws (the sample, repeated).

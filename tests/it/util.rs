@@ -19,6 +19,21 @@ pub const SAMPLE: &str = "testdata/sample-audit.log";
 /// 28 pod creates, one per case of the finding rules (20 findings with [`ALLOW`]).
 pub const MIXED: &str = "testdata/pod-requests-mixed.jsonl";
 
+/// Every attribution log but the one that needs `--workloads`, in the order a shell glob gives
+/// them; their README tells each story and says they scan together (26 findings with [`ALLOW`]).
+pub const ATTRIBUTION: [&str; 10] = [
+    "testdata/attribution/cronjob-chain.log",
+    "testdata/attribution/deployment-chain.log",
+    "testdata/attribution/forged-owner.log",
+    "testdata/attribution/kube-controller-manager.log",
+    "testdata/attribution/metadata-owner.log",
+    "testdata/attribution/missing-owner.log",
+    "testdata/attribution/no-request-set-image.log",
+    "testdata/attribution/other-chains.log",
+    "testdata/attribution/reverse-order/a.log",
+    "testdata/attribution/reverse-order/b.log",
+];
+
 /// The project root, where `testdata/` is.
 pub fn root() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
