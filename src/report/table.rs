@@ -15,8 +15,8 @@
 //!   who a responder is after;
 //! * `direct` with a note (a pod that claims an owner it was not made by): the requester, then
 //!   `claims ReplicaSet/web-5b7d9c6f48`, so the masquerade shows;
-//! * `unresolved`: the requester (a controller), then `unresolved: ReplicaSet/api-5f8d7c9b4`, the
-//!   pod's owner, where the chain starts (the JSON output has the whole chain and why it broke);
+//! * `unresolved`: the requester (a controller), then `unresolved at Deployment/worker`, the
+//!   object where the chain broke (the JSON output has the whole chain and why it broke);
 //! * `direct` without a note, and findings without attribution (Falco parity mode): the
 //!   requester.
 //!
@@ -250,7 +250,9 @@ fn user(f: &Finding) -> String {
             ),
             chain(a.chain.last())
         ),
-        (How::Unresolved, ..) => format!("{}\nunresolved: {}", requester(), chain(a.chain.first())),
+        (How::Unresolved, ..) => {
+            format!("{}\nunresolved at {}", requester(), chain(a.chain.last()))
+        }
         (How::Direct, _, Some(note)) => format!("{}\n{}", requester(), escape(short_note(note))),
         _ => requester(),
     }

@@ -356,21 +356,18 @@ fn the_table_shows_who_is_behind_each_pod_and_how_it_was_found() {
                 "claims ReplicaSet/web-5b7d9c6f48",
             ],
         ),
-        // The controller, and the pod's owner, where the chain that broke starts.
+        // The controller, and the object where the chain broke (the last one followed).
         (
             "missing-owner.log:3",
-            &[controller, "unresolved: ReplicaSet/worker-6c9f8d7b5b"],
+            &[controller, "unresolved at Deployment/worker"],
         ),
         (
             "metadata-owner.log:6",
-            &[controller, "unresolved: ReplicaSet/indexer-8b6c5d7f9b"],
+            &[controller, "unresolved at Deployment/indexer"],
         ),
         (
             "no-request-set-image.log:4",
-            &[
-                controller,
-                "unresolved: ReplicaSet/storefront-ui-6b8f7d9c5f",
-            ],
+            &[controller, "unresolved at Deployment/storefront-ui"],
         ),
     ] {
         let row = table_row(&table, &format!("testdata/attribution/{source}"));

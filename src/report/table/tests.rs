@@ -52,7 +52,7 @@ fn a_pod_that_claims_an_owner_shows_its_requester_and_the_claim() {
 }
 
 #[test]
-fn an_unresolved_pod_shows_its_requester_and_where_the_chain_starts() {
+fn an_unresolved_pod_shows_its_requester_and_where_the_chain_broke() {
     let f = resolved(
         pod("api-1", REPLICASET_CONTROLLER),
         "ReplicaSet",
@@ -65,7 +65,7 @@ fn an_unresolved_pod_shows_its_requester_and_where_the_chain_starts() {
     );
     assert_eq!(
         user(&f),
-        format!("{REPLICASET_CONTROLLER}\nunresolved: ReplicaSet/api-5f8d7c9b4")
+        format!("{REPLICASET_CONTROLLER}\nunresolved at ReplicaSet/api-5f8d7c9b4")
     );
 }
 
@@ -110,7 +110,7 @@ fn every_name_in_the_user_column_is_escaped() {
     assert_eq!(user(&claim), "mallory\nclaims ReplicaSet/r\\u{1b}[8m");
     let unresolved = resolved(pod("p", REPLICASET_CONTROLLER), "ReplicaSet", "r\u{1b}[8m");
     assert!(
-        user(&unresolved).ends_with("\nunresolved: ReplicaSet/r\\u{1b}[8m"),
+        user(&unresolved).ends_with("\nunresolved at ReplicaSet/r\\u{1b}[8m"),
         "{}",
         user(&unresolved)
     );
