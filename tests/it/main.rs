@@ -3,6 +3,7 @@
 //! module is named by the behaviour it checks.
 
 mod allowlist;
+mod attribution;
 mod cli;
 mod cloud;
 mod determinism;
