@@ -297,10 +297,14 @@ fn step<'a>(records: &'a Records<'_>, object: &mut Object<'a>, cut: usize) -> St
         record.owner.as_ref().map(|owner| (record, owner))
     });
     let Some((record, owner)) = named else {
-        return if latest.images.is_none() {
-            Step::Broken(Unresolved::OwnerWithoutSpec)
-        } else {
+        // No readable write names an owner, so the object is the top, unless none of its writes
+        // was logged with its body. A later write without one is not seen through, here as
+        // below a link that names an owner.
+        let readable = found.iter().any(|&i| records.writes[i].images.is_some());
+        return if readable {
             Step::Top
+        } else {
+            Step::Broken(Unresolved::OwnerWithoutSpec)
         };
     };
     let Some(parent) = WorkloadKind::from_kind(&owner.kind) else {

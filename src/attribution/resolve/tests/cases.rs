@@ -396,3 +396,64 @@ fn a_pod_claiming_a_kind_that_owns_no_pods_is_a_masquerade() {
     );
     assert_eq!(answer.note, Some(note));
 }
+
+/// At level `Request` a create shows no uid, so the top object's writes are found by name; a
+/// later write logged without its body (a label patch by a GitOps tool whose requests the policy
+/// keeps at `Metadata`) is not seen through: the readable request that set the image is still
+/// the answer, at the top as in the middle of a chain.
+#[test]
+fn a_metadata_level_write_after_the_setter_at_the_top_is_not_seen_through() {
+    let argo = "system:serviceaccount:argocd:argocd-application-controller";
+    let mut writes = deployment_history(&sa("deployment-controller"));
+    writes[0].uid = None;
+    writes.push(
+        write(Deployment, "web")
+            .metadata()
+            .by(argo)
+            .at("09:00:05")
+            .line(0, 12)
+            .done(),
+    );
+    let rs = owner("ReplicaSet", "web-6b7f9c", Some("r1"));
+    let pod = pod(Some(rs), &sa("replicaset-controller"), Some("09:00:06"));
+    let chain = ["ReplicaSet/web-6b7f9c", "Deployment/web"];
+    assert_chain(&resolved(&pod, &writes), &chain, "alice@example.com", 0, 10);
+    // A stand-alone ReplicaSet, the top itself: frank's create is readable, the later write not.
+    let writes = vec![
+        write(ReplicaSet, "cache")
+            .images(&[EVIL])
+            .by("frank@example.com")
+            .at("09:00:00")
+            .line(0, 20)
+            .done(),
+        write(ReplicaSet, "cache")
+            .metadata()
+            .by(argo)
+            .at("09:00:05")
+            .line(0, 21)
+            .done(),
+    ];
+    let rs = owner("ReplicaSet", "cache", Some("r9"));
+    let pod = super::pod(Some(rs), &sa("replicaset-controller"), Some("09:00:06"));
+    assert_chain(
+        &resolved(&pod, &writes),
+        &["ReplicaSet/cache"],
+        "frank@example.com",
+        0,
+        20,
+    );
+    // Nothing readable at all is still unresolved.
+    let writes: Vec<WorkloadRecord> = writes
+        .into_iter()
+        .map(|mut w| {
+            w.images = None;
+            w
+        })
+        .collect();
+    assert_unresolved(
+        &resolved(&pod, &writes),
+        &["ReplicaSet/cache"],
+        Unresolved::OwnerWithoutSpec,
+        ReplicaSet,
+    );
+}
