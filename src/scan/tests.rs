@@ -1,5 +1,9 @@
 //! The scan's invariants: chunked and streamed scans equal the sequential oracle, for any chunk
-//! size, block size and thread count; documents are scanned as one; line numbers are right.
+//! size, block size and thread count, down to the attributed findings; documents are scanned as
+//! one; line numbers are right. Attribution across inputs is in [`attribution`].
+
+mod attribution;
+mod history;
 
 use std::fmt::Write as _;
 
@@ -7,6 +11,7 @@ use proptest::prelude::*;
 
 use super::*;
 use crate::testing::{self, pod_create};
+use history::{Step, line as chain};
 
 /// The policy every scan here runs under.
 fn policy() -> Policy {
@@ -78,6 +83,16 @@ fn line_kinds() -> Vec<String> {
         workload("w8", "ResponseComplete", "replicationcontrollers", "update", &deployment("nginx")).replace(r#""code":200"#, r#""code":409"#),
         workload("w9", "ResponseComplete", "deployments", "patch", &deployment("evil:10")).replace(r#""name":"web"}"#, r#""name":"web","subresource":"scale"}"#),
         r#"{"kind":"Event","verb":"p\u0061tch","auditID":"wa","stage":"ResponseComplete","objectRef":{"resource":"d\u0065ployments"},"responseStatus":{"code":200},"requestObject":{"spec":{"template":{"spec":{"containers":[{"image":"escaped:w"}]}}}}}"#.to_owned(),
+        // Owner chains (from index 29 on), each line at its own time: who is behind a pod
+        // depends on which writes came before it, and at equal times on input order.
+        chain(0, Step::Deployment { by: 0, image: 0, uid: true }),
+        chain(1, Step::ReplicaSet { rs: 0, image: 0, forged: false, bodiless: false }),
+        chain(2, Step::Pod { rs: 0, image: 0, forged: false }),
+        chain(3, Step::SetImage { by: 1, image: 1 }),
+        chain(4, Step::Pod { rs: 0, image: 1, forged: false }),
+        chain(5, Step::Pod { rs: 1, image: 0, forged: true }),
+        chain(6, Step::ReplicaSet { rs: 1, image: 1, forged: false, bodiless: true }),
+        chain(7, Step::Pod { rs: 1, image: 1, forged: false }),
     ]
 }
 
@@ -92,13 +107,13 @@ fn log(picks: &[(usize, bool)]) -> Vec<u8> {
     out
 }
 
-/// The findings, counters and workload records of a scan, in a comparable form.
+/// The findings, attributed over the input's workload writes as a run attributes them, the
+/// counters and the workload records of a scan, in a comparable form.
 fn outcome(scan: InputScan) -> (Vec<Finding>, Stats, Vec<WorkloadRecord>) {
-    (
-        rules::select(scan.candidates),
-        scan.stats,
-        record::select(scan.workloads),
-    )
+    let workloads = record::select(scan.workloads);
+    let mut candidates = scan.candidates;
+    attribute(&mut candidates, &Records::new(&workloads));
+    (rules::select(candidates), scan.stats, workloads)
 }
 
 proptest! {
