@@ -1,11 +1,13 @@
 //! Attribution on the hand-worked logs of `testdata/attribution/`: every case gives the findings
 //! and the attribution its expected file holds (compared as that directory's README says), in
-//! JSON and JSON lines, alone and all logs in one run. The submodules check that the answer does
-//! not depend on how the logs arrive, and check it at scale against the benchmark generator's
-//! own record of who is behind each pod.
+//! JSON and JSON lines, alone and all logs in one run. The submodules check the same in CSV and
+//! the table ([`views`]), that the answer does not depend on how the logs arrive
+//! ([`stability`]), and the answer at scale against the benchmark generator's own record of who
+//! is behind each pod ([`truth`]).
 
 mod stability;
 mod truth;
+mod views;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
