@@ -1,7 +1,7 @@
 //! The hand-worked attribution in the other views: CSV's flat columns read back into the shape
 //! of an expected finding and compared the same way, and the table's USER cell, which shows the
 //! initiator and `via` the top of the chain, the claim of a forged owner, or where an unresolved
-//! chain starts (docs/output.md, the table).
+//! chain broke (docs/output.md, the table).
 
 use serde_json::{Map, Value, json};
 
@@ -171,9 +171,10 @@ fn rows(table: &str) -> Vec<Row> {
 
 /// Checks a table row against an expected finding, by the table's rules: an `owner-chain`
 /// finding shows its initiator and `via` the chain's top; an `unresolved` one its requester and
-/// `unresolved:` the chain's first owner; a `direct` one its requester, and beneath it the gist of
-/// its note (a beginning of it), if any. A name that impersonated another shows `(as …)` beneath
-/// it. (The requester of an unresolved finding, a controller, impersonates no one in these logs.)
+/// `unresolved at` the object where the chain broke, its last; a `direct` one its requester, and
+/// beneath it the gist of its note (a beginning of it), if any. A name that impersonated another
+/// shows `(as …)` beneath it. (The requester of an unresolved finding, a controller, impersonates
+/// no one in these logs.)
 fn assert_row(what: &str, row: &Row, want: &Value) {
     let at = format!("{what}, {}", row.source);
     let text = |v: &Value| v.as_str().unwrap_or_else(|| panic!("{at}: {v}")).to_owned();
@@ -195,7 +196,7 @@ fn assert_row(what: &str, row: &Row, want: &Value) {
         }
         "unresolved" => {
             lines.push(text(&want["user"]));
-            lines.push(format!("unresolved: {}", chain.first().expect("an owner")));
+            lines.push(format!("unresolved at {}", chain.last().expect("an owner")));
         }
         _ => {
             lines.push(text(&want["user"]));
