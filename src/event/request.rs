@@ -11,7 +11,7 @@
 //! template, which sits at `spec.template.spec` (`spec.jobTemplate.spec.template.spec` in a
 //! CronJob): [`requested_at`] reads the same shapes at the pod spec's place ([`SpecAt`]), so a
 //! JSON patch path is `/spec/template/spec/containers/N/image` instead of
-//! `/spec/containers/N/image`.
+//! `/spec/containers/N/image`. A template holds `containers` and `initContainers` only.
 //!
 //! [`requested`] turns any of them into the list of containers whose image the request sets. For
 //! pod-creating requests every container must name its image ([`Semantics::Create`]); a patch only
@@ -195,6 +195,20 @@ impl SpecAt {
             SpecAt::Template => &["spec", "template", "spec"],
             SpecAt::JobTemplate => &["spec", "jobTemplate", "spec", "template", "spec"],
         }
+    }
+
+    /// The container lists a spec at this place can hold: a pod's three, a template's two (a
+    /// template has no ephemeral containers; the API server refuses them there).
+    fn lists(self) -> &'static [&'static str] {
+        match self {
+            SpecAt::Pod => &["containers", "initContainers", "ephemeralContainers"],
+            SpecAt::Template | SpecAt::JobTemplate => &["containers", "initContainers"],
+        }
+    }
+
+    /// The container list `field` names in a spec at this place, if it is one.
+    fn list(self, field: &str) -> Option<ContainerKind> {
+        ContainerKind::of_field(field).filter(|_| self.lists().contains(&field))
     }
 }
 
@@ -385,7 +399,7 @@ impl Target {
             return Target::Elsewhere;
         }
         let inside = &tokens[depth..];
-        let kind = inside.first().and_then(|t| ContainerKind::of_field(t));
+        let kind = inside.first().and_then(|t| at.list(t));
         match (kind, inside.len()) {
             (_, 0) => Target::Toward(depth),
             (Some(kind), 1) => Target::List(kind),
@@ -406,9 +420,8 @@ fn from_value<'e>(target: Target, value: &'e Value, at: SpecAt, out: &mut Reques
             }
         }
         Target::Toward(_) => {
-            for field in ["containers", "initContainers", "ephemeralContainers"] {
-                if let (Some(list), Some(kind)) = (value.get(field), ContainerKind::of_field(field))
-                {
+            for &field in at.lists() {
+                if let (Some(list), Some(kind)) = (value.get(field), at.list(field)) {
                     from_value(Target::List(kind), list, at, out);
                 }
             }
@@ -581,6 +594,10 @@ mod tests {
         assert_eq!(t("/spec/template"), Target::Toward(2));
         assert_eq!(t("/spec/template/spec"), Target::Toward(3));
         assert_eq!(t("/spec/containers/0/image"), Target::Elsewhere);
+        assert_eq!(
+            t("/spec/template/spec/ephemeralContainers/-"),
+            Target::Elsewhere
+        );
         assert_eq!(t("/spec/replicas"), Target::Elsewhere);
         let j = |p: &str| Target::of(p, SpecAt::JobTemplate);
         assert_eq!(
@@ -631,6 +648,11 @@ mod tests {
         assert_eq!(
             template_images(json_patch, SpecAt::Template),
             Some((list(&["Container:e1", "Init:e2"]), true))
+        );
+        let ephemeral = r#"[{"op":"add","path":"/spec/template/spec","value":{"ephemeralContainers":[{"image":"e"}],"containers":[{"image":"c"}]}}]"#;
+        assert_eq!(
+            template_images(ephemeral, SpecAt::Template),
+            Some((list(&["Container:c"]), true))
         );
         let whole = r#"[{"op":"add","path":"","value":{"spec":{"jobTemplate":{"spec":{"template":{"spec":{"containers":[{"image":"w"}]}}}}}}}]"#;
         assert_eq!(
