@@ -108,6 +108,7 @@ fn policy() -> Policy {
         allowlist,
         default_registry: DEFAULT_REGISTRY.into(),
         mode: Mode::Default,
+        workloads: false,
         scope: Scope::default(),
     }
 }

@@ -77,6 +77,13 @@ pub struct Cli {
     #[arg(long, help_heading = "Policy")]
     pub falco: bool,
 
+    /// Also judge writes of workload objects (Deployments, ReplicaSets, StatefulSets, DaemonSets,
+    /// Jobs, CronJobs, ReplicationControllers) by the images of their pod templates, whatever
+    /// the API server answered: actions workload-create and workload-change. Not with --falco
+    /// or --suggest-allowlist.
+    #[arg(long, help_heading = "Policy")]
+    pub workloads: bool,
+
     /// Registry that unqualified image names resolve to (`nginx` = HOST/library/nginx on
     /// docker.io, HOST/nginx elsewhere).
     #[arg(
@@ -235,6 +242,7 @@ mod tests {
             .expect("valid command line");
         assert_eq!(cli.format, None);
         assert!(!cli.falco);
+        assert!(!cli.workloads);
         assert_eq!(cli.default_registry, "docker.io");
     }
 

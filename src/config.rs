@@ -83,6 +83,7 @@ impl Config {
             None => Format::Table,
         };
         let view = view(&cli, format)?;
+        check_workloads(&cli)?;
         let filter = Filter::new(cli.since, cli.until, &cli.namespace, &cli.user)?;
         let allowlist = Allowlist::load_all(&cli.allow, &cli.default_registry, falco)?;
         Ok(Config {
@@ -90,6 +91,7 @@ impl Config {
                 allowlist,
                 default_registry: cli.default_registry,
                 mode: if falco { Mode::Falco } else { Mode::Default },
+                workloads: cli.workloads,
                 scope: Scope {
                     filter,
                     collect_accepted: matches!(view, View::SuggestedAllowlist { .. }),
@@ -136,6 +138,29 @@ fn view(cli: &Cli, format: Format) -> anyhow::Result<View> {
         );
     }
     Ok(View::ByImage)
+}
+
+/// `--workloads` judges workload requests with this tool's rules, into findings: Falco's rule
+/// has no such thing, and the suggested allowlist is read from pod requests only.
+fn check_workloads(cli: &Cli) -> anyhow::Result<()> {
+    if !cli.workloads {
+        return Ok(());
+    }
+    if cli.falco {
+        anyhow::bail!(
+            "--workloads cannot be used with --falco: Falco's `Create Disallowed Pod` judges pod \
+             creates only, and parity mode reproduces exactly that (drop --falco to judge \
+             workload templates with this tool's rules)"
+        );
+    }
+    if cli.suggest_allowlist {
+        anyhow::bail!(
+            "--workloads cannot be used with --suggest-allowlist: the suggestion is read from \
+             the pod requests the API server accepted, and workload templates would not change \
+             it (drop --workloads)"
+        );
+    }
+    Ok(())
 }
 
 /// The report's format for a `--format` value.
@@ -265,6 +290,29 @@ mod tests {
         let csv = config(&["--falco", "--format", "csv"]);
         assert_eq!(csv.output.format, Format::Csv);
         assert_eq!(csv.policy.mode, Mode::Falco);
+    }
+
+    #[test]
+    fn workloads_go_with_this_tools_rules_and_findings_only() {
+        let on = config(&["--workloads"]);
+        assert!(on.policy.workloads);
+        assert_eq!(on.policy.mode, Mode::Default);
+        assert!(!config(&[]).policy.workloads);
+        let refused = |args: &[&str]| {
+            let base = ["falco-pod-scan", "a.log", "--allow", "testdata/allow.yaml"];
+            let cli = Cli::try_parse_from(base.iter().chain(args)).expect("valid command line");
+            format!("{:#}", Config::from_cli(cli).expect_err("refused"))
+        };
+        let falco = refused(&["--workloads", "--falco"]);
+        assert!(
+            falco.contains("--workloads cannot be used with --falco"),
+            "{falco}"
+        );
+        let suggest = refused(&["--workloads", "--suggest-allowlist"]);
+        assert!(
+            suggest.contains("--workloads cannot be used with --suggest-allowlist"),
+            "{suggest}"
+        );
     }
 
     #[test]

@@ -13,7 +13,8 @@ pub use crate::event::ContainerKind;
 use crate::event::{AuditEvent, Str};
 use crate::filter::Subject;
 
-/// The ways a request can put an image into a pod (see docs/events.md).
+/// The ways a request can put an image into a pod, or into a workload's pod template (see
+/// docs/events.md).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Action {
@@ -25,6 +26,12 @@ pub enum Action {
     ImageChange,
     /// `update` or `patch` on `pods/ephemeralcontainers` (`kubectl debug`).
     Ephemeral,
+    /// `create` of a workload object (or a server-side apply that created it, status 201),
+    /// judged by its pod template (`--workloads`).
+    WorkloadCreate,
+    /// `patch` or `update` of a workload object whose body sets template images
+    /// (`--workloads`).
+    WorkloadChange,
 }
 
 impl Action {
@@ -35,6 +42,8 @@ impl Action {
             Action::ApplyCreate => "apply-create",
             Action::ImageChange => "image-change",
             Action::Ephemeral => "ephemeral",
+            Action::WorkloadCreate => "workload-create",
+            Action::WorkloadChange => "workload-change",
         }
     }
 }
@@ -56,7 +65,8 @@ pub struct Finding {
     pub action: Action,
     /// `objectRef.namespace`, else `requestObject.metadata.namespace`.
     pub namespace: Option<String>,
-    /// The pod's name, from the response when the server generated it.
+    /// The pod's name, from the response when the server generated it; `null` for a workload
+    /// request.
     pub pod: Option<String>,
     /// `requestObject.metadata.generateName`.
     pub generate_name: Option<String>,
@@ -223,6 +233,10 @@ pub struct FindingBuilder<'e, 'a> {
     namespace: Option<&'e str>,
     /// The finding's `pod`.
     pod: Option<&'e str>,
+    /// The finding's `kind`.
+    kind: ObjectKind,
+    /// The finding's `name`: the pod's, or the workload's.
+    name: Option<&'e str>,
     /// The finding's `user`.
     user: Option<&'e str>,
     /// The finding's `outcome`.
@@ -250,6 +264,8 @@ impl<'e, 'a> FindingBuilder<'e, 'a> {
             action,
             namespace: namespace(ev),
             pod,
+            kind: ObjectKind::Pod,
+            name: pod,
             user: ev.user.get().and_then(|u| u.username.get()),
             outcome: Outcome::of(ev.request_uri.get(), ev.status_code(), ev.grpc_code),
             direct: false,
@@ -272,10 +288,21 @@ impl<'e, 'a> FindingBuilder<'e, 'a> {
         self
     }
 
-    /// Sets the `pod`.
+    /// Sets the `pod`, and the `name`, which for a pod is the same.
     #[must_use]
     pub fn pod(mut self, pod: Option<&'e str>) -> Self {
         self.pod = pod;
+        self.name = pod;
+        self
+    }
+
+    /// Makes the finding about the workload object `kind` named `name` rather than a pod: `kind`
+    /// and `name` name the workload, and `pod` is `null`.
+    #[must_use]
+    pub fn workload(mut self, kind: WorkloadKind, name: Option<&'e str>) -> Self {
+        self.kind = ObjectKind::Workload(kind);
+        self.name = name;
+        self.pod = None;
         self
     }
 
@@ -319,8 +346,8 @@ impl<'e, 'a> FindingBuilder<'e, 'a> {
             images: judgement.images,
             disallowed_images: judgement.disallowed_images,
             containers: judgement.containers,
-            kind: ObjectKind::Pod,
-            name: self.pod.map(str::to_owned),
+            kind: self.kind,
+            name: self.name.map(str::to_owned),
             attribution: self.direct.then(|| Attribution {
                 how: How::Direct,
                 chain: Vec::new(),

@@ -34,6 +34,9 @@ pub struct Stats {
     pub events: u64,
     /// Events that are pod requests (docs/events.md), every stage counted.
     pub pod_requests: u64,
+    /// Events that are workload requests judged by their pod templates (`--workloads`), every
+    /// stage counted.
+    pub workload_requests: u64,
     /// Events that are successful writes of workload objects (default mode), every stage
     /// counted. Not in the summary (yet).
     #[serde(skip)]
@@ -165,6 +168,7 @@ impl AddAssign for Stats {
         self.parsed += other.parsed;
         self.events += other.events;
         self.pod_requests += other.pod_requests;
+        self.workload_requests += other.workload_requests;
         self.workload_writes += other.workload_writes;
         self.skipped += other.skipped;
         let room = MAX_LOCATIONS.saturating_sub(self.skipped_at.len());

@@ -23,6 +23,8 @@ pub(crate) struct PolicyBuilder {
     registry: String,
     /// Whose rules apply.
     mode: Mode,
+    /// `--workloads`.
+    workloads: bool,
     /// The scope.
     scope: Scope,
 }
@@ -33,6 +35,7 @@ pub(crate) fn policy(yaml: &str) -> PolicyBuilder {
         allowlist: yaml.to_owned(),
         registry: "docker.io".to_owned(),
         mode: Mode::Default,
+        workloads: false,
         scope: Scope::default(),
     }
 }
@@ -47,6 +50,12 @@ impl PolicyBuilder {
     /// Falco's rules instead of this tool's.
     pub(crate) fn falco(self) -> Self {
         self.mode(Mode::Falco)
+    }
+
+    /// Workload requests judged by their pod templates too (`--workloads`).
+    pub(crate) fn workloads(mut self) -> Self {
+        self.workloads = true;
+        self
     }
 
     /// Whose rules apply.
@@ -80,6 +89,7 @@ impl PolicyBuilder {
                 .expect("valid allowlist"),
             default_registry: self.registry,
             mode: self.mode,
+            workloads: self.workloads,
             scope: self.scope,
         }
     }

@@ -1,8 +1,8 @@
 //! Any bytes as a block of JSON lines: the literal prefilter never drops a line that the full
-//! parse would turn into a pod request or a workload record. Scanning with it gives the same pod
-//! requests, findings and workload records as parsing every non-blank line in full, in both
-//! modes; and the line end it finds in one pass
-//! agrees with its separate search for a second event on the line.
+//! parse would turn into a pod request, a workload request (`--workloads`) or a workload record.
+//! Scanning with it gives the same requests, findings and workload records as parsing every
+//! non-blank line in full, in both modes and with or without `--workloads`; and the line end it
+//! finds in one pass agrees with its separate search for a second event on the line.
 //!
 //! The skipped-line count is not compared: a line that starts like an audit event and ends with
 //! `}` but cannot hold a pod request is counted as an event without being parsed, so damage
@@ -18,16 +18,23 @@ use libfuzzer_sys::fuzz_target;
 /// An allowlist that allows some images, so that both verdicts occur.
 const ALLOW: &str = "[nginx, registry.k8s.io/]";
 
-/// The policies to scan with: the default rules and Falco's.
-static POLICIES: LazyLock<[Policy; 2]> =
-    LazyLock::new(|| [policy(Mode::Default), policy(Mode::Falco)]);
+/// The policies to scan with: the default rules, the default rules judging workload requests
+/// too (`--workloads`), and Falco's.
+static POLICIES: LazyLock<[Policy; 3]> = LazyLock::new(|| {
+    [
+        policy(Mode::Default, false),
+        policy(Mode::Default, true),
+        policy(Mode::Falco, false),
+    ]
+});
 
-/// A policy with [`ALLOW`] in `mode`.
-fn policy(mode: Mode) -> Policy {
+/// A policy with [`ALLOW`] in `mode`, judging workload requests when `workloads`.
+fn policy(mode: Mode, workloads: bool) -> Policy {
     Policy {
         allowlist: Allowlist::parse(ALLOW, "fuzz.yaml", "docker.io").expect("a valid allowlist"),
         default_registry: "docker.io".to_owned(),
         mode,
+        workloads,
         scope: Scope::default(),
     }
 }
@@ -61,7 +68,7 @@ fuzz_target!(|bytes: &[u8]| {
     for policy in POLICIES.iter() {
         let filtered = scan::scan_lines(bytes, policy);
         let full = unfiltered(bytes, policy);
-        assert_eq!(filtered.candidates, full.candidates, "a pod request was dropped");
+        assert_eq!(filtered.candidates, full.candidates, "a request was dropped");
         assert_eq!(filtered.workloads, full.workloads, "a workload write was dropped");
         assert_eq!(
             scan::select(filtered.candidates),

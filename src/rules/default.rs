@@ -5,9 +5,11 @@
 //! body sets, normalizes each one, checks it against the allowlist in the request's namespace,
 //! and builds a finding only when something is not allowed. A request whose images cannot be
 //! determined (no body logged, a container without an image, no containers) is a finding with
-//! reason `images-unknown`: it cannot be shown to be allowed.
+//! reason `images-unknown`: it cannot be shown to be allowed. [`judge`] is that reading and
+//! judging, for a pod's spec or (with `--workloads`, in the `template` rule) a workload's pod
+//! template.
 
-use crate::event::{AuditEvent, Requested, Semantics, request};
+use crate::event::{AuditEvent, Requested, Semantics, SpecAt, request};
 use crate::finding::{self, Action, ContainerVerdict, FindingBuilder, Judgement, Reason};
 use crate::image::ImageRef;
 
@@ -33,8 +35,10 @@ pub fn pod_action(ev: &AuditEvent<'_>) -> Option<Action> {
 /// How the request body of `action` is read: creates must name every image, changes only some.
 pub fn semantics(action: Action) -> Semantics {
     match action {
-        Action::Create | Action::ApplyCreate | Action::Ephemeral => Semantics::Create,
-        Action::ImageChange => Semantics::Change,
+        Action::Create | Action::ApplyCreate | Action::Ephemeral | Action::WorkloadCreate => {
+            Semantics::Create
+        }
+        Action::ImageChange | Action::WorkloadChange => Semantics::Change,
     }
 }
 
@@ -42,12 +46,31 @@ pub fn semantics(action: Action) -> Semantics {
 /// change whose body sets no image, or was not logged).
 pub fn consider(ev: &AuditEvent<'_>, policy: &Policy) -> Option<Verdict> {
     let action = pod_action(ev)?;
+    judge(
+        ev,
+        action,
+        SpecAt::Pod,
+        policy,
+        FindingBuilder::new(ev, action),
+    )
+}
+
+/// The verdict on the images `ev`'s request body sets in the pod spec at `at` (a pod's, or a
+/// workload's template), read as `action` reads them; `finding` names what the finding is
+/// about. `None` when a change sets no image or its body was not logged: it is not considered.
+pub(super) fn judge(
+    ev: &AuditEvent<'_>,
+    action: Action,
+    at: SpecAt,
+    policy: &Policy,
+    finding: FindingBuilder<'_, '_>,
+) -> Option<Verdict> {
     let namespace = finding::namespace(ev);
     let semantics = semantics(action);
     let requested = if ev.is_truncated() {
         None
     } else {
-        request::requested(&ev.request_object, semantics)
+        request::requested_at(&ev.request_object, semantics, at)
     };
     if semantics == Semantics::Change
         && requested
@@ -77,11 +100,7 @@ pub fn consider(ev: &AuditEvent<'_>, policy: &Policy) -> Option<Verdict> {
         disallowed_images,
         containers,
     };
-    Some(Verdict::Disallowed(
-        FindingBuilder::new(ev, action)
-            .attributed()
-            .build(judgement),
-    ))
+    Some(Verdict::Disallowed(finding.attributed().build(judgement)))
 }
 
 /// Judges every requested container, in request order.

@@ -2,22 +2,24 @@
 //!
 //! [`record`] turns one audit event into a [`WorkloadRecord`] when it is a successful (2xx, not a
 //! dry run) `create`, `update` or `patch`, without subresource, of one of the seven workload
-//! resources ([`WorkloadKind`]). The object's identity comes from the response object's
+//! resources ([`WorkloadKind`]): the requests the workload-template rule judges (the `template`
+//! module), successful ones only. The object's identity comes from the response object's
 //! metadata, else the request object's, else `objectRef`; its controller owner from the response
 //! object, else the request object; the template images from the request body, read as pod
 //! requests are read (a full object, a merge or strategic-merge patch, a server-side apply body,
-//! a JSON patch), at the template's place ([`SpecAt`]).
+//! a JSON patch), at the template's place ([`crate::event::SpecAt`]).
 //!
 //! The scan's workers call it on the lines they parse, in default mode only; [`select`] keeps
 //! one record per API request, as for pod requests (docs/events.md, Stages).
 
 use crate::attribution::{OwnerRef, Position, WorkloadKind, WorkloadRecord};
-use crate::event::{AuditEvent, Body, ContainerKind, Meta, Semantics, SpecAt, request};
+use crate::event::{AuditEvent, Body, Meta, Semantics, request};
 use crate::filter::parse_time;
 use crate::finding::{self, Outcome, requester};
 use crate::image::ImageRef;
 
 use super::stage::{Stage, chosen_by};
+use super::template::{object_name, spec_at, workload_action};
 
 /// A record with the stage of the event it was read from, until the run's requests are known.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -32,14 +34,11 @@ pub struct Staged {
 /// of a workload object. Images are normalized against `default_registry`. The requester's
 /// `file` and the position's `input` are left for the scan to fill in.
 pub fn record(ev: &AuditEvent<'_>, line: u64, default_registry: &str) -> Option<Staged> {
-    let object_ref = ev.object_ref.get()?;
-    let kind = WorkloadKind::from_resource(object_ref.resource.get()?)?;
-    if !matches!(ev.verb.get(), Some("create" | "update" | "patch"))
-        || object_ref.subresource.get().is_some_and(|s| !s.is_empty())
-        || Outcome::of(ev.request_uri.get(), ev.status_code(), ev.grpc_code) != Outcome::Created
-    {
+    let (_, kind) = workload_action(ev)?;
+    if Outcome::of(ev.request_uri.get(), ev.status_code(), ev.grpc_code) != Outcome::Created {
         return None;
     }
+    let object_ref = ev.object_ref.get()?;
     let response = ev.response_meta();
     let request = ev.request_meta();
     let of_meta = |field: fn(&Meta<'_>) -> Option<String>| {
@@ -53,8 +52,7 @@ pub fn record(ev: &AuditEvent<'_>, line: u64, default_registry: &str) -> Option<
                 .namespace
                 .to_owned_string()
                 .or_else(|| of_meta(|m| m.namespace.to_owned_string())),
-            name: of_meta(|m| m.name.to_owned_string())
-                .or_else(|| object_ref.name.to_owned_string()),
+            name: object_name(ev).map(str::to_owned),
             uid: of_meta(|m| m.uid.to_owned_string()).or_else(|| object_ref.uid.to_owned_string()),
             owner: response
                 .and_then(controller_owner)
@@ -110,17 +108,11 @@ fn template_images(
     if ev.is_truncated() || matches!(ev.request_object, Body::Absent) {
         return None;
     }
-    let at = if kind == WorkloadKind::CronJob {
-        SpecAt::JobTemplate
-    } else {
-        SpecAt::Template
-    };
-    let requested = request::requested_at(&ev.request_object, Semantics::Change, at)?;
+    let requested = request::requested_at(&ev.request_object, Semantics::Change, spec_at(kind))?;
     Some(
         requested
             .containers
             .iter()
-            .filter(|c| c.kind != ContainerKind::Ephemeral)
             .filter_map(|c| c.image.as_deref())
             .map(|image| normalize(image, default_registry))
             .collect(),

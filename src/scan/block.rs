@@ -1,5 +1,5 @@
-//! The worker: one block of whole lines in, candidate pod requests, workload records and
-//! counters out.
+//! The worker: one block of whole lines in, candidate pod (and workload) requests, workload
+//! records and counters out.
 //!
 //! A pure function over a slice: no locks, no I/O, no printing. Line numbers in
 //! the result are 0-based and relative to the block; the merge makes them absolute.
@@ -7,7 +7,8 @@
 //! Every line is looked at, but most only at their ends:
 //! * a line [`triage_joined`] marks as a possible pod request is parsed in full and judged; in
 //!   default mode, so is a line it marks as a possible workload write, whose successful writes
-//!   become [`Staged`] workload records;
+//!   become [`Staged`] workload records and which, with `--workloads`, is judged by its pod
+//!   template as well;
 //! * any other line is accepted as an audit event if it is framed like one the API server writes
 //!   (`{"kind":"Event",…}`), and otherwise parsed just to tell whether it is an event, so that
 //!   garbage is counted, never silently dropped;
@@ -33,7 +34,7 @@ const EVENT_PREFIX: &[u8] = br#"{"kind":"Event","#;
 pub struct BlockResult {
     /// Newlines in the block: how far the next block's line numbers are shifted.
     pub newlines: u64,
-    /// Pod requests, in line order.
+    /// Pod requests (and, with `--workloads`, workload requests), in line order.
     pub candidates: Vec<Candidate>,
     /// Workload writes, in line order (default mode only).
     pub workloads: Vec<Staged>,
@@ -103,7 +104,11 @@ impl BlockResult {
         let result = event::for_each_event(line, &mut |ev| {
             item += 1;
             if let Some(verdict) = policy.consider(ev) {
-                stats.pod_requests += 1;
+                if policy.is_workload_request(ev) {
+                    stats.workload_requests += 1;
+                } else {
+                    stats.pod_requests += 1;
+                }
                 let finding = verdict.into_finding();
                 let follows_owner = gather
                     && finding
@@ -123,7 +128,9 @@ impl BlockResult {
                     }
                 }
                 candidates.push(c);
-            } else if gather
+            }
+            // A workload write judged by its template (`--workloads`) is still recorded.
+            if gather
                 && let Some(mut staged) = record::record(ev, line_no, &policy.default_registry)
             {
                 stats.workload_writes += 1;

@@ -21,6 +21,7 @@ fn table(paths: &[&str], width: Option<u16>) -> String {
         allowlist: Allowlist::load(&root().join(ALLOW), "docker.io").expect("allowlist"),
         default_registry: "docker.io".to_owned(),
         mode: Mode::Default,
+        workloads: false,
         scope: Scope::default(),
     };
     let paths: Vec<PathBuf> = paths.iter().map(PathBuf::from).collect();

@@ -32,7 +32,8 @@ pub struct Finding {
     pub time: Option<String>,
     /// `stage`.
     pub stage: Option<String>,
-    /// How the request gives the pod an image: `create`, `apply-create`, `image-change`, `ephemeral`.
+    /// How the request gives the pod an image: `create`, `apply-create`, `image-change`, `ephemeral`,
+    /// `workload-create`, `workload-change`.
     pub action: String,
     /// The pod's namespace.
     pub namespace: Option<String>,
@@ -140,6 +141,8 @@ pub struct Summary {
     pub events: u64,
     /// Pod requests among them.
     pub pod_requests: u64,
+    /// Workload requests judged by their pod templates (`--workloads`).
+    pub workload_requests: u64,
     /// Lines that are not audit events.
     pub skipped: u64,
     /// Where the first skipped lines are, and why.
