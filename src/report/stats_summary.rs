@@ -11,7 +11,7 @@ use super::Report;
 use crate::attribution::{How, Unresolved};
 use crate::escape::escape;
 use crate::filter::FilterStats;
-use crate::finding::{Finding, Outcome, Reason};
+use crate::finding::{Finding, ObjectKind, Outcome, Reason};
 use crate::input::sniff::Compression;
 use crate::stats::{Skip, Stats};
 
@@ -161,6 +161,18 @@ fn human_bytes(bytes: u64) -> String {
     }
 }
 
+/// How many workload request events were judged (`--workloads`), after the pod request events;
+/// nothing when there were none, as without the flag.
+fn workload_requests(s: &Stats) -> String {
+    if s.workload_requests == 0 {
+        return String::new();
+    }
+    format!(
+        " and {}",
+        plural(s.workload_requests, "workload request event")
+    )
+}
+
 /// Writes the summary for people, one fact per line.
 pub fn write_text(report: &Report<'_>, out: &mut impl Write) -> io::Result<()> {
     let s = report.stats;
@@ -176,11 +188,12 @@ pub fn write_text(report: &Report<'_>, out: &mut impl Write) -> io::Result<()> {
         let counts = by_reason(report);
         writeln!(
             out,
-            "falco-pod-scan: {} ({} disallowed-image, {} images-unknown) among {}",
+            "falco-pod-scan: {} ({} disallowed-image, {} images-unknown) among {}{}",
             plural(report.findings.len() as u64, "finding"),
             counts[Reason::DisallowedImage.as_str()],
             counts[Reason::ImagesUnknown.as_str()],
             plural(s.pod_requests, "pod request event"),
+            workload_requests(s),
         )?;
         for line in attribution_lines(report.findings) {
             writeln!(out, "  {line}")?;
@@ -310,8 +323,9 @@ fn damage_lines(s: &Stats) -> Vec<String> {
 }
 
 /// What to do about `images-unknown` findings whose pod spec was not logged: raise the audit
-/// level, unless the API server refused the request before reading its body (then no level
-/// would show the images). `None` when there are none.
+/// level of the resources they are about (pods; with `--workloads`, workload resources too),
+/// unless the API server refused the request before reading its body (then no level would show
+/// the images). `None` when there are none.
 fn unknown_hint(findings: &[Finding]) -> Option<String> {
     let not_logged = || {
         findings
@@ -325,19 +339,38 @@ fn unknown_hint(findings: &[Finding]) -> Option<String> {
     let refused = not_logged()
         .filter(|f| f.outcome == Outcome::Rejected)
         .count();
-    let (what, verb) = if total == 1 {
-        ("1 pod request".to_owned(), "was")
+    let mut resources: Vec<&str> = Vec::new();
+    for f in not_logged() {
+        let resource = match f.kind {
+            ObjectKind::Pod => "pods",
+            ObjectKind::Workload(kind) => kind.resource(),
+        };
+        if !resources.contains(&resource) {
+            resources.push(resource);
+        }
+    }
+    let requests = if resources == ["pods"] {
+        "pod request"
     } else {
-        (format!("{total} pod requests"), "were")
+        "request"
+    };
+    let (what, verb) = if total == 1 {
+        (format!("1 {requests}"), "was")
+    } else {
+        (format!("{total} {requests}s"), "were")
     };
     let refused = if refused > 0 {
         format!(" ({refused} of them refused before the body was read)")
     } else {
         String::new()
     };
+    let resources = match resources.split_last() {
+        Some((last, rest)) if !rest.is_empty() => format!("{} and {last}", rest.join(", ")),
+        _ => resources.concat(),
+    };
     Some(format!(
-        "{what} {verb} logged without the pod spec{refused}; log pods at level Request or higher \
-         in the audit policy to see their images"
+        "{what} {verb} logged without the pod spec{refused}; log {resources} at level Request or \
+         higher in the audit policy to see their images"
     ))
 }
 
