@@ -1,6 +1,9 @@
 //! The prefilter: which lines can possibly hold a pod request, or a workload write (a `create`,
 //! `update` or `patch` without subresource of one of the seven workload resources, which
-//! attribution remembers in default mode).
+//! attribution remembers in default mode, and which `--workloads` also judges). Neither test
+//! reads the API server's answer, so a refused, dry-run, unanswered or `Metadata`-level workload
+//! write is a workload line like a successful one: with `--workloads` each of them can be a
+//! finding.
 //!
 //! Parsing JSON is an order of magnitude slower than reading memory, so only lines that pass
 //! [`triage`] are parsed. The filter must be a *necessary* condition — false positives cost time,
@@ -98,7 +101,8 @@ pub enum Triage {
     /// It may be a pod request: parse it in full.
     Parse,
     /// It cannot be a pod request, but may be a workload write: parse it in full when workload
-    /// writes are gathered (default mode), else treat it as [`Triage::Check`].
+    /// writes are gathered (default mode, where `--workloads` also judges them), else treat it
+    /// as [`Triage::Check`].
     Workload,
     /// It can be neither: only check that it is an audit event.
     Check,

@@ -18,6 +18,13 @@ fn policy() -> Policy {
     testing::policy("[nginx, registry.k8s.io/]").build()
 }
 
+/// The same policy, judging workload requests too (`--workloads`).
+fn workloads_policy() -> Policy {
+    testing::policy("[nginx, registry.k8s.io/]")
+        .workloads()
+        .build()
+}
+
 /// A pod create event line for `image` with the given stage and audit ID, as the API server
 /// writes it.
 fn pod(id: &str, stage: &str, image: &str) -> String {
@@ -93,6 +100,19 @@ fn line_kinds() -> Vec<String> {
         chain(5, Step::Pod { rs: 1, image: 0, forged: true }),
         chain(6, Step::ReplicaSet { rs: 1, image: 1, forged: false, bodiless: true }),
         chain(7, Step::Pod { rs: 1, image: 1, forged: false }),
+        // Workload requests (from index 37 on) that are findings with `--workloads` but no
+        // records: refused (at Metadata level), a dry run, not answered, escaped and refused.
+        workload("w10", "ResponseComplete", "replicasets", "create", "null").replace(r#""code":200"#, r#""code":403"#),
+        (pod_create().api_server().audit_id("w11").stage("ResponseComplete"))
+            .verb("create")
+            .resource("statefulsets")
+            .uri("/apis/apps/v1/namespaces/ns/statefulsets?dryRun=All")
+            .namespace("ns")
+            .status(201)
+            .body(&deployment("evil:11"))
+            .line(),
+        workload("w12", "RequestReceived", "jobs", "create", &deployment("evil:12")).replace(r#","responseStatus":{"code":200}"#, ""),
+        r#"{"kind":"Event","verb":"cr\u0065ate","auditID":"wb","stage":"ResponseComplete","objectRef":{"resource":"cr\u006fnjobs","namespace":"ns"},"responseStatus":{"code":422},"requestObject":{"spec":{"jobTemplate":{"spec":{"template":{"spec":{"containers":[{"image":"escaped:c"}]}}}}}}}"#.to_owned(),
     ]
 }
 
@@ -125,12 +145,13 @@ proptest! {
         cut_last_newline in any::<bool>(),
         chunk in 1usize..600,
         threads in 1usize..5,
+        workloads in any::<bool>(),
     ) {
         let mut bytes = log(&picks);
         if cut_last_newline {
             bytes.pop();
         }
-        let policy = policy();
+        let policy = if workloads { workloads_policy() } else { policy() };
         let sequential = outcome(scan_bytes("t.log", &bytes, &policy, None));
         let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().expect("pool");
         let chunked = outcome(pool.install(|| scan_bytes("t.log", &bytes, &policy, Some(chunk))));
@@ -252,8 +273,8 @@ fn shaped(event: &str, shape: u8, mask: u64) -> String {
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(128))]
 
-    /// The prefilter never drops a line that the full parse would turn into a finding, in any
-    /// supported shape, escaped or spaced.
+    /// The prefilter never drops a line that the full parse would turn into a finding (a pod's,
+    /// or with `--workloads` a workload's), in any supported shape, escaped or spaced.
     #[test]
     fn prefilter_drops_no_finding(
         picks in proptest::collection::vec((0usize..64, 0u8..7, any::<u64>()), 1..25),
@@ -270,15 +291,73 @@ proptest! {
             bytes.extend_from_slice(line.as_bytes());
             bytes.push(b'\n');
         }
-        let policy = policy();
-        let filtered = block::scan_lines(&bytes, &policy);
-        let unfiltered = block::scan_lines_unfiltered(&bytes, &policy);
-        let findings = |r: &BlockResult| rules::select(r.candidates.clone());
-        prop_assert_eq!(findings(&filtered), findings(&unfiltered));
-        prop_assert_eq!(filtered.stats.skipped, unfiltered.stats.skipped);
-        prop_assert_eq!(&filtered.workloads, &unfiltered.workloads);
-        prop_assert_eq!(filtered.stats.workload_writes, unfiltered.stats.workload_writes);
+        for policy in [policy(), workloads_policy()] {
+            let filtered = block::scan_lines(&bytes, &policy);
+            let unfiltered = block::scan_lines_unfiltered(&bytes, &policy);
+            let findings = |r: &BlockResult| rules::select(r.candidates.clone());
+            prop_assert_eq!(findings(&filtered), findings(&unfiltered));
+            prop_assert_eq!(filtered.stats.skipped, unfiltered.stats.skipped);
+            prop_assert_eq!(&filtered.workloads, &unfiltered.workloads);
+            prop_assert_eq!(filtered.stats.workload_writes, unfiltered.stats.workload_writes);
+            prop_assert_eq!(filtered.stats.pod_requests, unfiltered.stats.pod_requests);
+            prop_assert_eq!(
+                filtered.stats.workload_requests,
+                unfiltered.stats.workload_requests
+            );
+        }
     }
+}
+
+/// With `--workloads`, every workload request that sets a template image (or whose create was
+/// logged without its body) is a finding, whatever its outcome, one per request; the successful
+/// writes are still the records attribution reads, as without the flag.
+#[test]
+fn with_workloads_workload_requests_are_findings_and_still_records() {
+    let kinds = line_kinds();
+    let log = [&kinds[17..=28], &kinds[37..=40]].concat().join("\n");
+    let found = |policy: &Policy| {
+        let scan = scan_bytes("t.log", log.as_bytes(), policy, None);
+        let records = record::select(scan.workloads).len();
+        let findings: Vec<_> = rules::select(scan.candidates)
+            .into_iter()
+            .map(|f| {
+                (
+                    f.line,
+                    f.action.as_str(),
+                    f.outcome.as_str(),
+                    f.disallowed_images,
+                )
+            })
+            .collect();
+        (findings, records, scan.stats.workload_requests)
+    };
+    let evil = |image: &str| vec![image.to_owned()];
+    let (findings, records, requests) = found(&workloads_policy());
+    assert_eq!(
+        findings,
+        [
+            (1, "workload-create", "created", evil("evil:5")),
+            (2, "workload-change", "created", evil("evil:6")),
+            (3, "workload-change", "created", evil("evil:7")),
+            // `w4` panicked (line 4), then completed.
+            (5, "workload-change", "created", evil("evil:8")),
+            // Lines 6 and 7 set no image; 9 is a read, 10 allowed, 11 a subresource.
+            (8, "workload-create", "created", evil("evil:9")),
+            (12, "workload-change", "created", evil("escaped:w")),
+            (13, "workload-create", "rejected", vec![]),
+            (14, "workload-create", "dry-run", evil("evil:11")),
+            (15, "workload-create", "unknown", evil("evil:12")),
+            (16, "workload-create", "rejected", evil("escaped:c")),
+        ]
+    );
+    // Lines 1–3, 5, 6, 7, 8 and 12 were accepted (line 4's panic does not stand for `w4`).
+    assert_eq!(records, 8);
+    // Every stage of every considered request: all but the lines 6, 7, 9 and 11.
+    assert_eq!(requests, 12);
+    let (findings, without_flag, requests) = found(&policy());
+    assert_eq!(findings, []);
+    assert_eq!(without_flag, records);
+    assert_eq!(requests, 0);
 }
 
 /// Workload writes become records with absolute lines, the input's name and index, one per

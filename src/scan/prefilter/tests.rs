@@ -207,6 +207,37 @@ fn canonical_lines_are_triaged_by_verb_and_object_reference() {
     assert_eq!(triage(joined.as_bytes()), Triage::Parse);
 }
 
+/// With `--workloads` a workload write is judged whatever the API server answered, so the
+/// triage must not depend on the answer: refused, dry-run, unanswered and `Metadata`-level
+/// writes are workload lines too.
+#[test]
+fn workload_lines_are_triaged_whatever_the_answer() {
+    let deployments = r#"{"resource":"deployments","namespace":"d","name":"web"}"#;
+    let answered = line("create", "kubectl", deployments);
+    let body = r#","requestObject":{"objectRef":{"resource":"configmaps"}}"#;
+    let variants = [
+        answered.replace(body, &format!(r#","responseStatus":{{"code":201}}{body}"#)),
+        answered.replace(body, &format!(r#","responseStatus":{{"code":403}}{body}"#)),
+        answered.replace(
+            "/api/v1/namespaces/d/pods",
+            "/apis/apps/v1/namespaces/d/deployments?dryRun=All",
+        ),
+        answered
+            .replace(body, "")
+            .replace(r#""level":"Request""#, r#""level":"Metadata""#),
+        line("patch", "kubectl", deployments).replace(body, r#","responseStatus":{"code":422}"#),
+    ];
+    for l in variants {
+        assert_eq!(triage(l.as_bytes()), Triage::Workload, "{l}");
+        let sorted = serde_json::from_str::<serde_json::Value>(&l)
+            .expect("valid JSON")
+            .to_string();
+        // The literal half decides here; a line it parses as a possible pod request is judged
+        // by every rule, so only `Check` would lose the write.
+        assert_ne!(triage(sorted.as_bytes()), Triage::Check, "{sorted}");
+    }
+}
+
 /// The reference for [`line_end`]: a newline search, then a search of the line for an event
 /// starting after its first byte.
 fn line_end_by_two_searches(block: &[u8], start: usize) -> (usize, Option<usize>) {
