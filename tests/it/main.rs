@@ -20,3 +20,4 @@ mod report;
 mod suggest;
 mod terminal;
 mod util;
+mod workloads;
