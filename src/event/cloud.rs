@@ -182,7 +182,7 @@ pub fn from_gke<'a>(entry: &mut AuditEvent<'a>) -> Option<AuditEvent<'a>> {
     let (namespace, name) = payload
         .resource_name
         .get()
-        .map_or((None, None), split_resource_name);
+        .map_or((None, None), |n| split_resource_name(n, resource));
     let owned = |s: Option<&str>| s.map_or(Str::Absent, |s| Str::Text(Cow::Owned(s.to_owned())));
     let audit_id = match std::mem::take(&mut entry.operation) {
         Obj::Map(op) if op.id.get().is_some() => op.id,
@@ -218,10 +218,17 @@ pub fn from_gke<'a>(entry: &mut AuditEvent<'a>) -> Option<AuditEvent<'a>> {
     })
 }
 
-/// `io.k8s.core.v1.pods.ephemeralcontainers.patch` → (`pods`, `ephemeralcontainers`, `patch`).
-/// Only core-group resources are mapped; pods are all this tool needs.
+/// `io.k8s.core.v1.pods.ephemeralcontainers.patch` → (`pods`, `ephemeralcontainers`, `patch`);
+/// `io.k8s.apps.v1.deployments.create` → (`deployments`, none, `create`). Only the API groups
+/// of pods and of the workloads that own them are mapped (core, `apps`, `batch`): a resource of
+/// another group that happens to be called `pods` is not a pod.
 fn split_method(method: &str) -> Option<(&str, Option<&str>, &str)> {
-    let rest = method.strip_prefix("io.k8s.core.v1.")?;
+    let rest = method.strip_prefix("io.k8s.")?;
+    let (group, rest) = rest.split_once('.')?;
+    if !matches!(group, "core" | "apps" | "batch") {
+        return None;
+    }
+    let (_version, rest) = rest.split_once('.')?;
     let mut parts: Vec<&str> = rest.split('.').collect();
     let verb = parts.pop()?;
     match parts.as_slice() {
@@ -231,18 +238,19 @@ fn split_method(method: &str) -> Option<(&str, Option<&str>, &str)> {
     }
 }
 
-/// `core/v1/namespaces/NS/pods/NAME[/SUB]` → (namespace, name).
-fn split_resource_name(name: &str) -> (Option<&str>, Option<&str>) {
+/// `core/v1/namespaces/NS/pods/NAME[/SUB]` → (namespace, name), for the `resource` the method
+/// names (`apps/v1/namespaces/NS/deployments/NAME` for `deployments`).
+fn split_resource_name<'n>(name: &'n str, resource: &str) -> (Option<&'n str>, Option<&'n str>) {
     let parts: Vec<&str> = name.split('/').collect();
     let namespace = parts
         .iter()
         .position(|p| *p == "namespaces")
         .and_then(|i| parts.get(i + 1).copied());
-    let pod = parts
+    let object = parts
         .iter()
-        .position(|p| *p == "pods")
+        .position(|p| *p == resource)
         .and_then(|i| parts.get(i + 1).copied());
-    (namespace, pod)
+    (namespace, object)
 }
 
 /// Splits an EKS `TIMESTAMP {event}` line into the event text, when it has that shape: a first
@@ -274,15 +282,32 @@ mod tests {
             split_method("io.k8s.core.v1.pods.ephemeralcontainers.patch"),
             Some(("pods", Some("ephemeralcontainers"), "patch"))
         );
-        assert_eq!(split_method("io.k8s.apps.v1.deployments.create"), None);
-        assert_eq!(split_method("io.k8s.core.v1"), None);
         assert_eq!(
-            split_resource_name("core/v1/namespaces/ns1/pods/web-1"),
+            split_method("io.k8s.apps.v1.deployments.create"),
+            Some(("deployments", None, "create"))
+        );
+        assert_eq!(
+            split_method("io.k8s.batch.v1.cronjobs.patch"),
+            Some(("cronjobs", None, "patch"))
+        );
+        assert_eq!(
+            split_method("io.k8s.apps.v1.deployments.scale.update"),
+            Some(("deployments", Some("scale"), "update"))
+        );
+        assert_eq!(split_method("io.k8s.metrics.v1beta1.pods.create"), None);
+        assert_eq!(split_method("io.k8s.core.v1"), None);
+        assert_eq!(split_method("io.k8s.core.v1.pods"), None);
+        assert_eq!(
+            split_resource_name("core/v1/namespaces/ns1/pods/web-1", "pods"),
             (Some("ns1"), Some("web-1"))
         );
         assert_eq!(
-            split_resource_name("core/v1/namespaces/ns1/pods"),
+            split_resource_name("core/v1/namespaces/ns1/pods", "pods"),
             (Some("ns1"), None)
+        );
+        assert_eq!(
+            split_resource_name("apps/v1/namespaces/shop/deployments/web", "deployments"),
+            (Some("shop"), Some("web"))
         );
     }
 

@@ -183,3 +183,54 @@ fn gke_log_entries_map_onto_findings() {
     assert_eq!(first.source_ips, Some(strings(&["198.51.100.77"])));
     assert!(first.audit_id.is_some() && first.time.is_some());
 }
+
+/// GKE names workload writes by their API group (`io.k8s.apps.v1.deployments.create`): they are
+/// read like the API server's own lines, so a controller's pod is attributed through them, and
+/// `--workloads` judges them.
+#[test]
+fn gke_workload_writes_attribute_controller_pods() {
+    let file = "testdata/gke-deployment-chain.jsonl";
+    let (doc, out) = json(&[file, "--allow", ALLOW]);
+    assert_eq!(code(&out), 1, "{}", stderr(&out));
+    assert_eq!(doc.findings.len(), 1);
+    let f = &doc.findings[0];
+    assert_eq!(f.line, 3);
+    assert_eq!(f.pod.as_deref(), Some("web-7d9f8c6b5-x2k4p"));
+    let a = f.attribution.as_ref().expect("attributed");
+    assert_eq!(a.how, "owner-chain");
+    assert_eq!(
+        a.chain,
+        strings(&["ReplicaSet/web-7d9f8c6b5", "Deployment/web"])
+    );
+    let initiator = a.initiator.as_ref().expect("an initiator");
+    assert_eq!(initiator.user.as_deref(), Some("alice@example.com"));
+    assert_eq!(initiator.verb.as_deref(), Some("create"));
+    assert_eq!(initiator.line, 1);
+    assert_eq!(
+        initiator.audit_id.as_deref(),
+        Some("3e1f0a52-9c7b-4d8e-a6f1-2b3c4d5e6f70")
+    );
+    assert_eq!(doc.summary.skipped, 0, "every line is an audit event");
+
+    let (doc, _) = json(&[file, "--allow", ALLOW, "--workloads"]);
+    let got: Vec<(u64, &str, &str, Option<&str>)> = doc
+        .findings
+        .iter()
+        .map(|f| {
+            (
+                f.line,
+                f.action.as_str(),
+                f.kind.as_str(),
+                f.name.as_deref(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        got,
+        [
+            (1, "workload-create", "Deployment", Some("web")),
+            (2, "workload-create", "ReplicaSet", Some("web-7d9f8c6b5")),
+            (3, "create", "Pod", Some("web-7d9f8c6b5-x2k4p")),
+        ]
+    );
+}
