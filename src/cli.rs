@@ -108,7 +108,8 @@ pub struct Cli {
     #[arg(long, value_name = "GLOB", help_heading = "Filters")]
     pub namespace: Vec<String>,
 
-    /// Keep requests whose user or impersonated user matches GLOB
+    /// Keep requests whose user, impersonated user or initiator (the person behind a
+    /// controller's pod) matches GLOB
     /// (`system:serviceaccount:ci:*`); repeat for any of several.
     #[arg(long, value_name = "GLOB", help_heading = "Filters")]
     pub user: Vec<String>,
