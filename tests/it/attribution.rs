@@ -1,6 +1,7 @@
 //! Attribution on the hand-worked logs of `testdata/attribution/`: every case gives the findings
 //! and the attribution its expected file holds (compared as that directory's README says), in
-//! JSON and JSON lines, alone and all logs in one run. The submodules check the same in CSV and
+//! JSON and JSON lines, alone and all logs in one run (with `--workloads` too, where each
+//! finding must be the one the run of its own case gives). The submodules check the same in CSV and
 //! the table ([`views`]), that the answer does not depend on how the logs arrive
 //! ([`stability`]), and the answer at scale against the benchmark generator's own record of who
 //! is behind each pod ([`truth`]).
@@ -11,7 +12,6 @@ mod views;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::process::Output;
 
 use serde_json::Value;
 
@@ -178,58 +178,46 @@ pub fn assert_findings(what: &str, got: &[Value], want: &[Value]) {
     }
 }
 
-/// Whether the run failed only because this binary has no `--workloads` yet.
-fn lacks_workloads(out: &Output) -> bool {
-    code(out) == 2 && stderr(out).contains("--workloads")
+/// The findings of a run with `--format json`, which must find something.
+fn json_findings(args: &[&str]) -> Vec<Value> {
+    let out = run(&[args, &["--format", "json"]].concat());
+    assert_eq!(
+        code(&out),
+        1,
+        "{args:?}: findings, no error: {}",
+        stderr(&out)
+    );
+    let doc: Value = parse(&out);
+    doc["findings"].as_array().expect("findings").clone()
 }
 
-/// Runs a case with `--format json` and `--format jsonl`; `None` when the binary does not know
-/// `--workloads` and the case needs it.
-fn run_case(case: &Case) -> Option<(Vec<Value>, Vec<Value>)> {
-    let json = run(&case.args_with(&["--format", "json"]));
-    if case.judges_workloads() && lacks_workloads(&json) {
-        return None;
-    }
-    assert_eq!(
-        code(&json),
-        1,
-        "{}: findings, no error: {}",
-        case.name,
-        stderr(&json)
-    );
-    let doc: Value = parse(&json);
-    let from_json = doc["findings"].as_array().expect("findings").clone();
+/// Runs a case with `--format json` and `--format jsonl`.
+fn run_case(case: &Case) -> (Vec<Value>, Vec<Value>) {
+    let from_json = json_findings(&case.args_with(&[]));
     let lines = run(&case.args_with(&["--format", "jsonl", "--quiet"]));
     assert_eq!(code(&lines), 1, "{}: {}", case.name, stderr(&lines));
     let from_lines = stdout(&lines)
         .lines()
         .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}")))
         .collect();
-    Some((from_json, from_lines))
+    (from_json, from_lines)
 }
 
 #[test]
 fn every_case_gives_its_expected_attribution_in_json_and_json_lines() {
-    let mut skipped = Vec::new();
-    for case in cases() {
-        let Some((json, lines)) = run_case(&case) else {
-            skipped.push(case.name.clone());
-            continue;
-        };
+    let cases = cases();
+    assert!(
+        cases.iter().any(Case::judges_workloads),
+        "a case judges workloads"
+    );
+    for case in cases {
+        let (json, lines) = run_case(&case);
         assert_findings(&format!("{} (json)", case.name), &json, &case.findings);
         assert_findings(&format!("{} (jsonl)", case.name), &lines, &case.findings);
         assert_eq!(
             json, lines,
             "{}: one finding reads the same in both",
             case.name
-        );
-    }
-    // Only the case that judges workload requests may wait for `--workloads`.
-    assert!(skipped.len() <= 1, "skipped {skipped:?}");
-    #[expect(clippy::print_stderr, reason = "a skipped case must say so")]
-    for name in skipped {
-        eprintln!(
-            "note: {name} was not checked: this binary rejects --workloads, which the case needs"
         );
     }
 }
@@ -260,7 +248,7 @@ pub fn every_log() -> Vec<String> {
 pub fn separate_runs() -> BTreeMap<String, (Value, Value)> {
     let mut all = BTreeMap::new();
     for case in cases().iter().filter(|c| !c.judges_workloads()) {
-        let (got, _) = run_case(case).expect("runs");
+        let (got, _) = run_case(case);
         assert_eq!(got.len(), case.findings.len(), "{}", case.name);
         for (g, w) in got.into_iter().zip(&case.findings) {
             let key = format!("{}:{}", g["file"].as_str().expect("file"), g["line"]);
@@ -300,4 +288,49 @@ fn every_log_in_one_run_gives_each_finding_the_attribution_of_its_own_run() {
         assert_eq!(f, &alone, "{key}: differs from the run of its own case");
     }
     assert!(separate.is_empty(), "missing: {:?}", separate.keys());
+}
+
+/// The inputs of a case: its arguments that are logs.
+fn logs_of(case: &Case) -> Vec<&str> {
+    (case.args.iter())
+        .filter(|a| a.starts_with(DIR) && Path::new(a).extension().is_some_and(|e| e == "log"))
+        .map(String::as_str)
+        .collect()
+}
+
+#[test]
+fn with_workloads_judged_every_log_in_one_run_answers_as_each_case_alone() {
+    // Alone, each case's logs with `--workloads`: the people's workload writes become findings of
+    // their own, beside the pods.
+    let mut alone: BTreeMap<String, Value> = BTreeMap::new();
+    let mut logs: Vec<&str> = Vec::new();
+    let cases = cases();
+    for case in &cases {
+        let inputs = logs_of(case);
+        assert!(!inputs.is_empty(), "{}", case.name);
+        logs.extend(&inputs);
+        let args = [&inputs[..], &["--allow", ALLOW, "--workloads"]].concat();
+        for f in json_findings(&args) {
+            let key = format!("{}:{}", f["file"].as_str().expect("file"), f["line"]);
+            assert!(alone.insert(key, f).is_none(), "{}", case.name);
+        }
+    }
+    let every = every_log();
+    let mut sorted: Vec<&str> = every.iter().map(String::as_str).collect();
+    logs.sort_unstable();
+    sorted.sort_unstable();
+    logs.dedup();
+    assert_eq!(logs, sorted, "the cases hold every log");
+    let every: Vec<&str> = every.iter().map(String::as_str).collect();
+    let args = [&every[..], &["--allow", ALLOW, "--workloads"]].concat();
+    let together = json_findings(&args);
+    assert!(together.len() > 30, "{}", together.len());
+    for f in together {
+        let key = format!("{}:{}", f["file"].as_str().expect("file"), f["line"]);
+        let want = alone
+            .remove(&key)
+            .unwrap_or_else(|| panic!("{key}: not found alone"));
+        assert_eq!(f, want, "{key}: differs from the run of its own case");
+    }
+    assert!(alone.is_empty(), "missing: {:?}", alone.keys());
 }
