@@ -263,14 +263,20 @@ pub fn resolve(pod: &PodRequest, records: &Records) -> Attribution {
         name: &owner.name,
         uid: owner.uid.as_deref(),
     };
+    // The objects below the current one, child first, for a setter who bypassed the top.
+    let mut below = Vec::new();
     for _ in 0..MAX_LINKS {
+        let here = object;
         match step(records, &mut object, cut) {
-            Step::Up(owner) => chain.push(owner.label()),
+            Step::Up(owner) => {
+                chain.push(owner.label());
+                below.push(here);
+            }
             Step::Top => break,
             Step::Broken(reason) => return unresolved(chain, reason.note(object.kind)),
         }
     }
-    initiator(pod, records, &object, cut, chain)
+    initiator(pod, records, &object, &below, cut, chain)
 }
 
 /// What the walk does at one object.
@@ -283,8 +289,15 @@ enum Step<'a> {
     Broken(Unresolved),
 }
 
-/// Reads `object`'s writes and moves it up to its owner when the link is trusted: the latest
-/// write at or before the cut that names an owner was made by that owner's controller.
+/// Reads `object`'s writes and moves it up to its owner when the link is trusted: a write at or
+/// before the cut that names the owner was made by that owner's controller (the latest such
+/// write names the owner followed).
+///
+/// Any such write will do, not only the latest one that names an owner: the response to every
+/// later write shows the object's owner references as they stand, so a person's label patch
+/// logged at level `RequestResponse` names the owner too, although it did not set it; the same
+/// patch logged at level `Request` names none. A controller only ever writes objects its owner
+/// owns, so a person cannot make a link trusted, only leave it as the controller wrote it.
 fn step<'a>(records: &'a Records<'_>, object: &mut Object<'a>, cut: usize) -> Step<'a> {
     let found = records.link(object, cut);
     let Some(&latest) = found.last() else {
@@ -292,66 +305,91 @@ fn step<'a>(records: &'a Records<'_>, object: &mut Object<'a>, cut: usize) -> St
     };
     let latest = records.writes[latest];
     object.uid = object.uid.or(latest.uid.as_deref());
-    let named = found.iter().rev().find_map(|&i| {
+    let child = Child::Workload(object.kind);
+    let linked = found.iter().rev().find_map(|&i| {
         let record = records.writes[i];
-        record.owner.as_ref().map(|owner| (record, owner))
+        let owner = record.owner.as_ref()?;
+        let parent = WorkloadKind::from_kind(&owner.kind)?;
+        let writer = record.requester.user.as_deref();
+        identity::is_controller_for(child, parent, writer).then_some((owner, parent))
     });
-    let Some((record, owner)) = named else {
+    if let Some((owner, parent)) = linked {
+        *object = Object {
+            kind: parent,
+            namespace: object.namespace,
+            name: &owner.name,
+            uid: owner.uid.as_deref(),
+        };
+        return Step::Up(owner);
+    }
+    let named = found.iter().any(|&i| records.writes[i].owner.is_some());
+    if !named {
         // No readable write names an owner, so the object is the top, unless none of its writes
         // was logged with its body. A later write without one is not seen through, here as
         // below a link that names an owner.
         let readable = found.iter().any(|&i| records.writes[i].images.is_some());
-        return if readable {
-            Step::Top
-        } else {
-            Step::Broken(Unresolved::OwnerWithoutSpec)
-        };
-    };
-    let Some(parent) = WorkloadKind::from_kind(&owner.kind) else {
-        return Step::Top;
-    };
-    let writer = record.requester.user.as_deref();
-    if !identity::is_controller_for(Child::Workload(object.kind), parent, writer) {
-        return Step::Top;
+        if !readable {
+            return Step::Broken(Unresolved::OwnerWithoutSpec);
+        }
     }
-    *object = Object {
-        kind: parent,
-        namespace: object.namespace,
-        name: &owner.name,
-        uid: owner.uid.as_deref(),
-    };
-    Step::Up(owner)
+    // Its owner, if it names one, was not set by that owner's controller (a forged link, or a
+    // kind attribution does not follow): the object is the top.
+    Step::Top
 }
 
 /// The answer at the top object: the latest request by a non-controller identity, at or before
 /// the cut, that set one of the pod's disallowed images in the object's template.
+///
+/// When nobody set it there, the objects `below` the top (child first) are asked the same, from
+/// the top down: someone who patched a Deployment's ReplicaSet directly put the image into the
+/// pods without touching the Deployment, and the note says where it was set.
 fn initiator(
     pod: &PodRequest,
     records: &Records,
     top: &Object,
+    below: &[Object],
     cut: usize,
     chain: Vec<String>,
 ) -> Attribution {
     let writes = records.belonging(top, cut);
-    let sets_image = |record: &&WorkloadRecord| {
-        !identity::is_controller(record.requester.user.as_deref())
-            && record
-                .images
-                .as_ref()
-                .is_some_and(|images| sets_any(images, pod.disallowed))
+    let setter = |object: &Object| {
+        records
+            .belonging(object, cut)
+            .iter()
+            .rev()
+            .map(|&i| records.writes[i])
+            .find(|record| {
+                !identity::is_controller(record.requester.user.as_deref())
+                    && record
+                        .images
+                        .as_ref()
+                        .is_some_and(|images| sets_any(images, pod.disallowed))
+            })
     };
-    let setter = writes
-        .iter()
-        .rev()
-        .map(|&i| records.writes[i])
-        .find(sets_image);
-    if let Some(setter) = setter {
+    if let Some(setter) = setter(top) {
         return Attribution {
             how: How::OwnerChain,
             chain,
             initiator: Some(setter.requester.clone()),
             note: None,
         };
+    }
+    for object in below.iter().rev() {
+        if let Some(setter) = setter(object) {
+            let note = format!(
+                "set on {}/{} directly, not in {}/{}'s template",
+                object.kind.as_str(),
+                object.name,
+                top.kind.as_str(),
+                top.name
+            );
+            return Attribution {
+                how: How::OwnerChain,
+                chain,
+                initiator: Some(setter.requester.clone()),
+                note: Some(note),
+            };
+        }
     }
     let without_spec = writes.iter().any(|&i| records.writes[i].images.is_none());
     let reason = if without_spec {

@@ -457,3 +457,82 @@ fn a_metadata_level_write_after_the_setter_at_the_top_is_not_seen_through() {
         ReplicaSet,
     );
 }
+
+/// A person's label patch of a ReplicaSet, logged at level `RequestResponse`, shows the owner
+/// reference the controller wrote in its response: it does not make the person the writer of the
+/// link, and the answer is the one the same patch logged at level `Request` gives.
+#[test]
+fn a_later_patch_that_shows_the_owner_does_not_break_the_link() {
+    let mut writes = deployment_history(&sa("deployment-controller"));
+    let label = write(ReplicaSet, "web-6b7f9c")
+        .uid("r1")
+        .by("carol@example.com")
+        .at("09:00:02")
+        .line(0, 12);
+    let at_request = label.done();
+    let mut at_request_response = at_request.clone();
+    at_request_response.owner = Some(owner("Deployment", "web", Some("d1")));
+    let rs = owner("ReplicaSet", "web-6b7f9c", Some("r1"));
+    let pod = pod(Some(rs), &sa("replicaset-controller"), Some("09:00:03"));
+    let chain = ["ReplicaSet/web-6b7f9c", "Deployment/web"];
+    for patch in [at_request, at_request_response] {
+        writes.truncate(2);
+        writes.push(patch);
+        assert_chain(&resolved(&pod, &writes), &chain, "alice@example.com", 0, 10);
+    }
+}
+
+/// Someone who patches a Deployment's ReplicaSet directly puts the image into its pods without
+/// touching the Deployment: nobody set it at the top, so the ReplicaSet's setter is behind the
+/// pod, with a note saying where it was set.
+#[test]
+fn an_image_set_on_a_replicaset_directly_is_found_below_the_top() {
+    let writes = vec![
+        write(Deployment, "web")
+            .uid("d1")
+            .images(&[NGINX])
+            .at("09:00:00")
+            .line(0, 10)
+            .done(),
+        write(ReplicaSet, "web-6b7f9c")
+            .uid("r1")
+            .owner("Deployment", "web", Some("d1"))
+            .images(&[NGINX])
+            .by(&sa("deployment-controller"))
+            .at("09:00:01")
+            .line(0, 11)
+            .done(),
+        write(ReplicaSet, "web-6b7f9c")
+            .uid("r1")
+            .images(&[EVIL])
+            .by("mallory@example.com")
+            .at("09:00:02")
+            .line(0, 12)
+            .done(),
+    ];
+    let rs = owner("ReplicaSet", "web-6b7f9c", Some("r1"));
+    let pod = pod(Some(rs), &sa("replicaset-controller"), Some("09:00:03"));
+    let answer = resolved(&pod, &writes);
+    assert_eq!(answer.how, How::OwnerChain, "{answer:?}");
+    assert_eq!(answer.chain, ["ReplicaSet/web-6b7f9c", "Deployment/web"]);
+    let initiator = answer.initiator.as_ref().expect("an initiator");
+    assert_eq!(initiator.user.as_deref(), Some("mallory@example.com"));
+    assert_eq!(initiator.line, 12);
+    assert_eq!(
+        answer.note.as_deref(),
+        Some("set on ReplicaSet/web-6b7f9c directly, not in Deployment/web's template")
+    );
+    // Had anyone set it in the Deployment too, the top's setter would be the answer.
+    let mut both = writes.clone();
+    both.push(
+        write(Deployment, "web")
+            .uid("d1")
+            .images(&[EVIL])
+            .by("bob@example.com")
+            .at("09:00:02.5")
+            .line(0, 13)
+            .done(),
+    );
+    let chain = ["ReplicaSet/web-6b7f9c", "Deployment/web"];
+    assert_chain(&resolved(&pod, &both), &chain, "bob@example.com", 0, 13);
+}
