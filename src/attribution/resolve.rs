@@ -9,10 +9,12 @@
 //! 2. an owner whose controller is not the pod's requester: `direct`, with a note that the pod
 //!    claims an owner it was not made by;
 //! 3. otherwise the owner's writes are found by uid, else by kind, namespace and name, at or
-//!    before the pod's time; the walk goes up while the object's latest write naming an owner was
-//!    made by that owner's controller;
+//!    before the pod's time; the walk goes up while one of the object's writes that names an
+//!    owner was made by that owner's controller (the latest such write names the owner);
 //! 4. at the top, the initiator is the latest request by a non-controller identity, at or before
-//!    the pod's time, whose template images include one of the pod's disallowed images;
+//!    the pod's time, whose template images include one of the pod's disallowed images; when
+//!    there is none, the objects below the top are asked the same, top down (an image patched
+//!    into a ReplicaSet directly), with a note saying where it was set;
 //! 5. otherwise `unresolved`, with the chain as far as it got and a note saying why and what
 //!    audit-policy change would resolve it ([`Unresolved`]).
 //!
