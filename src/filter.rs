@@ -27,7 +27,7 @@ use globset::{Glob, GlobSet, GlobSetBuilder};
 use jiff::Timestamp;
 use jiff::civil::{Date, DateTime, Time};
 use jiff::tz::Offset;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// Which requests a run is about, and whether it also collects the accepted ones.
 #[derive(Debug, Clone, Default)]
@@ -64,7 +64,7 @@ pub enum Admission {
 }
 
 /// What the filter did to the findings, for the summary.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FilterStats {
     /// Findings left out by the filters.
     pub excluded: u64,

@@ -6,7 +6,7 @@
 //! finding, so every mode's findings come out the same way. Strings are copied only here, so an
 //! allowed request costs no allocation beyond its image parse.
 
-use serde::{Serialize, Serializer};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use crate::attribution::{Attribution, How, Requester, WorkloadKind};
 pub use crate::event::ContainerKind;
@@ -15,7 +15,7 @@ use crate::filter::Subject;
 
 /// The ways a request can put an image into a pod, or into a workload's pod template (see
 /// docs/events.md).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Action {
     /// `create` on `pods`.
@@ -49,7 +49,7 @@ impl Action {
 }
 
 /// A pod request whose images are not all allowed. Every key is always serialized.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Finding {
     /// The input the chosen event came from (`-` for stdin).
     pub file: String,
@@ -124,8 +124,25 @@ impl Serialize for ObjectKind {
     }
 }
 
+/// Read back from a saved report (`--merge`): `Pod`, or a workload kind as Kubernetes writes it.
+impl<'de> Deserialize<'de> for ObjectKind {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let kind = std::borrow::Cow::<'de, str>::deserialize(deserializer)?;
+        if kind == "Pod" {
+            return Ok(ObjectKind::Pod);
+        }
+        WorkloadKind::from_kind(&kind)
+            .map(ObjectKind::Workload)
+            .ok_or_else(|| {
+                serde::de::Error::custom(format_args!(
+                    "unknown kind `{kind}`: expected Pod or a workload kind"
+                ))
+            })
+    }
+}
+
 /// One container of a finding.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ContainerVerdict {
     /// The container's name.
     pub name: Option<String>,
@@ -140,7 +157,7 @@ pub struct ContainerVerdict {
 }
 
 /// What the API server did with the request.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Outcome {
     /// A 2xx status.
@@ -185,7 +202,7 @@ impl Outcome {
 }
 
 /// Why a request is a finding.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Reason {
     /// At least one image is not allowed (or is not a valid reference).

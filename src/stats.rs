@@ -9,7 +9,7 @@
 
 use std::ops::AddAssign;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::input::sniff::Compression;
 
@@ -17,7 +17,7 @@ use crate::input::sniff::Compression;
 pub const MAX_LOCATIONS: usize = 5;
 
 /// What a scan saw.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Stats {
     /// Inputs scanned (files and standard input).
     pub files: u64,
@@ -55,7 +55,7 @@ pub struct Stats {
 }
 
 /// What one input was and how much of it was read.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct InputStats {
     /// The input's name (`-` for standard input).
     pub file: String,
@@ -81,7 +81,7 @@ impl InputStats {
 }
 
 /// The layout of an input's content (docs/inputs.md).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum InputFormat {
     /// No content at all.
@@ -95,7 +95,7 @@ pub enum InputFormat {
 }
 
 /// One skipped line.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Skip {
     /// The input's name (empty inside a worker, filled in by the merge).
     pub file: String,

@@ -23,7 +23,7 @@ mod resolve;
 pub use resolve::{Records, Unresolved, resolve};
 
 use jiff::Timestamp;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// The workload kinds whose writes are remembered: the owners a pod, or another workload, can
 /// have.
@@ -117,7 +117,7 @@ impl OwnerRef {
 }
 
 /// Who made a request, from where, when, and where it was logged: a finding's initiator.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Requester {
     /// `user.username`.
     pub user: Option<String>,
@@ -180,7 +180,7 @@ pub struct WorkloadRecord {
 }
 
 /// How a finding was attributed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum How {
     /// The requester put the image there itself: a pod made without a controller owner, a pod
@@ -205,7 +205,7 @@ impl How {
 }
 
 /// Who is behind a finding.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Attribution {
     /// How it was found.
     pub how: How,

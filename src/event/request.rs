@@ -121,7 +121,7 @@ impl<'de: 'a, 'a> Deserialize<'de> for Body<'a> {
 }
 
 /// The container list a container was declared in.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum ContainerKind {
     /// `spec.containers`.

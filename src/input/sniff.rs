@@ -11,7 +11,7 @@
 //! the one definition of an input's first line, which the scan's layout detection (one JSON
 //! document over many lines, or JSON lines) also reads.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// The UTF-8 byte order mark, skipped at the start of an input.
 pub const BOM: &[u8] = b"\xEF\xBB\xBF";
@@ -20,7 +20,7 @@ pub const BOM: &[u8] = b"\xEF\xBB\xBF";
 pub const MAGIC_LEN: usize = 4;
 
 /// A compressed container that is decoded while it is read.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Compression {
     /// gzip (RFC 1952), one member or several concatenated (`audit-*.log.gz`).
