@@ -11,6 +11,7 @@ use clap::{Parser, ValueEnum};
 use jiff::Timestamp;
 
 use crate::filter::parse_bound;
+use crate::shard::{Shard, parse_shard};
 
 /// The help text after the options: the allowlist syntax in two lines, and an example.
 const AFTER_HELP: &str = "\
@@ -31,12 +32,18 @@ Narrowing an incident, and seeding an allowlist from a known-good week:
   falco-pod-scan audit/ --allow allow.yaml --summary --since 2026-03-02 --namespace 'prod-*'
   falco-pod-scan audit-week-10.log.gz --suggest-allowlist > allow.yaml
 
-Exit status: 0 no findings, 1 findings, 2 error (an error wins over findings).";
+Many clusters, a shard per process or machine (clusters.txt: one directory per cluster), merged:
+  falco-pod-scan --allow allow.yaml --files-from clusters.txt --shard 0/2 --format json -o 0.json
+  falco-pod-scan --allow allow.yaml --files-from clusters.txt --shard 1/2 --format json -o 1.json
+  falco-pod-scan --merge 0.json 1.json
 
-/// The three ways to run the tool.
+Exit status: 0 no findings, 1 findings (0 with --exit-zero), 2 error (an error wins over findings).";
+
+/// The four ways to run the tool.
 const USAGE: &str = "\
 falco-pod-scan [OPTIONS] --allow <FILE> <PATH>...
        falco-pod-scan [OPTIONS] --suggest-allowlist <PATH>...
+       falco-pod-scan [OPTIONS] --merge <REPORT>...
        falco-pod-scan --generate <bash|zsh|fish|elvish|powershell|man>";
 
 /// Find pods that ran container images outside an allowlist, in Kubernetes audit logs.
@@ -57,8 +64,9 @@ falco-pod-scan [OPTIONS] --allow <FILE> <PATH>...
     reason = "independent command-line flags, each one clap bool"
 )]
 pub struct Cli {
-    /// Audit log files or directories to scan; `-` reads standard input.
-    #[arg(value_name = "PATH", required_unless_present = "generate")]
+    /// Audit log files or directories to scan; `-` reads standard input. With --merge, the
+    /// reports to merge. Optional with --files-from.
+    #[arg(value_name = "PATH", required_unless_present_any = ["generate", "files_from"])]
     pub paths: Vec<PathBuf>,
 
     /// The allowlist: YAML with `images:` / `namespaces:`, a bare list of patterns, or a Falco
@@ -67,7 +75,7 @@ pub struct Cli {
     #[arg(
         long,
         value_name = "FILE",
-        required_unless_present_any = ["suggest_allowlist", "generate"],
+        required_unless_present_any = ["suggest_allowlist", "generate", "merge"],
         help_heading = "Policy"
     )]
     pub allow: Vec<PathBuf>,
@@ -132,6 +140,16 @@ pub struct Cli {
     )]
     pub suggest_allowlist: bool,
 
+    /// Write the report to FILE instead of stdout, in full or not at all (a temporary file in
+    /// the same directory, renamed into place when complete); `-` is stdout.
+    #[arg(long, short, value_name = "FILE", help_heading = "Output")]
+    pub output: Option<PathBuf>,
+
+    /// Exit 0 when there are findings (for job runners that retry a failed run); errors still
+    /// exit 2.
+    #[arg(long, help_heading = "Output")]
+    pub exit_zero: bool,
+
     /// Do not print the summary on stderr (nor a progress bar, unless --progress always).
     #[arg(long, short, help_heading = "Output")]
     pub quiet: bool,
@@ -168,6 +186,35 @@ pub struct Cli {
     /// Worker threads [default: all cores].
     #[arg(long, short = 'j', value_name = "N", help_heading = "Input")]
     pub threads: Option<usize>,
+
+    /// Also read the paths listed in FILE (`-`: standard input), one per line, after the PATH
+    /// arguments; blank lines and `#` comments are ignored.
+    #[arg(long, value_name = "FILE", help_heading = "Sharding")]
+    pub files_from: Option<PathBuf>,
+
+    /// Read only shard K of N: the inputs at positions K, K+N, K+2N… among the PATH arguments
+    /// then the --files-from lines, counted before directories are walked. List one directory
+    /// per cluster and shard by cluster.
+    #[arg(
+        long,
+        value_name = "K/N",
+        value_parser = parse_shard,
+        help_heading = "Sharding"
+    )]
+    pub shard: Option<Shard>,
+
+    /// Merge reports written with --format json or jsonl (the PATHs) into one, in any --format,
+    /// as if one run had read all their inputs: findings in the order of the reports, one per
+    /// request, the summaries added up, filters and exit status applied again.
+    #[arg(
+        long,
+        help_heading = "Sharding",
+        conflicts_with_all = [
+            "allow", "falco", "workloads", "default_registry", "suggest_allowlist", "strict",
+            "no_mmap", "threads", "shard",
+        ]
+    )]
+    pub merge: bool,
 
     /// Print shell completions or the man page (generated from these options) and exit.
     #[arg(

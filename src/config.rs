@@ -7,9 +7,13 @@
 //! the report's own types here. The questions to the terminal and the environment (colour, table
 //! width, whether a progress bar may be drawn, the host name of Falco's JSON alerts) are answered
 //! here too, once, so that writing the report never looks at the environment.
+//!
+//! The inputs are resolved here as well: the `PATH` arguments, then the `--files-from` list,
+//! then the `--shard` selection ([`crate::shard`]). A scan and a merge deliver their report the
+//! same way ([`Delivery`]: format, destination, summary, exit status).
 
 use std::io::IsTerminal;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use clap::CommandFactory;
 
@@ -20,15 +24,20 @@ use crate::progress::Draw;
 use crate::report::{self, Format, Generated, Style, View};
 use crate::rules::{Mode, Policy};
 use crate::scan::ScanOptions;
+use crate::shard;
+use crate::sink::Destination;
 
 /// Narrower terminals get unwrapped rows rather than one character per line.
 const MIN_TABLE_WIDTH: u16 = 60;
 
-/// What a run does: scan, or print something generated from the command-line definition.
+/// What a run does: scan, merge saved reports, or print something generated from the
+/// command-line definition.
 #[derive(Debug)]
 pub enum Task {
     /// Scan the inputs and report.
     Scan(Box<Config>),
+    /// Merge reports saved by earlier runs into one (`--merge`).
+    Merge(Box<MergeConfig>),
     /// `--generate`: completions or the man page.
     Generate {
         /// What to print.
@@ -46,6 +55,7 @@ impl Task {
                 what: generated(what),
                 command: Box::new(Cli::command()),
             }),
+            None if cli.merge => MergeConfig::from_cli(&cli).map(|c| Task::Merge(Box::new(c))),
             None => Config::from_cli(cli).map(|c| Task::Scan(Box::new(c))),
         }
     }
@@ -54,14 +64,13 @@ impl Task {
 /// The resolved configuration of a scan.
 #[derive(Debug)]
 pub struct Config {
-    /// The inputs, as given.
+    /// The inputs this run reads, as given (before directories are walked): the `PATH`
+    /// arguments and the `--files-from` entries, only this shard's with `--shard`.
     pub paths: Vec<PathBuf>,
     /// The allowlist, registry default, rules and scope.
     pub policy: Policy,
-    /// What to write on stdout, and how.
-    pub output: report::Options,
-    /// No stats summary on stderr.
-    pub quiet: bool,
+    /// What to write, where, and how the run ends.
+    pub delivery: Delivery,
     /// A skipped line is an error.
     pub strict: bool,
     /// Whether (and how) to draw a progress bar; `None` never.
@@ -72,9 +81,33 @@ pub struct Config {
     pub scan: ScanOptions,
 }
 
+/// The resolved configuration of a merge of saved reports (`--merge`).
+#[derive(Debug)]
+pub struct MergeConfig {
+    /// The reports, as given (files, directories of them, `-`).
+    pub paths: Vec<PathBuf>,
+    /// The filter applied again to the merged findings.
+    pub filter: Filter,
+    /// What to write, where, and how the run ends.
+    pub delivery: Delivery,
+}
+
+/// What a run writes, where it goes, and how the run ends: the same for a scan and a merge.
+#[derive(Debug)]
+pub struct Delivery {
+    /// What to write, and how.
+    pub output: report::Options,
+    /// Standard output, a file, or an object-store URI (`--output`).
+    pub destination: Destination,
+    /// No stats summary on stderr.
+    pub quiet: bool,
+    /// Findings do not make the exit status 1 (`--exit-zero`).
+    pub exit_zero: bool,
+}
+
 impl Config {
-    /// Validates `cli` and loads the allowlist; `--falco` picks Falco's rules (docs/falco.md)
-    /// and, unless `--format` says otherwise, Falco's text format.
+    /// Validates `cli`, reads the `--files-from` list and loads the allowlist; `--falco` picks
+    /// Falco's rules (docs/falco.md) and, unless `--format` says otherwise, Falco's text format.
     pub fn from_cli(cli: Cli) -> anyhow::Result<Config> {
         let falco = cli.falco;
         let format = match cli.format {
@@ -85,7 +118,9 @@ impl Config {
         let view = view(&cli, format)?;
         check_workloads(&cli)?;
         let filter = Filter::new(cli.since, cli.until, &cli.namespace, &cli.user)?;
+        let paths = inputs(&cli)?;
         let allowlist = Allowlist::load_all(&cli.allow, &cli.default_registry, falco)?;
+        let delivery = delivery(&cli, view, format);
         Ok(Config {
             policy: Policy {
                 allowlist,
@@ -97,18 +132,7 @@ impl Config {
                     collect_accepted: matches!(view, View::SuggestedAllowlist { .. }),
                 },
             },
-            output: report::Options {
-                view,
-                format,
-                style: style(cli.color),
-                // Read only when an alert will carry it.
-                hostname: if format == Format::FalcoJson {
-                    falco_hostname()
-                } else {
-                    String::new()
-                },
-            },
-            quiet: cli.quiet,
+            delivery,
             strict: cli.strict,
             progress: progress(cli.progress, cli.quiet),
             threads: cli.threads.unwrap_or(0),
@@ -116,8 +140,85 @@ impl Config {
                 mmap: !cli.no_mmap,
                 ..ScanOptions::default()
             },
-            paths: cli.paths,
+            paths,
         })
+    }
+}
+
+impl MergeConfig {
+    /// Validates `cli` for `--merge` and reads the `--files-from` list of reports.
+    pub fn from_cli(cli: &Cli) -> anyhow::Result<MergeConfig> {
+        let format = cli.format.map_or(Format::Table, self::format);
+        let view = view(cli, format)?;
+        let filter = Filter::new(cli.since, cli.until, &cli.namespace, &cli.user)?;
+        let paths = inputs(cli)?;
+        let delivery = delivery(cli, view, format);
+        Ok(MergeConfig {
+            paths,
+            filter,
+            delivery,
+        })
+    }
+}
+
+/// The inputs of a run: the `PATH` arguments, then the entries of the `--files-from` list, then
+/// only this shard's. Standard input can be read once: as an input or as the list.
+fn inputs(cli: &Cli) -> anyhow::Result<Vec<PathBuf>> {
+    let mut paths = cli.paths.clone();
+    if let Some(list) = &cli.files_from {
+        let entries = shard::read_list(list)?;
+        if entries.is_empty() && paths.is_empty() {
+            anyhow::bail!(
+                "--files-from {}: the list names no input (only blank lines and # comments), and                  no PATH was given",
+                list.display()
+            );
+        }
+        paths.extend(entries);
+    }
+    let stdin = Path::new("-");
+    let readers = paths.iter().filter(|p| *p == stdin).count()
+        + usize::from(cli.files_from.as_deref() == Some(stdin));
+    if readers > 1 {
+        anyhow::bail!(
+            "standard input (`-`) is named {readers} times among the inputs and the --files-from              list, but it can be read only once"
+        );
+    }
+    Ok(match cli.shard {
+        Some(shard) => shard.select(paths),
+        None => paths,
+    })
+}
+
+/// Where and how the report is delivered. Colour and the terminal's width are for a report
+/// written to a terminal: a report written to `--output` has neither, unless `--color always`.
+fn delivery(cli: &Cli, view: View, format: Format) -> Delivery {
+    let destination = cli
+        .output
+        .as_deref()
+        .map_or(Destination::Stdout, Destination::from_arg);
+    let style = if destination == Destination::Stdout {
+        style(cli.color)
+    } else {
+        Style {
+            color: cli.color == When::Always,
+            width: None,
+        }
+    };
+    Delivery {
+        output: report::Options {
+            view,
+            format,
+            style,
+            // Read only when an alert will carry it.
+            hostname: if format == Format::FalcoJson {
+                falco_hostname()
+            } else {
+                String::new()
+            },
+        },
+        destination,
+        quiet: cli.quiet,
+        exit_zero: cli.exit_zero,
     }
 }
 
@@ -285,10 +386,10 @@ mod tests {
 
     #[test]
     fn falco_picks_falco_text_unless_a_format_is_given() {
-        assert_eq!(config(&[]).output.format, Format::Table);
-        assert_eq!(config(&["--falco"]).output.format, Format::Falco);
+        assert_eq!(config(&[]).delivery.output.format, Format::Table);
+        assert_eq!(config(&["--falco"]).delivery.output.format, Format::Falco);
         let csv = config(&["--falco", "--format", "csv"]);
-        assert_eq!(csv.output.format, Format::Csv);
+        assert_eq!(csv.delivery.output.format, Format::Csv);
         assert_eq!(csv.policy.mode, Mode::Falco);
     }
 
@@ -317,9 +418,9 @@ mod tests {
 
     #[test]
     fn the_host_name_is_looked_up_only_for_falco_json() {
-        assert_eq!(config(&["--format", "falco"]).output.hostname, "");
+        assert_eq!(config(&["--format", "falco"]).delivery.output.hostname, "");
         let json = config(&["--format", "falco-json"]);
-        assert_eq!(json.output.hostname, falco_hostname());
+        assert_eq!(json.delivery.output.hostname, falco_hostname());
     }
 
     #[test]
@@ -331,5 +432,176 @@ mod tests {
                 if command.get_name() == "falco-pod-scan"),
             "{task:?}"
         );
+    }
+    /// The task for a full command line (after the program name), or its error as text.
+    fn task(args: &[&str]) -> Result<Task, String> {
+        let cli = Cli::try_parse_from(std::iter::once(&"falco-pod-scan").chain(args))
+            .map_err(|e| e.to_string())?;
+        Task::from_cli(cli).map_err(|e| format!("{e:#}"))
+    }
+
+    /// The scan inputs of a full command line.
+    fn scan_paths(args: &[&str]) -> Vec<String> {
+        match task(args) {
+            Ok(Task::Scan(config)) => config
+                .paths
+                .iter()
+                .map(|p| p.display().to_string())
+                .collect(),
+            other => panic!("a scan: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn files_from_adds_its_entries_after_the_paths_and_shards_count_both() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let list = dir.path().join("clusters.txt");
+        std::fs::write(&list, "# one per cluster\nc1/\n\nc2/\nc3/\n").expect("write");
+        let list = list.to_str().expect("UTF-8");
+        let allow = ["--allow", "testdata/allow.yaml"];
+        let with = |extra: &[&str]| {
+            let mut args = allow.to_vec();
+            args.extend(["--files-from", list]);
+            args.extend(extra);
+            scan_paths(&args)
+        };
+        assert_eq!(with(&[]), ["c1/", "c2/", "c3/"]);
+        assert_eq!(
+            with(&["a.log", "b.log"]),
+            ["a.log", "b.log", "c1/", "c2/", "c3/"]
+        );
+        // Positions 0..5 are a.log, b.log, c1/, c2/, c3/.
+        assert_eq!(
+            with(&["a.log", "b.log", "--shard", "0/2"]),
+            ["a.log", "c1/", "c3/"]
+        );
+        assert_eq!(
+            with(&["a.log", "b.log", "--shard", "1/2"]),
+            ["b.log", "c2/"]
+        );
+        assert_eq!(with(&["--shard", "2/3"]), ["c3/"]);
+        // A shard with nothing to read is an empty run, not an error.
+        assert_eq!(with(&["--shard", "4/5"]), Vec::<String>::new());
+    }
+
+    #[test]
+    fn input_lists_fail_by_name() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let empty = dir.path().join("empty.txt");
+        std::fs::write(&empty, "\n# nothing yet\n").expect("write");
+        let empty = empty.to_str().expect("UTF-8");
+        let allow = ["--allow", "testdata/allow.yaml"];
+        let err = |extra: &[&str]| {
+            let mut args = allow.to_vec();
+            args.extend(extra);
+            task(&args).expect_err("refused")
+        };
+        let e = err(&["--files-from", "no/such/list.txt"]);
+        assert!(
+            e.contains("--files-from no/such/list.txt: cannot read the list"),
+            "{e}"
+        );
+        let e = err(&["--files-from", empty]);
+        assert!(e.contains("names no input"), "{e}");
+        assert_eq!(
+            scan_paths(&[
+                "--allow",
+                "testdata/allow.yaml",
+                "a.log",
+                "--files-from",
+                empty
+            ]),
+            ["a.log"]
+        );
+        let e = err(&["-", "--files-from", "-"]);
+        assert!(e.contains("read only once"), "{e}");
+        let e = err(&["-", "-"]);
+        assert!(e.contains("read only once"), "{e}");
+        // Neither a PATH nor a list: clap's usage error.
+        let e = err(&[]);
+        assert!(e.contains("<PATH>"), "{e}");
+        let e = err(&["a.log", "--shard", "1of2"]);
+        assert!(e.contains("K/N"), "{e}");
+    }
+
+    #[test]
+    fn output_to_a_file_has_no_terminal_styling() {
+        let to_file = config(&["-o", "out/report.txt", "--exit-zero"]);
+        assert_eq!(
+            to_file.delivery.destination,
+            Destination::File("out/report.txt".into())
+        );
+        assert!(to_file.delivery.exit_zero);
+        assert!(!to_file.delivery.output.style.color);
+        assert_eq!(to_file.delivery.output.style.width, None);
+        assert!(
+            config(&["-o", "r.txt", "--color", "always"])
+                .delivery
+                .output
+                .style
+                .color
+        );
+        let stdout = config(&["--output", "-"]);
+        assert_eq!(stdout.delivery.destination, Destination::Stdout);
+        assert!(!stdout.delivery.exit_zero);
+        assert_eq!(
+            config(&["-o", "s3://bucket/r.json"]).delivery.destination,
+            Destination::Object("s3://bucket/r.json".into())
+        );
+    }
+
+    #[test]
+    fn merge_takes_report_and_output_options_only() {
+        let Ok(Task::Merge(merge)) = task(&[
+            "--merge",
+            "a.json",
+            "b.json",
+            "--summary",
+            "--format",
+            "csv",
+            "--since",
+            "2026-03-01",
+            "-o",
+            "all.csv",
+            "--exit-zero",
+            "--quiet",
+        ]) else {
+            panic!("a merge");
+        };
+        assert_eq!(
+            merge.paths,
+            [PathBuf::from("a.json"), PathBuf::from("b.json")]
+        );
+        assert_eq!(merge.delivery.output.view, View::ByImage);
+        assert_eq!(merge.delivery.output.format, Format::Csv);
+        assert!(merge.filter.has_time_bound());
+        assert!(merge.delivery.exit_zero && merge.delivery.quiet);
+        assert_eq!(
+            merge.delivery.destination,
+            Destination::File("all.csv".into())
+        );
+        let Ok(Task::Merge(merge)) = task(&["--merge", "a.json"]) else {
+            panic!("a merge");
+        };
+        assert_eq!(merge.delivery.output.format, Format::Table);
+        for scan_only in [
+            &["--allow", "x.yaml"][..],
+            &["--falco"],
+            &["--workloads"],
+            &["--default-registry", "quay.io"],
+            &["--suggest-allowlist"],
+            &["--strict"],
+            &["--no-mmap"],
+            &["--threads", "2"],
+            &["--shard", "0/2"],
+        ] {
+            let mut args = vec!["--merge", "a.json"];
+            args.extend(scan_only);
+            let e = task(&args).expect_err("refused");
+            assert!(e.contains("cannot be used with"), "{scan_only:?}: {e}");
+        }
+        let e =
+            task(&["--merge", "a.json", "--summary", "--format", "falco"]).expect_err("refused");
+        assert!(e.contains("--summary has no Falco form"), "{e}");
     }
 }

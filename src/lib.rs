@@ -14,9 +14,14 @@
 //!    input order, whatever the number of threads; the [`filter`] (`--since`, `--namespace`, …)
 //!    keeps those the run asks about. With `--suggest-allowlist`, [`suggest`] counts the
 //!    repositories of the requests the API server accepted instead.
-//! 7. [`report`] writes findings (or one row per image, or the suggested allowlist) to stdout and
-//!    the summary of the [`stats`] to stderr. Nothing else prints; [`progress`] draws a bar on
-//!    stderr while the scan runs, fed by the workers through an atomic counter.
+//! 7. [`report`] writes findings (or one row per image, or the suggested allowlist) into a
+//!    [`sink`] (stdout, or a file replaced atomically with `--output`) and the summary of the
+//!    [`stats`] to stderr. Nothing else prints; [`progress`] draws a bar on stderr while the scan
+//!    runs, fed by the workers through an atomic counter.
+//!
+//! Beyond one machine, a run reads one [`shard`] of its inputs (`--files-from`, `--shard K/N`),
+//! and [`merge`](mod@merge) is the reduce step: saved reports back into the one report a single
+//! run would have written, through the same filter and the same report.
 //!
 //! See `ARCHITECTURE.md` for the reasons behind this shape, and the pages under `docs/` for the
 //! behaviour (`docs/usage.md` for the command line and the exit status).
@@ -38,10 +43,13 @@ mod filter;
 mod finding;
 mod image;
 mod input;
+mod merge;
 mod progress;
 mod report;
 mod rules;
 mod scan;
+mod shard;
+mod sink;
 mod stats;
 mod suggest;
 #[cfg(test)]
@@ -51,7 +59,7 @@ mod testing;
 // stay private, so an item nothing reaches is reported as dead code.
 pub use allow::{AllowError, Allowlist};
 pub use cli::Cli;
-pub use config::{Config, Task};
+pub use config::{Config, Delivery, MergeConfig, Task};
 pub use filter::Scope;
 pub use finding::{Action, Finding};
 pub use image::ImageRef;
@@ -80,6 +88,7 @@ use std::time::Instant;
 use anyhow::Context;
 
 use progress::Progress;
+use sink::Sink;
 
 /// How a run ended; [`ExitStatus::code`] is the process's exit status. (A finding's own outcome,
 /// what the API server did with the request, is [`finding::Outcome`].)
@@ -104,10 +113,11 @@ impl ExitStatus {
     }
 }
 
-/// Carries out a task: a scan ([`run`]), or `--generate`.
+/// Carries out a task: a scan ([`run`]), a merge ([`run_merge`]), or `--generate`.
 pub fn execute(task: &Task) -> anyhow::Result<ExitStatus> {
     match task {
         Task::Scan(config) => run(config),
+        Task::Merge(config) => run_merge(config),
         Task::Generate { what, command } => {
             let mut out = BufWriter::new(io::stdout().lock());
             let written = report::write_generated(*what, (**command).clone(), &mut out)
@@ -124,6 +134,8 @@ pub fn execute(task: &Task) -> anyhow::Result<ExitStatus> {
 /// Scans the configured inputs and writes the report.
 pub fn run(config: &Config) -> anyhow::Result<ExitStatus> {
     let started = Instant::now();
+    // Before the scan: a destination that cannot be written fails now, not after it.
+    let sink = Sink::open(&config.delivery.destination)?;
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(config.threads)
         .build()
@@ -147,23 +159,48 @@ pub fn run(config: &Config) -> anyhow::Result<ExitStatus> {
         errors: &errors,
         elapsed: started.elapsed(),
         filtered: scan.filtered,
-        accepted: matches!(config.output.view, View::SuggestedAllowlist { .. })
+        accepted: matches!(config.delivery.output.view, View::SuggestedAllowlist { .. })
             .then_some(&scan.accepted),
     };
-    let mut out = BufWriter::new(io::stdout().lock());
-    let written = report::write(&report, &config.output, &mut out).and_then(|()| out.flush());
-    match written {
-        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => {}
-        other => other.context("cannot write to standard output")?,
-    }
+    deliver(&report, &config.delivery, sink, &[])
+}
+
+/// Merges saved reports (`--merge`) and writes the one report a single run would have written.
+pub fn run_merge(config: &MergeConfig) -> anyhow::Result<ExitStatus> {
+    let sink = Sink::open(&config.delivery.destination)?;
+    let merged = merge::merge_paths(&config.paths, &config.filter);
+    let report = Report {
+        findings: &merged.findings,
+        stats: &merged.stats,
+        errors: &merged.errors,
+        elapsed: merged.elapsed,
+        filtered: merged.filtered,
+        accepted: None,
+    };
+    deliver(&report, &config.delivery, sink, &merged.notes)
+}
+
+/// Writes `report` into `sink` and finishes it, then the summary, `notes` and errors on stderr;
+/// returns how the run ended.
+fn deliver(
+    report: &Report<'_>,
+    delivery: &Delivery,
+    mut sink: Sink,
+    notes: &[String],
+) -> anyhow::Result<ExitStatus> {
+    let written = report::write(report, &delivery.output, &mut sink);
+    sink.finish(written)?;
     let mut err = io::stderr().lock();
-    if !config.quiet && !config.output.has_inline_stats_summary() {
-        report::write_stats_summary(&report, &mut err)?;
+    if !delivery.quiet {
+        if !delivery.output.has_inline_stats_summary() {
+            report::write_stats_summary(report, &mut err)?;
+        }
+        report::write_notes(notes, &mut err)?;
     }
-    report::write_errors(&errors, &mut err)?;
-    Ok(if !errors.is_empty() {
+    report::write_errors(report.errors, &mut err)?;
+    Ok(if !report.errors.is_empty() {
         ExitStatus::Failed
-    } else if scan.findings.is_empty() || report.accepted.is_some() {
+    } else if report.findings.is_empty() || report.accepted.is_some() || delivery.exit_zero {
         // A suggested allowlist is the result itself; its scan has no allowlist to break.
         ExitStatus::Clean
     } else {

@@ -1,5 +1,6 @@
 //! Error lines on stderr: `falco-pod-scan: error: MESSAGE`, one per error, escaped, since a
-//! message may quote a file name or a line from the log.
+//! message may quote a file name or a line from the log; and note lines, `falco-pod-scan: note:
+//! MESSAGE`, for what a run could not count but is not an error.
 
 use std::io::{self, Write};
 
@@ -9,6 +10,14 @@ use crate::escape::escape;
 pub fn write(errors: &[String], out: &mut impl Write) -> io::Result<()> {
     for e in errors {
         writeln!(out, "falco-pod-scan: error: {}", escape(e))?;
+    }
+    Ok(())
+}
+
+/// Writes one note line per message, escaped.
+pub fn write_notes(notes: &[String], out: &mut impl Write) -> io::Result<()> {
+    for n in notes {
+        writeln!(out, "falco-pod-scan: note: {}", escape(n))?;
     }
     Ok(())
 }

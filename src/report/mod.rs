@@ -163,3 +163,8 @@ pub fn write_stats_summary(report: &Report<'_>, out: &mut impl Write) -> io::Res
 pub fn write_errors(errors: &[String], out: &mut impl Write) -> io::Result<()> {
     errors::write(errors, out)
 }
+
+/// Writes one note line per message, escaped: what a run could not count, which is no error.
+pub fn write_notes(notes: &[String], out: &mut impl Write) -> io::Result<()> {
+    errors::write_notes(notes, out)
+}
