@@ -2,13 +2,15 @@
 //!
 //! [`expand`] resolves the arguments into a list of inputs: files as given, directories walked
 //! recursively in sorted path order (so rotated `audit-2026-03-01T10-00-00.000.log` files come in
-//! time order, before the live `audit.log`), `-` for standard input. `open` picks how to read
-//! each one, by content, never by name ([`sniff`]):
+//! time order, before the live `audit.log`), `-` for standard input, and object-store URIs
+//! (`s3://`, `gs://`, `az://`, `https://`: one object, or a prefix listed in the same order as a
+//! directory; [`object`]). `open` picks how to read each one, by content, never by name
+//! ([`sniff`]):
 //! * a plain file is memory-mapped when possible (the fast path: the whole file as one `&[u8]`,
 //!   scanned in parallel chunks);
 //! * gzip and zstd (files or standard input) are decoded on the fly ([`decode`]);
-//! * standard input, `--no-mmap` and files that cannot be mapped are read as a stream of line
-//!   blocks through a bounded buffer ([`lines`]).
+//! * standard input, `--no-mmap`, files that cannot be mapped and objects are read as a stream of
+//!   line blocks through a bounded buffer ([`lines`]).
 //!
 //! The first bytes of every input are read plainly and looked at for a magic number before
 //! anything else: a compressed file is never mapped. They are then put back in front of the
@@ -27,6 +29,7 @@ pub mod chunk;
 pub mod decode;
 pub mod lines;
 pub(crate) mod mmap;
+pub mod object;
 pub mod sniff;
 
 use std::fs::File;
@@ -43,12 +46,46 @@ use sniff::{Compression, MAGIC_LEN};
 /// One thing to scan.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Input {
-    /// How findings and messages name it: the path as given or found, or `-`.
+    /// How findings and messages name it: the path or URI as given or found, or `-`.
     pub name: String,
-    /// The file, or `None` for standard input.
-    pub path: Option<PathBuf>,
-    /// Why it cannot be read, found while walking a directory (opening it fails with this).
+    /// Where its bytes come from.
+    pub origin: Origin,
+    /// Why it cannot be read, found while walking a directory or resolving a URI (opening it
+    /// fails with this).
     pub problem: Option<String>,
+}
+
+impl Input {
+    /// An input for a file path.
+    pub fn file(path: PathBuf) -> Input {
+        Input {
+            name: path.display().to_string(),
+            origin: Origin::File(path),
+            problem: None,
+        }
+    }
+
+    /// Its size in bytes, when known before it is read (for the progress bar).
+    pub fn size(&self) -> Option<u64> {
+        match &self.origin {
+            Origin::File(path) => std::fs::metadata(path).ok().map(|m| m.len()),
+            Origin::Object(object) => Some(object.size),
+            Origin::Stdin | Origin::Unresolved => None,
+        }
+    }
+}
+
+/// Where an input's bytes come from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Origin {
+    /// Standard input (`-`).
+    Stdin,
+    /// A local file (or FIFO).
+    File(PathBuf),
+    /// An object in an object store.
+    Object(object::Object),
+    /// An object-store URI that could not be resolved; the input's problem says why.
+    Unresolved,
 }
 
 /// The bytes of a whole input.
@@ -126,7 +163,8 @@ impl Stream {
 
 /// Resolves the `PATH` arguments, in order. Directories contribute their regular files (and
 /// symlinks to files), recursively, sorted by path; FIFOs, sockets, devices and symlinks to
-/// directories inside them are passed over. What cannot be read in a directory (a
+/// directories inside them are passed over. Object-store URIs contribute their object, or the
+/// objects under them as a prefix ([`object::expand`]). What cannot be read in a directory (a
 /// subdirectory without permission, a dangling symlink) becomes an input with a
 /// [`problem`](Input::problem), in its place, so that it is reported like any unreadable path
 /// and the others are still scanned. The errors returned beside the inputs are the rare problems
@@ -138,32 +176,28 @@ pub fn expand(paths: &[PathBuf]) -> (Vec<Input>, Vec<anyhow::Error>) {
         if path.as_os_str() == "-" {
             inputs.push(Input {
                 name: "-".to_owned(),
-                path: None,
+                origin: Origin::Stdin,
                 problem: None,
             });
+        } else if let Some(uri) = path
+            .to_str()
+            .filter(|p| object::Uri::recognise(p).is_some())
+        {
+            object::expand(uri, &mut inputs);
         } else if path.is_dir() {
             walk(path, &mut inputs, &mut errors);
         } else {
-            inputs.push(file_input(path.clone()));
+            inputs.push(Input::file(path.clone()));
         }
     }
     (inputs, errors)
-}
-
-/// An input for a file path.
-fn file_input(path: PathBuf) -> Input {
-    Input {
-        name: path.display().to_string(),
-        path: Some(path),
-        problem: None,
-    }
 }
 
 /// An input that will fail with `problem`.
 fn problem_input(path: &Path, problem: String) -> Input {
     Input {
         problem: Some(problem),
-        ..file_input(path.to_path_buf())
+        ..Input::file(path.to_path_buf())
     }
 }
 
@@ -172,9 +206,9 @@ fn walk(dir: &Path, inputs: &mut Vec<Input>, errors: &mut Vec<anyhow::Error>) {
     for entry in walkdir::WalkDir::new(dir).sort_by_file_name() {
         match entry {
             Ok(entry) if entry.file_type().is_dir() => {}
-            Ok(entry) if entry.file_type().is_file() => inputs.push(file_input(entry.into_path())),
+            Ok(entry) if entry.file_type().is_file() => inputs.push(Input::file(entry.into_path())),
             Ok(entry) if entry.path_is_symlink() => match std::fs::metadata(entry.path()) {
-                Ok(target) if target.is_file() => inputs.push(file_input(entry.into_path())),
+                Ok(target) if target.is_file() => inputs.push(Input::file(entry.into_path())),
                 Ok(_) => {}
                 Err(e) => inputs.push(problem_input(entry.path(), broken_link(entry.path(), &e))),
             },
@@ -249,14 +283,24 @@ fn check_kind(path: &Path, name: &str) -> anyhow::Result<()> {
 /// Opens an input: a memory map when `mmap` is set and the file is uncompressed and allows it,
 /// else a stream (decoded if it starts with a gzip or zstd magic number).
 pub(crate) fn open(input: &Input, mmap: bool) -> anyhow::Result<Opened> {
-    let Some(path) = &input.path else {
-        let stream = sniffed(io::stdin(), None)
-            .with_context(|| format!("{}: cannot read standard input", input.name))?;
-        return Ok(Opened::Stream(stream));
-    };
     if let Some(problem) = &input.problem {
         anyhow::bail!("{}: {problem}", input.name);
     }
+    let path = match &input.origin {
+        Origin::File(path) => path,
+        Origin::Stdin => {
+            let stream = sniffed(io::stdin(), None)
+                .with_context(|| format!("{}: cannot read standard input", input.name))?;
+            return Ok(Opened::Stream(stream));
+        }
+        Origin::Object(object) => {
+            let reader = object::open(object)?;
+            let stream = sniffed(reader, Some(object.size))
+                .with_context(|| format!("{}: cannot read", input.name))?;
+            return Ok(Opened::Stream(stream));
+        }
+        Origin::Unresolved => anyhow::bail!("{}: cannot be read", input.name),
+    };
     check_kind(path, &input.name)?;
     let file = File::open(path).with_context(|| format!("{}: cannot open", input.name))?;
     let meta = file
@@ -380,13 +424,13 @@ mod tests {
         assert!(errors.is_empty());
         let names: Vec<String> = inputs
             .iter()
-            .map(|i| match &i.path {
-                Some(p) => p
+            .map(|i| match &i.origin {
+                Origin::File(p) => p
                     .strip_prefix(dir.path())
                     .expect("under dir")
                     .display()
                     .to_string(),
-                None => i.name.clone(),
+                _ => i.name.clone(),
             })
             .collect();
         assert_eq!(names, ["a/c/d.log", "a/z.log", "b.log", "c.log", "-"]);
@@ -408,7 +452,10 @@ mod tests {
         let (inputs, _) = expand(&[dir.path().to_path_buf()]);
         let got: Vec<String> = inputs
             .iter()
-            .filter_map(|i| i.path.as_ref()?.file_name()?.to_str().map(str::to_owned))
+            .filter_map(|i| match &i.origin {
+                Origin::File(p) => p.file_name()?.to_str().map(str::to_owned),
+                _ => None,
+            })
             .collect();
         assert_eq!(
             got,
@@ -475,7 +522,7 @@ mod tests {
         for (name, bytes, compression) in cases {
             let path = dir.path().join(name);
             std::fs::write(&path, &bytes).expect("write");
-            let input = file_input(path);
+            let input = Input::file(path);
             for mmap in [true, false] {
                 match open(&input, mmap).expect("opens") {
                     Opened::Whole(source) => {
@@ -503,7 +550,7 @@ mod tests {
         let dir = tempfile::tempdir().expect("temp dir");
         let path = dir.path().join("audit.log");
         std::fs::write(&path, b"one\ntwo\n").expect("write");
-        let input = file_input(path.clone());
+        let input = Input::file(path.clone());
         let Opened::Stream(stream) = open(&input, false).expect("opens") else {
             panic!("--no-mmap streams");
         };
@@ -539,7 +586,7 @@ mod tests {
     #[test]
     fn devices_and_sockets_are_refused_before_they_are_opened() {
         for dev in ["/dev/zero", "/dev/null", "/dev/urandom"] {
-            let err = open(&file_input(PathBuf::from(dev)), true)
+            let err = open(&Input::file(PathBuf::from(dev)), true)
                 .err()
                 .expect("refused");
             assert!(
@@ -552,7 +599,7 @@ mod tests {
         let dir = tempfile::tempdir().expect("temp dir");
         let sock = dir.path().join("s.sock");
         let _listener = std::os::unix::net::UnixListener::bind(&sock).expect("bind");
-        let err = open(&file_input(sock), true).err().expect("refused");
+        let err = open(&Input::file(sock), true).err().expect("refused");
         assert!(
             format!("{err:#}").contains(": is a socket, not a log file"),
             "{err:#}"
@@ -568,7 +615,7 @@ mod tests {
         std::os::unix::fs::symlink("/nonexistent/audit.log", &link).expect("symlink");
         let want =
             "cannot open: it is a symbolic link to /nonexistent/audit.log, which does not exist";
-        let err = open(&file_input(link.clone()), true)
+        let err = open(&Input::file(link.clone()), true)
             .err()
             .expect("dangling");
         assert_eq!(format!("{err:#}"), format!("{}: {want}", link.display()));
@@ -632,7 +679,7 @@ mod tests {
             let fifo = fifo.clone();
             std::thread::spawn(move || std::fs::write(fifo, b"{\"kind\":\"Event\"}\n"))
         };
-        let Opened::Stream(stream) = open(&file_input(fifo), true).expect("opens") else {
+        let Opened::Stream(stream) = open(&Input::file(fifo), true).expect("opens") else {
             panic!("a FIFO cannot be mapped");
         };
         assert_eq!(drain(stream), b"{\"kind\":\"Event\"}\n");
@@ -641,7 +688,7 @@ mod tests {
 
     #[test]
     fn a_missing_file_is_an_error_naming_it() {
-        let input = file_input(PathBuf::from("/no/such/audit.log"));
+        let input = Input::file(PathBuf::from("/no/such/audit.log"));
         let err = open(&input, true).err().expect("missing file");
         assert!(format!("{err:#}").starts_with("/no/such/audit.log: cannot open"));
     }

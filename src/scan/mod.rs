@@ -110,7 +110,7 @@ pub fn scan(paths: &[PathBuf], policy: &Policy, opts: &ScanOptions) -> Scan {
         errors: errors.iter().map(|e| format!("{e:#}")).collect(),
         ..Scan::default()
     };
-    let sizes: Vec<Option<u64>> = inputs.iter().map(input_size).collect();
+    let sizes: Vec<Option<u64>> = inputs.iter().map(Input::size).collect();
     if let Some(progress) = &opts.progress {
         progress.set_total(sizes.iter().copied().sum());
     }
@@ -198,12 +198,6 @@ fn disallowed_references(finding: &Finding) -> Vec<String> {
         }
     }
     out
-}
-
-/// The size of an input on disk, for the progress bar; `None` for standard input.
-fn input_size(input: &Input) -> Option<u64> {
-    let path = input.path.as_ref()?;
-    std::fs::metadata(path).ok().map(|m| m.len())
 }
 
 /// Scans one input; an error still returns what was read before it. The result's stats carry

@@ -562,8 +562,7 @@ fn scan_cut(body: &str, mmap: bool, len: u64) -> (Vec<String>, Vec<String>) {
     std::fs::write(&path, body).expect("write");
     let input = Input {
         name: "live.log".to_owned(),
-        path: Some(path.clone()),
-        problem: None,
+        ..Input::file(path.clone())
     };
     let opened = input::open(&input, mmap);
     assert!(
