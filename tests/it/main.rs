@@ -16,6 +16,8 @@ mod hostile;
 mod image_changes;
 mod inputs;
 mod merge;
+#[cfg(feature = "object-store")]
+mod object_store;
 mod per_image;
 mod report;
 mod shard;

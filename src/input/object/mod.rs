@@ -5,7 +5,8 @@
 //! turns it into inputs. Reading needs the `object-store` feature (on by default): [`store`]
 //! builds a client per bucket from the environment the way each cloud's SDK reads it, tells an
 //! object from a prefix and lists a prefix; [`reader`] streams an object's bytes into a blocking
-//! [`Read`](std::io::Read) through a bounded buffer, with several range requests in flight. Both
+//! [`Read`](std::io::Read) through a bounded buffer, with several range requests in flight;
+//! [`error`] says what a failure means and what to do about it, per cloud. All
 //! run on a small tokio runtime that only this module knows about, started when the first URI
 //! is met; nothing async leaves it. A build without the feature still recognises URIs, so that
 //! each fails alone with an error that names it and the feature instead of being looked up as a
@@ -14,6 +15,8 @@
 //! An input that is a URI is named by it: findings, the summary and errors say `s3://…`. The
 //! objects under a prefix are named by the prefix's scheme and bucket followed by their key.
 
+#[cfg(feature = "object-store")]
+mod error;
 #[cfg(feature = "object-store")]
 mod reader;
 #[cfg(feature = "object-store")]
@@ -90,17 +93,18 @@ impl Uri {
                 Scheme::S3 | Scheme::Gcs => "bucket",
             };
             return Err(format!(
-                "{arg}: names no {what}; write {}://{}/KEY",
+                "names no {what}; write {}://{}/KEY",
                 scheme.as_str(),
                 what.to_uppercase()
             ));
         }
         if matches!(scheme, Scheme::Http { .. }) && (key.contains('?') || key.contains('#')) {
-            return Err(format!(
-                "{arg}: a URL with a query string or a fragment (such as a pre-signed URL) is not \
-                 supported: the object is read with range requests on its path alone. Download \
-                 it (`curl -o audit.log 'URL'`) and scan the file"
-            ));
+            return Err(
+                "a URL with a query string or a fragment (such as a pre-signed URL) is \
+                        not supported: the object is read with range requests on its path \
+                        alone. Download it (`curl -o audit.log 'URL'`) and scan the file"
+                    .to_owned(),
+            );
         }
         Ok(Uri {
             text: arg.to_owned(),
@@ -185,17 +189,16 @@ pub fn open(object: &Object) -> anyhow::Result<Box<dyn std::io::Read + Send>> {
 /// Without the feature no object is ever resolved, so none is opened.
 #[cfg(not(feature = "object-store"))]
 pub fn open(object: &Object) -> anyhow::Result<Box<dyn std::io::Read + Send>> {
-    anyhow::bail!("{}", unsupported(&object.uri))
+    anyhow::bail!("{}: {}", object.uri.text, unsupported(&object.uri))
 }
 
 /// The error for a URI in a build without object-store support.
 #[cfg(not(feature = "object-store"))]
 fn unsupported(uri: &Uri) -> String {
     format!(
-        "{}: this build of falco-pod-scan cannot read {}:// paths: it was built without the \
+        "this build of falco-pod-scan cannot read {}:// paths: it was built without the \
          `object-store` feature (`cargo build --no-default-features`). Build it with the default \
          features, or copy the object to a local file and scan that",
-        uri.text,
         uri.scheme.as_str()
     )
 }
@@ -257,13 +260,10 @@ mod tests {
     #[test]
     fn unusable_uris_say_what_is_missing() {
         let err = |arg: &str| Uri::recognise(arg).expect("a URI").expect_err("unusable");
-        assert_eq!(
-            err("s3://"),
-            "s3://: names no bucket; write s3://BUCKET/KEY"
-        );
+        assert_eq!(err("s3://"), "names no bucket; write s3://BUCKET/KEY");
         assert_eq!(
             err("az:///key"),
-            "az:///key: names no container; write az://CONTAINER/KEY"
+            "names no container; write az://CONTAINER/KEY"
         );
         assert!(
             err("https://host/audit.log?X-Amz-Signature=abc")
@@ -289,7 +289,7 @@ mod tests {
         assert_eq!(inputs.len(), 1);
         let problem = inputs[0].problem.as_deref().expect("a problem");
         assert!(
-            problem.starts_with("s3://logs/audit.log: this build of falco-pod-scan cannot read s3:// paths: it was built without the `object-store` feature"),
+            problem.starts_with("this build of falco-pod-scan cannot read s3:// paths: it was built without the `object-store` feature"),
             "{problem}"
         );
     }

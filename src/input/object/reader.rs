@@ -235,11 +235,13 @@ impl Fetch {
     }
 }
 
-/// Did the server answer a range request with the whole object (no range support)?
+/// Did the server say it does not do ranges (`Accept-Ranges: none`, or no such header), or
+/// answer a range request with the whole object?
 fn ignores_ranges(e: &object_store::Error) -> bool {
     let mut cause: Option<&(dyn std::error::Error + 'static)> = Some(e);
     while let Some(c) = cause {
-        if c.to_string().contains("non-partial response") {
+        let text = c.to_string();
+        if text.contains("Range request not supported") || text.contains("non-partial response") {
             return true;
         }
         cause = c.source();

@@ -7,13 +7,13 @@
 //! is a blocking one ([`resolve`]) or a blocking reader ([`open`]).
 //!
 //! A URI without a trailing `/` is asked for as an object first (`HEAD`); if there is none, it
-//! is listed as a prefix, like a path that is a directory. A listing is sorted by key, compared
+//! is listed as a prefix, like a path that is a directory (except over `https://`, where only a
+//! URI ending in `/` is listed, by WebDAV). A listing is sorted by key, compared
 //! segment by segment between the `/`s: the order in which a directory holding the same names
 //! is walked, so a prefix copied from a log directory is read in the same order as the
 //! directory.
 //!
-//! Errors name the URI and say what to do, per cloud: which variables carry credentials,
-//! which permission a read needs.
+//! Errors say what to do, per cloud ([`super::error`]); the caller names the URI.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, OnceLock};
@@ -30,6 +30,7 @@ use object_store::{
 };
 use tokio::runtime::Runtime;
 
+use super::error::{describe, describe_read, nothing_there};
 use super::reader::{self, Plan};
 use super::{Object, Scheme, Uri};
 
@@ -72,7 +73,7 @@ fn retry() -> RetryConfig {
 fn store(uri: &Uri) -> Result<Store, String> {
     let stores = STORES.get_or_init(Mutex::default);
     let key = (uri.scheme, uri.bucket.clone());
-    if let Some(store) = stores.lock().map_err(|_| poisoned(uri))?.get(&key) {
+    if let Some(store) = stores.lock().map_err(|_| poisoned())?.get(&key) {
         return Ok(Arc::clone(store));
     }
     let root = format!("{}://{}", uri.scheme.as_str(), uri.bucket);
@@ -101,23 +102,20 @@ fn store(uri: &Uri) -> Result<Store, String> {
             .build()
             .map(|s| Arc::new(s) as Store),
     };
-    let built = built.map_err(|e| describe(uri, &e))?;
+    let built = built.map_err(|e| format!("cannot set up the client: {}", describe(uri, &e)))?;
     stores
         .lock()
-        .map_err(|_| poisoned(uri))?
+        .map_err(|_| poisoned())?
         .insert(key, Arc::clone(&built));
     Ok(built)
 }
 
 /// The (unlikely) error of a client cache left poisoned by a panic.
-fn poisoned(uri: &Uri) -> String {
-    format!(
-        "{}: the object-store clients are unusable after an earlier failure",
-        uri.text
-    )
+fn poisoned() -> String {
+    "the object-store clients are unusable after an earlier failure".to_owned()
 }
 
-/// The key of `uri` as a store path (a prefix's trailing `/` dropped); an error names the URI.
+/// The key of `uri` as a store path (a prefix's trailing `/` dropped).
 fn path(uri: &Uri) -> Result<Path, String> {
     let parsed = match uri.scheme {
         Scheme::Http { .. } => Path::from_url_path(&uri.key),
@@ -125,23 +123,28 @@ fn path(uri: &Uri) -> Result<Path, String> {
     };
     parsed.map_err(|e| {
         format!(
-            "{}: this key cannot be read through the object-store client ({e}): keys with empty \
+            "this key cannot be read through the object-store client ({e}): keys with empty \
              segments (`//`), `.` or `..` are not supported. Copy the object to a local file \
-             and scan that",
-            uri.text
+             and scan that"
         )
     })
 }
 
 /// The objects `uri` names: the object itself, or everything under it as a prefix, in key
-/// order. The error is a message naming `uri` and saying what to do.
+/// order. The error says what went wrong and what to do (the caller names `uri`).
 pub(super) fn resolve(uri: &Uri) -> Result<Vec<Object>, String> {
-    let runtime = runtime().map_err(|e| format!("{}: {e}", uri.text))?;
+    let runtime = runtime()?;
     let store = store(uri)?;
     let location = path(uri)?;
     if !uri.is_prefix() {
         match runtime.block_on(store.head(&location)) {
             Ok(meta) => return Ok(vec![object(uri, &uri.key, &meta)]),
+            // A plain web server lists nothing: a missing page is just missing.
+            Err(e @ object_store::Error::NotFound { .. })
+                if matches!(uri.scheme, Scheme::Http { .. }) =>
+            {
+                return Err(describe(uri, &e));
+            }
             Err(object_store::Error::NotFound { .. }) => {}
             Err(e) => return Err(describe(uri, &e)),
         }
@@ -174,43 +177,12 @@ fn object(uri: &Uri, key: &str, meta: &ObjectMeta) -> Object {
     }
 }
 
-/// Neither an object nor a prefix with objects under it.
-fn nothing_there(uri: &Uri) -> String {
-    let what = if uri.is_prefix() {
-        "there is no object under this prefix"
-    } else {
-        "there is no such object, nor any object under it as a prefix"
-    };
-    format!(
-        "{}: {what}. Check the key (keys are case-sensitive); `{}` lists what is there",
-        uri.text,
-        list_command(uri)
-    )
-}
-
-/// The command that lists what is under a URI, in each cloud's own CLI.
-fn list_command(uri: &Uri) -> String {
-    let parent = match uri.key.rfind('/') {
-        Some(at) => &uri.key[..=at],
-        None => "",
-    };
-    let prefix = format!("{}://{}/{parent}", uri.scheme.as_str(), uri.bucket);
-    match uri.scheme {
-        Scheme::S3 => format!("aws s3 ls --recursive {prefix}"),
-        Scheme::Gcs => format!("gcloud storage ls --recursive {prefix}"),
-        Scheme::Azure => format!(
-            "az storage blob list --container-name {} --prefix '{parent}' --output table",
-            uri.bucket
-        ),
-        Scheme::Http { .. } => format!("curl -I {}", uri.text),
-    }
-}
-
 /// Opens `object` for reading: a blocking reader of its bytes, fetched in the background.
 pub(super) fn open(object: &Object) -> anyhow::Result<Box<dyn std::io::Read + Send>> {
-    let runtime = runtime().map_err(|e| anyhow::anyhow!("{}: {e}", object.uri.text))?;
-    let store = store(&object.uri).map_err(|e| anyhow::anyhow!(e))?;
-    let location = path(&object.uri).map_err(|e| anyhow::anyhow!(e))?;
+    let name = &object.uri.text;
+    let runtime = runtime().map_err(|e| anyhow::anyhow!("{name}: {e}"))?;
+    let store = store(&object.uri).map_err(|e| anyhow::anyhow!("{name}: {e}"))?;
+    let location = path(&object.uri).map_err(|e| anyhow::anyhow!("{name}: {e}"))?;
     let uri = object.uri.clone();
     let explain = move |e: &object_store::Error| describe_read(&uri, e);
     Ok(Box::new(reader::ObjectReader::start(
@@ -221,179 +193,4 @@ pub(super) fn open(object: &Object) -> anyhow::Result<Box<dyn std::io::Read + Se
         Plan::default(),
         explain,
     )))
-}
-
-/// What went wrong while reading an object (the scanner adds its name and how far it got).
-fn describe_read(uri: &Uri, e: &object_store::Error) -> String {
-    if let object_store::Error::Precondition { .. } = e {
-        return "the object was replaced while it was being read (its entity tag changed); \
-                the findings before that point are reported. Scan it again"
-            .to_owned();
-    }
-    let text = describe(uri, e);
-    text.strip_prefix(&format!("{}: ", uri.text))
-        .map(str::to_owned)
-        .unwrap_or(text)
-}
-
-/// An `object_store` error as a message naming the URI and saying what to do.
-pub(super) fn describe(uri: &Uri, e: &object_store::Error) -> String {
-    use object_store::Error as E;
-    let cause = e.to_string();
-    let (what, advice) = match e {
-        E::NotFound { .. } => (
-            "not found (no such bucket or object, or the bucket is in another account or \
-             region)",
-            not_found_advice(uri),
-        ),
-        E::PermissionDenied { .. } => ("access denied", denied_advice(uri)),
-        E::Unauthenticated { .. } => ("the credentials were refused", credentials_advice(uri)),
-        _ if looks_like_missing_credentials(&cause) => {
-            ("no usable credentials were found", credentials_advice(uri))
-        }
-        _ => ("cannot read", String::new()),
-    };
-    let advice = if advice.is_empty() {
-        String::new()
-    } else {
-        format!(". {advice}")
-    };
-    format!("{}: {what}: {}{advice}", uri.text, one_line(&cause))
-}
-
-/// Does an error text say that credentials could not be had (as opposed to being refused)?
-fn looks_like_missing_credentials(cause: &str) -> bool {
-    let lower = cause.to_lowercase();
-    ["credential", "metadata endpoint", "token"]
-        .iter()
-        .any(|word| lower.contains(word))
-}
-
-/// An error text on one line, without the response bodies some stores echo at length.
-fn one_line(cause: &str) -> String {
-    const MAX: usize = 400;
-    let flat = cause.split_whitespace().collect::<Vec<_>>().join(" ");
-    match flat.char_indices().nth(MAX) {
-        Some((at, _)) => format!("{}…", &flat[..at]),
-        None => flat,
-    }
-}
-
-/// What to check when a bucket or object is not found.
-fn not_found_advice(uri: &Uri) -> String {
-    match uri.scheme {
-        Scheme::S3 => format!(
-            "Check the bucket name and AWS_REGION (or AWS_DEFAULT_REGION), and for an \
-             S3-compatible store AWS_ENDPOINT_URL; `{}` shows what is there",
-            list_command(uri)
-        ),
-        Scheme::Gcs | Scheme::Azure | Scheme::Http { .. } => format!(
-            "Check the name; `{}` shows what is there",
-            list_command(uri)
-        ),
-    }
-}
-
-/// Which permissions a read needs, per cloud.
-fn denied_advice(uri: &Uri) -> String {
-    match uri.scheme {
-        Scheme::S3 => format!(
-            "The credentials in use (AWS_ACCESS_KEY_ID, or the role they come from) need \
-             s3:GetObject on the objects and s3:ListBucket on bucket {} (without ListBucket, S3 \
-             also answers \"access denied\" for a key that does not exist). A wrong \
-             AWS_SECRET_ACCESS_KEY is refused the same way",
-            uri.bucket
-        ),
-        Scheme::Gcs => format!(
-            "The service account in use needs storage.objects.get and storage.objects.list on \
-             bucket {} (the role Storage Object Viewer)",
-            uri.bucket
-        ),
-        Scheme::Azure => format!(
-            "The identity in use needs the role Storage Blob Data Reader on container {}, or \
-             set AZURE_STORAGE_ACCOUNT_KEY or AZURE_STORAGE_SAS_KEY",
-            uri.bucket
-        ),
-        Scheme::Http { .. } => {
-            "The server refused the request; only anonymous reads are supported over https://"
-                .to_owned()
-        }
-    }
-}
-
-/// Where each cloud's credentials are read from.
-fn credentials_advice(uri: &Uri) -> String {
-    match uri.scheme {
-        Scheme::S3 => "Set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (and AWS_SESSION_TOKEN \
-                       for temporary ones), or run where a role is available (EKS pod \
-                       identity or IRSA, ECS, EC2 instance profile). Profiles in ~/.aws are not \
-                       read: `eval \"$(aws configure export-credentials --format env)\"` \
-                       exports a profile's credentials"
-            .to_owned(),
-        Scheme::Gcs => "Set GOOGLE_APPLICATION_CREDENTIALS (or GOOGLE_SERVICE_ACCOUNT) to a \
-                        service account key file, or run where the metadata server provides \
-                        one (GKE workload identity, a GCE instance)"
-            .to_owned(),
-        Scheme::Azure => "Set AZURE_STORAGE_ACCOUNT_NAME and one of AZURE_STORAGE_ACCOUNT_KEY, \
-                          AZURE_STORAGE_SAS_KEY or AZURE_CLIENT_ID with AZURE_CLIENT_SECRET \
-                          and AZURE_TENANT_ID, or run with a managed identity"
-            .to_owned(),
-        Scheme::Http { .. } => "Only anonymous reads are supported over https://".to_owned(),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn uri(text: &str) -> Uri {
-        Uri::recognise(text).expect("a URI").expect("usable")
-    }
-
-    #[test]
-    fn error_messages_name_the_uri_and_say_what_to_do_per_cloud() {
-        let denied = object_store::Error::PermissionDenied {
-            path: "audit.log".to_owned(),
-            source: "403 Forbidden".into(),
-        };
-        let s3 = describe(&uri("s3://logs/audit.log"), &denied);
-        assert!(
-            s3.starts_with("s3://logs/audit.log: access denied: "),
-            "{s3}"
-        );
-        assert!(s3.contains("s3:GetObject") && s3.contains("s3:ListBucket on bucket logs"));
-        let gs = describe(&uri("gs://logs/audit.log"), &denied);
-        assert!(gs.contains("storage.objects.get"), "{gs}");
-        let missing = object_store::Error::Generic {
-            store: "S3",
-            source: "Error fetching credentials from metadata endpoint: connection refused".into(),
-        };
-        let s3 = describe(&uri("s3://logs/audit.log"), &missing);
-        assert!(
-            s3.starts_with("s3://logs/audit.log: no usable credentials were found: "),
-            "{s3}"
-        );
-        assert!(s3.contains("Set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY"));
-    }
-
-    #[test]
-    fn a_missing_object_says_how_to_list_its_parent() {
-        assert_eq!(
-            nothing_there(&uri("s3://logs/prod/audit.log")),
-            "s3://logs/prod/audit.log: there is no such object, nor any object under it as a \
-             prefix. Check the key (keys are case-sensitive); `aws s3 ls --recursive \
-             s3://logs/prod/` lists what is there"
-        );
-        assert!(
-            nothing_there(&uri("gs://logs/")).contains("gcloud storage ls --recursive gs://logs/")
-        );
-    }
-
-    #[test]
-    fn long_error_bodies_are_cut_to_one_line() {
-        let long = format!("first\n  second {}", "x".repeat(1000));
-        let short = one_line(&long);
-        assert!(short.starts_with("first second xxx"));
-        assert_eq!(short.chars().count(), 401);
-    }
 }
