@@ -6,9 +6,9 @@
 //! builds a client per bucket from the environment the way each cloud's SDK reads it, tells an
 //! object from a prefix and lists a prefix; [`reader`] streams an object's bytes into a blocking
 //! [`Read`](std::io::Read) through a bounded buffer, with several range requests in flight;
-//! [`error`] says what a failure means and what to do about it, per cloud. All
-//! run on a small tokio runtime that only this module knows about, started when the first URI
-//! is met; nothing async leaves it. A build without the feature still recognises URIs, so that
+//! [`error`] says what a failure means and what to do about it, per cloud. The client and the
+//! reader run on a small tokio runtime that only this module knows about, started when the
+//! first URI is met; nothing async leaves it. A build without the feature still recognises URIs, so that
 //! each fails alone with an error that names it and the feature instead of being looked up as a
 //! local file.
 //!
