@@ -115,11 +115,19 @@ impl Uri {
     }
 
     /// Does it name a prefix to list, not one object (a whole bucket, or a key ending in `/`)?
+    #[cfg_attr(
+        not(feature = "object-store"),
+        allow(dead_code, reason = "only a store lists")
+    )]
     pub fn is_prefix(&self) -> bool {
         self.key.is_empty() || self.key.ends_with('/')
     }
 
     /// The URI of the object `key` in the same bucket (or on the same host).
+    #[cfg_attr(
+        not(feature = "object-store"),
+        allow(dead_code, reason = "only a store lists")
+    )]
     pub fn with_key(&self, key: &str) -> Uri {
         Uri {
             text: format!("{}://{}/{key}", self.scheme.as_str(), self.bucket),
