@@ -161,7 +161,28 @@ pub(super) fn resolve(uri: &Uri) -> Result<Vec<Object>, String> {
         return Err(nothing_there(uri));
     }
     objects.sort_by(|a, b| a.uri.key.split('/').cmp(b.uri.key.split('/')));
-    Ok(objects)
+    Ok(without_folder_markers(objects))
+}
+
+/// Drops the empty objects that stand for folders (`logs/` made by a console's "create
+/// folder", which the client lists as `logs`): a directory holds no such file. In key order a
+/// folder comes right before what is in it.
+fn without_folder_markers(objects: Vec<Object>) -> Vec<Object> {
+    let mut kept: Vec<Object> = Vec::with_capacity(objects.len());
+    for object in objects {
+        if let Some(last) = kept.last()
+            && last.size == 0
+            && object
+                .uri
+                .key
+                .strip_prefix(last.uri.key.as_str())
+                .is_some_and(|rest| rest.starts_with('/'))
+        {
+            kept.pop();
+        }
+        kept.push(object);
+    }
+    kept
 }
 
 /// An object found under (or at) `uri`, by its key.
@@ -193,4 +214,46 @@ pub(super) fn open(object: &Object) -> anyhow::Result<Box<dyn std::io::Read + Se
         Plan::default(),
         explain,
     )))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn empty_folder_markers_are_dropped_and_empty_files_kept() {
+        let prefix = Uri::recognise("s3://logs/")
+            .expect("a URI")
+            .expect("usable");
+        let listed = |entries: &[(&str, u64)]| -> Vec<Object> {
+            entries
+                .iter()
+                .map(|(key, size)| Object {
+                    uri: prefix.with_key(key),
+                    size: *size,
+                    etag: None,
+                })
+                .collect()
+        };
+        let kept = without_folder_markers(listed(&[
+            ("a", 0),
+            ("a/b", 0),
+            ("a/b/audit.log", 10),
+            ("a/empty.log", 0),
+            ("a/full", 5),
+            ("a/full/x.log", 3),
+            ("ab", 0),
+        ]));
+        let keys: Vec<&str> = kept.iter().map(|o| o.uri.key.as_str()).collect();
+        assert_eq!(
+            keys,
+            [
+                "a/b/audit.log",
+                "a/empty.log",
+                "a/full",
+                "a/full/x.log",
+                "ab"
+            ]
+        );
+    }
 }
