@@ -64,8 +64,9 @@ falco-pod-scan [OPTIONS] --allow <FILE> <PATH>...
     reason = "independent command-line flags, each one clap bool"
 )]
 pub struct Cli {
-    /// Audit log files or directories to scan; `-` reads standard input. With --merge, the
-    /// reports to merge. Optional with --files-from.
+    /// Audit log files or directories to scan; `-` reads standard input; `s3://`, `gs://`,
+    /// `az://` and `https://` URIs read an object, or every object under a prefix. With
+    /// --merge, the reports to merge. Optional with --files-from.
     #[arg(value_name = "PATH", required_unless_present_any = ["generate", "files_from"])]
     pub paths: Vec<PathBuf>,
 

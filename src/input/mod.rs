@@ -179,11 +179,11 @@ pub fn expand(paths: &[PathBuf]) -> (Vec<Input>, Vec<anyhow::Error>) {
                 origin: Origin::Stdin,
                 problem: None,
             });
-        } else if let Some(uri) = path
+        } else if let Some((arg, uri)) = path
             .to_str()
-            .filter(|p| object::Uri::recognise(p).is_some())
+            .and_then(|arg| Some((arg, object::Uri::recognise(arg)?)))
         {
-            object::expand(uri, &mut inputs);
+            object::expand(arg, uri, &mut inputs);
         } else if path.is_dir() {
             walk(path, &mut inputs, &mut errors);
         } else {

@@ -150,21 +150,20 @@ pub struct Object {
     pub etag: Option<String>,
 }
 
-/// Adds the inputs an object-store argument stands for: one object, or every object under a
-/// prefix in key order. An argument that cannot be resolved (bad URI, no credentials, no such
+/// Adds the inputs the argument `arg`, recognised as `uri`, stands for: one object, or every
+/// object under a prefix in key order. An argument that cannot be resolved (bad URI, no credentials, no such
 /// bucket, access denied, no object under the prefix) becomes one input with a
 /// [`problem`](Input::problem) naming it, so that it fails in its place and the others are still
 /// scanned.
-pub fn expand(arg: &str, inputs: &mut Vec<Input>) {
+pub fn expand(arg: &str, uri: Result<Uri, String>, inputs: &mut Vec<Input>) {
     let problem = |problem: String| Input {
         name: arg.to_owned(),
         origin: Origin::Unresolved,
         problem: Some(problem),
     };
-    let uri = match Uri::recognise(arg) {
-        Some(Ok(uri)) => uri,
-        Some(Err(e)) => return inputs.push(problem(e)),
-        None => unreachable!("only URIs are expanded here"),
+    let uri = match uri {
+        Ok(uri) => uri,
+        Err(e) => return inputs.push(problem(e)),
     };
     match resolve(&uri) {
         Ok(objects) => inputs.extend(objects.into_iter().map(|object| Input {
@@ -293,7 +292,8 @@ mod tests {
     #[test]
     fn without_the_feature_a_uri_fails_alone_naming_the_feature() {
         let mut inputs = Vec::new();
-        expand("s3://logs/audit.log", &mut inputs);
+        let arg = "s3://logs/audit.log";
+        expand(arg, Uri::recognise(arg).expect("a URI"), &mut inputs);
         assert_eq!(inputs.len(), 1);
         let problem = inputs[0].problem.as_deref().expect("a problem");
         assert!(
