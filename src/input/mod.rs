@@ -65,6 +65,14 @@ impl Input {
         }
     }
 
+    /// The local file, if it is one.
+    pub fn path(&self) -> Option<&Path> {
+        match &self.origin {
+            Origin::File(path) => Some(path),
+            Origin::Stdin | Origin::Object(_) | Origin::Unresolved => None,
+        }
+    }
+
     /// Its size in bytes, when known before it is read (for the progress bar).
     pub fn size(&self) -> Option<u64> {
         match &self.origin {

@@ -68,7 +68,7 @@ pub fn merge_paths(paths: &[PathBuf], filter: &Filter) -> Merged {
         // The temporary file of a report whose writer was killed is not a report.
         let inputs: Vec<Input> = inputs
             .into_iter()
-            .filter(|i| !walked || !i.path.as_deref().is_some_and(is_leftover))
+            .filter(|i| !walked || !i.path().is_some_and(is_leftover))
             .collect();
         if inputs.is_empty() && problems.is_empty() {
             errors.push(format!("{}: no report in this directory", path.display()));
