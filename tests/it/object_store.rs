@@ -1,5 +1,5 @@
-//! Object-store inputs against real servers started here: moto's S3 server (`moto.rs`) and
-//! Python's plain web server. The same bytes are put in a temporary directory and in the store,
+//! Object-store inputs against real servers started here: moto's S3 server (`moto.rs`),
+//! Azurite's blob service and Python's plain web server. The same bytes are put in a temporary directory and in the store,
 //! and the scan of the URIs must equal the scan of the files (the whole JSON report, with the
 //! URI prefix read as the directory: findings, summary counts, inputs, errors; and the exit
 //! status). Failures of one URI (no bucket, no key, refused or missing credentials, no
@@ -54,15 +54,22 @@ struct Copies {
 }
 
 impl Copies {
-    /// Writes `files` (relative names and contents) under a new directory and under `case/` in
-    /// the bucket, uploaded in reverse order so that a listing has to sort them.
-    fn place(moto: &Moto, case: &str, files: &[(&str, Vec<u8>)]) -> Copies {
+    /// Writes `files` (relative names and contents) under a new directory; `prefix` is where
+    /// the same files are in a store.
+    fn local(prefix: String, files: &[(&str, Vec<u8>)]) -> Copies {
         let dir = tempfile::tempdir().expect("temp dir");
         for (name, bytes) in files {
             let path = dir.path().join(name);
             std::fs::create_dir_all(path.parent().expect("a parent")).expect("mkdir");
             std::fs::write(path, bytes).expect("write");
         }
+        Copies { dir, prefix }
+    }
+
+    /// Writes `files` (relative names and contents) under a new directory and under `case/` in
+    /// the bucket, uploaded in reverse order so that a listing has to sort them.
+    fn place(moto: &Moto, case: &str, files: &[(&str, Vec<u8>)]) -> Copies {
+        let copies = Copies::local(format!("s3://{BUCKET}/{case}/"), files);
         let store = client(moto);
         let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_all()
@@ -74,10 +81,7 @@ impl Copies {
                 .block_on(store.put(&key, PutPayload::from(bytes.clone())))
                 .unwrap_or_else(|e| panic!("cannot upload {key} to the test server: {e}"));
         }
-        Copies {
-            dir,
-            prefix: format!("s3://{BUCKET}/{case}/"),
-        }
+        copies
     }
 
     /// The URI of `name`.
@@ -439,4 +443,117 @@ fn objects_from_a_plain_web_server_scan_like_the_files() {
     let missing = format!("{}/absent.log", web.origin);
     let err = fails_alone(&[], &[&missing]);
     assert!(error_about(&err, &missing).contains("not found"), "{err}");
+}
+
+/// Azurite's blob service (from npm) on a free port of 127.0.0.1, stopped when dropped.
+struct Azurite {
+    /// The server.
+    child: Child,
+    /// `http://127.0.0.1:PORT`.
+    endpoint: String,
+}
+
+/// What to do when Azurite or its upload client is missing.
+const AZURITE_INSTALL: &str = "the az:// test needs Azurite and Azure's Python client: install \
+                               them with `npm install -g azurite` and `pip install \
+                               azure-storage-blob` (.ci/run does)";
+
+impl Azurite {
+    /// Starts it, in memory, without telemetry (which would send requests off this machine).
+    fn start() -> Azurite {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .expect("a free port")
+            .port();
+        let mut child = Command::new("azurite-blob")
+            .args(["--blobHost", "127.0.0.1", "--blobPort", &port.to_string()])
+            .args([
+                "--inMemoryPersistence",
+                "--disableTelemetry",
+                "--skipApiVersionCheck",
+            ])
+            .arg("--silent")
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot run azurite-blob ({e}); {AZURITE_INSTALL}"));
+        let mut lines = BufReader::new(child.stdout.take().expect("piped")).lines();
+        let listening = lines
+            .by_ref()
+            .map_while(Result::ok)
+            .any(|l| l.contains("listens on"));
+        assert!(listening, "Azurite did not start; {AZURITE_INSTALL}");
+        // Whatever it prints later is drained, so that it never blocks on a full pipe.
+        std::thread::spawn(move || lines.for_each(drop));
+        Azurite {
+            child,
+            endpoint: format!("http://127.0.0.1:{port}"),
+        }
+    }
+
+    /// Uploads the files of `copies` to container `logs`, under `case/`.
+    fn upload(&self, copies: &Copies, case: &str) {
+        let script = root().join("tests/it/object_store/azurite_upload.py");
+        let out = Command::new("python3")
+            .arg(script)
+            .args([self.endpoint.as_str(), "logs"])
+            .arg(copies.dir.path())
+            .arg(case)
+            .output()
+            .expect("python3 runs");
+        assert!(
+            out.status.success(),
+            "cannot upload to Azurite: {}; {AZURITE_INSTALL}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+
+    /// The environment of a client of the emulator.
+    fn env(&self) -> Vec<(&'static str, String)> {
+        vec![
+            ("AZURE_STORAGE_USE_EMULATOR", "true".to_owned()),
+            ("AZURITE_BLOB_STORAGE_URL", self.endpoint.clone()),
+        ]
+    }
+}
+
+impl Drop for Azurite {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+#[test]
+fn azure_blobs_scan_like_the_same_files_on_disk() {
+    let azurite = Azurite::start();
+    let sample = fixture(SAMPLE);
+    let files = [
+        (
+            "rotated/audit-2026-03-01T00-00-00.000.log.gz",
+            gzip(&sample),
+        ),
+        ("rotated/audit.log", fixture(MIXED)),
+        (
+            "rotated/sub/archive.zst",
+            zstd::encode_all(&sample[..], 3).expect("in memory"),
+        ),
+    ];
+    let copies = Copies::local("az://logs/azure/".to_owned(), &files);
+    azurite.upload(&copies, "azure");
+    let report = same_as_disk(
+        &azurite.env(),
+        &copies,
+        &[copies.uri("rotated/audit.log"), copies.uri("rotated/")],
+        &[copies.path("rotated/audit.log"), copies.path("rotated")],
+    );
+    assert_eq!(report.summary.inputs.len(), 4);
+    assert!(!report.findings.is_empty());
+    let err = fails_alone(&azurite.env(), &["az://no-such-container/audit.log"]);
+    let line = error_about(&err, "az://no-such-container/audit.log");
+    assert!(
+        line.contains("no such container") && line.contains("ContainerNotFound"),
+        "{err}"
+    );
 }

@@ -77,6 +77,9 @@ pub(super) fn classify(e: &object_store::Error) -> Failure {
 /// URI, which the caller puts in front).
 pub(super) fn describe(uri: &Uri, e: &object_store::Error) -> String {
     let (what, advice) = match classify(e) {
+        Failure::NoBucket if uri.scheme == Scheme::Azure => {
+            ("no such container", not_found_advice(uri))
+        }
         Failure::NoBucket => ("no such bucket", not_found_advice(uri)),
         Failure::NotFound => (
             "not found (no such bucket or object, or the bucket is in another account or \
