@@ -142,8 +142,9 @@ pub struct Cli {
     pub suggest_allowlist: bool,
 
     /// Write the report to FILE instead of stdout, in full or not at all (a temporary file in
-    /// the same directory, renamed into place when complete); `-` is stdout.
-    #[arg(long, short, value_name = "FILE", help_heading = "Output")]
+    /// the same directory, renamed into place when complete; an object-store URI such as
+    /// `s3://BUCKET/KEY` is written with one put); `-` is stdout.
+    #[arg(long, short, value_name = "FILE|URI", help_heading = "Output")]
     pub output: Option<PathBuf>,
 
     /// Exit 0 when there are findings (for job runners that retry a failed run); errors still

@@ -9,9 +9,11 @@
 //!   retried never leaves half a report under the real name: readers see the old file or the
 //!   new one. If the process is killed, the temporary file (`.NAME.falco-pod-scan.*.tmp`) stays
 //!   behind; `--merge` passes over such leftovers when it walks a directory;
-//! * an object-store URI (`s3://`, `gs://`, `az://`, `https://`) is a single put of the whole
-//!   report, which an object store makes visible all at once too. The object-store client is
-//!   not in this build yet, so such a destination is refused when the sink is opened.
+//! * an object-store URI (`s3://`, `gs://`, `az://`, `https://`, as [`Uri::recognise`] reads
+//!   them) is held in memory and written with a single put when finished, which an object store
+//!   makes visible all at once too (a report holds the findings, not the logs, so it is small).
+//!   The store is first contacted then, so a missing credential or bucket fails after the scan.
+//!   A build without the `object-store` feature refuses such a destination when it is opened.
 //!
 //! Nothing here formats a report; the `report` module writes into the sink through
 //! [`std::io::Write`].
@@ -23,6 +25,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use anyhow::Context;
 
+use crate::input::object::Uri;
+
 /// Where `--output` (or its absence) sends the report.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Destination {
@@ -30,42 +34,34 @@ pub enum Destination {
     Stdout,
     /// A file, replaced atomically.
     File(PathBuf),
-    /// An object-store URI (`scheme://…`), written with one put.
-    Object(String),
+    /// An object in a store, written with one put.
+    Object(Uri),
 }
 
 impl Destination {
-    /// The destination an `--output` value names: `-` is standard output, `SCHEME://…` an object
-    /// store, anything else a file path.
-    pub fn from_arg(arg: &Path) -> Destination {
+    /// The destination an `--output` value names: `-` is standard output, an object-store URI
+    /// an object (the URIs a `PATH` can be), anything else a file path. A URI that cannot be
+    /// used, or that names a prefix rather than an object, is an error.
+    pub fn from_arg(arg: &Path) -> anyhow::Result<Destination> {
         if arg.as_os_str() == "-" {
-            return Destination::Stdout;
+            return Ok(Destination::Stdout);
         }
-        match arg.to_str() {
-            Some(s) if is_uri(s) => Destination::Object(s.to_owned()),
-            _ => Destination::File(arg.to_path_buf()),
+        match arg.to_str().and_then(Uri::recognise) {
+            None => Ok(Destination::File(arg.to_path_buf())),
+            Some(Err(e)) => anyhow::bail!("--output {}: {e}", arg.display()),
+            Some(Ok(uri)) if uri.is_prefix() => anyhow::bail!(
+                "--output {}: names a prefix (a folder), not an object; name the report to write \
+                 (`{}report.json`)",
+                uri.text,
+                if uri.key.is_empty() {
+                    format!("{}/", uri.text.trim_end_matches('/'))
+                } else {
+                    uri.text.clone()
+                }
+            ),
+            Some(Ok(uri)) => Ok(Destination::Object(uri)),
         }
     }
-
-    /// How messages name it.
-    pub fn name(&self) -> String {
-        match self {
-            Destination::Stdout => "standard output".to_owned(),
-            Destination::File(path) => path.display().to_string(),
-            Destination::Object(uri) => uri.clone(),
-        }
-    }
-}
-
-/// Does `s` start with a URI scheme and `://` (`s3://bucket/key`)?
-fn is_uri(s: &str) -> bool {
-    s.split_once("://").is_some_and(|(scheme, _)| {
-        scheme.len() > 1
-            && scheme.starts_with(|c: char| c.is_ascii_alphabetic())
-            && scheme
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'))
-    })
 }
 
 /// An open destination; write the report into it, then [`finish`](Sink::finish) it.
@@ -79,18 +75,35 @@ enum Kind {
     Stdout(BufWriter<StdoutLock<'static>>),
     /// A temporary file that becomes the destination when finished.
     File(AtomicFile),
+    /// A report held in memory until it is put whole.
+    #[cfg(feature = "object-store")]
+    Object {
+        /// Where it goes.
+        uri: Uri,
+        /// The report so far.
+        report: Vec<u8>,
+    },
 }
 
 impl Sink {
     /// Opens `destination`: creates the temporary file next to a file destination (so a
-    /// directory that cannot be written fails now), or refuses an object-store URI in this build.
+    /// directory that cannot be written fails now); an object is only put when finished.
     pub fn open(destination: &Destination) -> anyhow::Result<Sink> {
         match destination {
             Destination::Stdout => Ok(Sink(Kind::Stdout(BufWriter::new(io::stdout().lock())))),
             Destination::File(path) => AtomicFile::create(path).map(|f| Sink(Kind::File(f))),
+            #[cfg(feature = "object-store")]
+            Destination::Object(uri) => Ok(Sink(Kind::Object {
+                uri: uri.clone(),
+                report: Vec::new(),
+            })),
+            #[cfg(not(feature = "object-store"))]
             Destination::Object(uri) => anyhow::bail!(
-                "--output {uri}: writing a report to object storage is not supported in this \
-                 build yet; write it to a file (--output FILE) and copy that to the bucket"
+                "--output {}: this build of falco-pod-scan cannot write to {}:// URIs: it was \
+                 built without the `object-store` feature. Write the report to a file \
+                 (--output FILE) and copy it, or build with the default features",
+                uri.text,
+                uri.scheme.as_str()
             ),
         }
     }
@@ -105,6 +118,13 @@ impl Sink {
                 other => other.context("cannot write to standard output"),
             },
             Kind::File(file) => file.commit(written),
+            #[cfg(feature = "object-store")]
+            Kind::Object { uri, report } => {
+                let shown = &uri.text;
+                written.with_context(|| format!("--output {shown}: cannot write the report"))?;
+                crate::input::object::put(&uri, report)
+                    .with_context(|| format!("--output {shown}: cannot put the report"))
+            }
         }
     }
 }
@@ -114,6 +134,8 @@ impl Write for Sink {
         match &mut self.0 {
             Kind::Stdout(out) => out.write(buf),
             Kind::File(file) => file.out.write(buf),
+            #[cfg(feature = "object-store")]
+            Kind::Object { report, .. } => report.write(buf),
         }
     }
 
@@ -121,6 +143,8 @@ impl Write for Sink {
         match &mut self.0 {
             Kind::Stdout(out) => out.write_all(buf),
             Kind::File(file) => file.out.write_all(buf),
+            #[cfg(feature = "object-store")]
+            Kind::Object { report, .. } => report.write_all(buf),
         }
     }
 
@@ -128,6 +152,8 @@ impl Write for Sink {
         match &mut self.0 {
             Kind::Stdout(out) => out.flush(),
             Kind::File(file) => file.out.flush(),
+            #[cfg(feature = "object-store")]
+            Kind::Object { .. } => Ok(()),
         }
     }
 }
@@ -241,7 +267,7 @@ mod tests {
 
     #[test]
     fn destinations_by_form() {
-        let d = |s: &str| Destination::from_arg(Path::new(s));
+        let d = |s: &str| Destination::from_arg(Path::new(s)).expect("a destination");
         assert_eq!(d("-"), Destination::Stdout);
         assert_eq!(d("out.json"), Destination::File("out.json".into()));
         assert_eq!(d("./-"), Destination::File("./-".into()));
@@ -252,17 +278,28 @@ mod tests {
             "az://container/k",
             "https://example.com/x",
         ] {
-            assert_eq!(d(uri), Destination::Object(uri.to_owned()));
+            let Destination::Object(object) = d(uri) else {
+                panic!("{uri} is an object");
+            };
+            assert_eq!(object.text, uri);
         }
-        for file in [
-            "://x",
-            "1s3://x",
-            "s 3://x",
-            "C:\\reports\\x.json",
-            "a/s3://x",
-        ] {
+        // Not a scheme an object store is read through: a (strange) local path.
+        for file in ["://x", "ftp://x/y", "a/s3://x"] {
             assert_eq!(d(file), Destination::File(file.into()), "{file}");
         }
+        for (prefix, hint) in [
+            ("s3://bucket/results/", "s3://bucket/results/report.json"),
+            ("s3://bucket", "s3://bucket/report.json"),
+        ] {
+            let e = Destination::from_arg(Path::new(prefix)).expect_err("a prefix");
+            let e = format!("{e:#}");
+            assert!(e.contains("names a prefix") && e.contains(hint), "{e}");
+        }
+        let e = Destination::from_arg(Path::new("s3:///key")).expect_err("no bucket");
+        assert!(
+            format!("{e:#}").starts_with("--output s3:///key: names no bucket"),
+            "{e:#}"
+        );
     }
 
     #[test]
@@ -320,11 +357,6 @@ mod tests {
         let e = Sink::open(&Destination::File(missing)).expect_err("no dir");
         assert!(
             format!("{e:#}").contains("cannot create a file in"),
-            "{e:#}"
-        );
-        let e = Sink::open(&Destination::Object("s3://b/k.json".into())).expect_err("no client");
-        assert!(
-            format!("{e:#}").contains("not supported in this build yet"),
             "{e:#}"
         );
     }

@@ -5,7 +5,7 @@
 //! status). Failures of one URI (no bucket, no key, refused or missing credentials, no
 //! permission) are exit 2 with a message naming it, and the other inputs are still scanned.
 
-mod moto;
+pub mod moto;
 
 use std::io::{BufRead, BufReader, Write};
 use std::path::Path;

@@ -192,13 +192,9 @@ fn an_output_that_cannot_be_written_fails_before_the_scan() {
     let err = stderr(&out);
     assert!(err.contains("cannot create a file in"), "{err}");
     assert!(!err.contains("findings"), "no scan summary: {err}");
-    let out = run(&[SAMPLE, "--allow", ALLOW, "-o", "s3://results/shard-0.json"]);
+    let out = run(&[SAMPLE, "--allow", ALLOW, "-o", "s3:///shard-0.json"]);
     assert_eq!(code(&out), 2);
-    assert!(
-        stderr(&out).contains("not supported in this build yet"),
-        "{}",
-        stderr(&out)
-    );
+    assert!(stderr(&out).contains("names no bucket"), "{}", stderr(&out));
 }
 
 #[test]
@@ -219,4 +215,83 @@ fn exit_zero_turns_findings_into_success_but_not_errors() {
         "json",
     ]));
     assert!(!report.findings.is_empty());
+}
+
+#[cfg(feature = "object-store")]
+#[test]
+fn reports_go_to_an_object_store_in_one_put_and_merge_back_from_it() {
+    use crate::object_store::moto::{self, BUCKET};
+    let server = moto::open();
+    let env = server.env();
+    let with_env = |args: &[&str]| {
+        crate::util::cmd()
+            .envs(env.iter().map(|(k, v)| (*k, v.as_str())))
+            .args(args)
+            .output()
+            .expect("the binary runs")
+    };
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut entries = vec![SAMPLE, MIXED];
+    entries.extend(&ATTRIBUTION[..8]);
+    let listed = list(dir.path(), "inputs.txt", &entries);
+    let prefix = format!("s3://{BUCKET}/sharded-scan/");
+    let report = |k: usize| format!("{prefix}shard-{k}.json");
+    for k in 0..2 {
+        let shard = format!("{k}/2");
+        let out = with_env(&[
+            "--allow",
+            ALLOW,
+            "--files-from",
+            &listed,
+            "--shard",
+            &shard,
+            "--format",
+            "json",
+            "-o",
+            &report(k),
+            "--exit-zero",
+        ]);
+        assert_eq!(code(&out), 0, "{}", stderr(&out));
+        assert!(out.stdout.is_empty());
+    }
+    // Merged from the bucket, named one by one or by their prefix, into the bucket.
+    let one_run = jsonl(&["--files-from", &listed, "--allow", ALLOW]);
+    let merged = with_env(&["--merge", &report(0), &report(1), "--format", "jsonl", "-q"]);
+    assert_eq!(code(&merged), 1, "{}", stderr(&merged));
+    let mut got: Vec<String> = stdout(&merged).lines().map(str::to_owned).collect();
+    let mut expected: Vec<String> = one_run.lines().map(str::to_owned).collect();
+    got.sort();
+    expected.sort();
+    assert!(got == expected, "the shards' findings are the one run's");
+    let by_prefix = with_env(&["--merge", &prefix, "--format", "jsonl", "-q"]);
+    assert!(
+        stdout(&by_prefix) == stdout(&merged),
+        "{}",
+        stderr(&by_prefix)
+    );
+    let all = format!("{prefix}all/merged.json");
+    let out = with_env(&[
+        "--merge",
+        &prefix,
+        "-o",
+        &all,
+        "--format",
+        "json",
+        "--exit-zero",
+    ]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let again = with_env(&["--merge", &all, "--format", "jsonl", "-q"]);
+    assert!(stdout(&again) == stdout(&merged), "{}", stderr(&again));
+    // A prefix is no place for a report; a bucket that does not exist fails, naming the URI.
+    let out = with_env(&[SAMPLE, "--allow", ALLOW, "-o", &prefix]);
+    assert_eq!(code(&out), 2);
+    assert!(stderr(&out).contains("names a prefix"), "{}", stderr(&out));
+    let missing = "s3://no-such-bucket/report.json";
+    let out = with_env(&[SAMPLE, "--allow", ALLOW, "-o", missing, "-q"]);
+    assert_eq!(code(&out), 2);
+    assert!(
+        stderr(&out).contains(&format!("--output {missing}: cannot put the report")),
+        "{}",
+        stderr(&out)
+    );
 }

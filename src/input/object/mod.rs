@@ -199,6 +199,12 @@ pub fn open(object: &Object) -> anyhow::Result<Box<dyn std::io::Read + Send>> {
     anyhow::bail!("{}: {}", object.uri.text, unsupported(&object.uri))
 }
 
+/// Writes `bytes` as the object `uri` names, in one put (`--output`); the error names `uri`.
+#[cfg(feature = "object-store")]
+pub fn put(uri: &Uri, bytes: Vec<u8>) -> anyhow::Result<()> {
+    store::put(uri, bytes).map_err(|e| anyhow::anyhow!("{}: {e}", uri.text))
+}
+
 /// The error for a URI in a build without object-store support.
 #[cfg(not(feature = "object-store"))]
 fn unsupported(uri: &Uri) -> String {

@@ -216,6 +216,19 @@ pub(super) fn open(object: &Object) -> anyhow::Result<Box<dyn std::io::Read + Se
     )))
 }
 
+/// Writes `bytes` as the object `uri` names, in one put: the store makes it visible whole or not
+/// at all (a report written with `--output`). The error says what went wrong and what to do (the
+/// caller names `uri`).
+pub(super) fn put(uri: &Uri, bytes: Vec<u8>) -> Result<(), String> {
+    let runtime = runtime()?;
+    let store = store(uri)?;
+    let location = path(uri)?;
+    runtime
+        .block_on(store.put(&location, bytes.into()))
+        .map(|_| ())
+        .map_err(|e| describe(uri, &e))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
