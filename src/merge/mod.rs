@@ -8,7 +8,8 @@
 //! * one finding per request across reports, chosen the way a scan chooses one per request
 //!   ([`crate::rules::stage`]): a `ResponseComplete` event stands for its request, else the
 //!   latest stage. The same event found in two reports (overlapping inputs scanned twice) is
-//!   one finding, the first;
+//!   one finding, the first (an event logged twice within one report's inputs stays two, as
+//!   that run reported it);
 //! * the filters (`--since`, `--namespace`, …) applied again, after that choice, as in a scan;
 //! * the summaries added up: inputs, bytes, lines, events, skipped lines (the first locations
 //!   kept), errors, the time the runs took, and what their filters left out. The finding counts
@@ -97,7 +98,7 @@ pub fn merge(reports: Vec<Saved>, filter: &Filter, errors: Vec<String>) -> Merge
     let mut kept_without_time = 0;
     let mut without_summary = Vec::new();
     let mut findings = Vec::new();
-    for report in reports {
+    for (index, report) in reports.into_iter().enumerate() {
         match report.summary {
             Some(summary) => {
                 merged.stats += summary.stats;
@@ -108,7 +109,7 @@ pub fn merge(reports: Vec<Saved>, filter: &Filter, errors: Vec<String>) -> Merge
             }
             None => without_summary.push(report.name),
         }
-        findings.extend(report.findings);
+        findings.extend(report.findings.into_iter().map(|f| (index, f)));
     }
     merged.errors.extend(errors);
     merged.elapsed = Duration::try_from_secs_f64(seconds).unwrap_or_default();
@@ -140,20 +141,25 @@ pub fn merge(reports: Vec<Saved>, filter: &Filter, errors: Vec<String>) -> Merge
     merged
 }
 
-/// Keeps one finding per request, in order: the same event found again is left out (and
-/// counted), then the stage that stands for each request is chosen as a scan chooses it.
-fn one_per_request(findings: Vec<Finding>) -> (Vec<Finding>, usize) {
+/// Keeps one finding per request, in order: the same event found again in a later report is
+/// left out (and counted), then the stage that stands for each request is chosen as a scan
+/// chooses it. Each finding comes with the index of its report: within one report the scan has
+/// already chosen, and an event logged twice there was reported twice by it, so it stays so.
+fn one_per_request(findings: Vec<(usize, Finding)>) -> (Vec<Finding>, usize) {
     let mut unique: Vec<Finding> = Vec::with_capacity(findings.len());
-    let mut by_id: HashMap<String, Vec<usize>> = HashMap::new();
+    let mut by_id: HashMap<String, Vec<(usize, usize)>> = HashMap::new();
     let mut repeats = 0;
-    for f in findings {
+    for (report, f) in findings {
         if let Some(id) = audit_id(&f) {
             let seen = by_id.entry(id.to_owned()).or_default();
-            if seen.iter().any(|&i| same_event(&unique[i], &f)) {
+            if seen
+                .iter()
+                .any(|&(other, i)| other != report && same_event(&unique[i], &f))
+            {
                 repeats += 1;
                 continue;
             }
-            seen.push(unique.len());
+            seen.push((report, unique.len()));
         }
         unique.push(f);
     }
