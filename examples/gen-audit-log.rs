@@ -4,12 +4,15 @@
 //! ```text
 //! cargo run --release --example gen-audit-log -- --seed 42 --size-mb 1024 > /tmp/audit-1g.log
 //! cargo run --release --example gen-audit-log -- --workload-factor 10 --truth /tmp/truth.jsonl > /tmp/audit.log
+//! cargo run --release --example gen-audit-log -- --size-mb 4096 --workload-writes 2000 > /tmp/audit-4g.log
 //! ```
 //!
 //! The same options always give the same bytes. What was written (lines, bytes, pod-create events,
 //! the findings `falco-pod-scan --allow testdata/allow.yaml` must report, workload writes, and pod
 //! creates by owner kind) goes to standard error. `--workload-factor F` multiplies the share of pod
 //! and workload traffic (pod creates, bindings, rollouts, scaling, Jobs) at the same size;
+//! `--workload-writes N` stops that traffic once N workload writes are written (the rest of the
+//! log is everyday requests, so a larger size adds neither workload writes nor findings);
 //! `--truth FILE` writes what attribution must conclude about each finding, one JSON object per
 //! line (the format is documented in `benches/common/gen/owners.rs`). The generator itself is
 //! `benches/common/gen.rs`, shared with the benches.
@@ -25,14 +28,16 @@ use generator::GenOptions;
 
 /// How to call this example.
 const USAGE: &str =
-    "usage: gen-audit-log [--seed N] [--size-mb N] [--workload-factor F] [--truth FILE]
-   (defaults: --seed 42 --size-mb 100 --workload-factor 1)";
+    "usage: gen-audit-log [--seed N] [--size-mb N] [--workload-factor F] [--workload-writes N]
+                     [--truth FILE]
+   (defaults: --seed 42 --size-mb 100 --workload-factor 1, no limit on workload writes)";
 
 /// The options.
 struct Args {
     seed: u64,
     size_mb: u64,
     workload_factor: f64,
+    workload_writes: Option<u64>,
     truth: Option<String>,
 }
 
@@ -42,6 +47,7 @@ fn parse_args(mut args: impl Iterator<Item = String>) -> Result<Args, String> {
         seed: 42,
         size_mb: 100,
         workload_factor: 1.0,
+        workload_writes: None,
         truth: None,
     };
     while let Some(arg) = args.next() {
@@ -54,7 +60,7 @@ fn parse_args(mut args: impl Iterator<Item = String>) -> Result<Args, String> {
         }
         if !matches!(
             flag.as_str(),
-            "--seed" | "--size-mb" | "--workload-factor" | "--truth"
+            "--seed" | "--size-mb" | "--workload-factor" | "--workload-writes" | "--truth"
         ) {
             return Err(format!("unknown argument `{flag}`\n{USAGE}"));
         }
@@ -72,6 +78,9 @@ fn parse_args(mut args: impl Iterator<Item = String>) -> Result<Args, String> {
                 }
                 parsed.workload_factor = factor;
             }
+            "--workload-writes" => {
+                parsed.workload_writes = Some(value.parse().map_err(|e| bad(&e))?);
+            }
             _ => parsed.truth = Some(value),
         }
     }
@@ -82,6 +91,7 @@ fn parse_args(mut args: impl Iterator<Item = String>) -> Result<Args, String> {
 fn run(args: &Args) -> io::Result<generator::GenStats> {
     let opts = GenOptions {
         workload_factor: args.workload_factor,
+        workload_writes: args.workload_writes,
         ..GenOptions::new(args.seed, args.size_mb << 20)
     };
     let mut truth = match &args.truth {

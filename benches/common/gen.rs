@@ -39,7 +39,8 @@
 //! known to be allowed or not by `testdata/allow.yaml`, so [`GenStats::findings`] says how many
 //! findings the tool must report, and the truth sidecar what attribution must conclude about each
 //! (its format is in `gen/owners.rs`). `GenOptions::workload_factor` multiplies the share of pod
-//! and workload traffic at the same size. Lines are 0.5–15 KB.
+//! and workload traffic at the same size; `GenOptions::workload_writes` stops that traffic after
+//! so many workload writes, so the log can grow without them. Lines are 0.5–15 KB.
 //!
 //! The output depends only on the options: a hand-written splitmix64 makes every choice, and the
 //! clock is simulated from 2026-03-02T00:00:00Z.
@@ -86,6 +87,10 @@ pub struct GenOptions {
     /// How much more pod and workload traffic (pod creates, bindings, rollouts, scaling, Jobs)
     /// than the default mix, at the same total size: 10 gives ten times the share of lines.
     pub workload_factor: f64,
+    /// Once this many workload writes are written, the pod and workload traffic stops and the
+    /// log goes on with everyday requests only, so a larger size adds input but neither workload
+    /// writes nor findings. `None`: no limit.
+    pub workload_writes: Option<u64>,
 }
 
 impl GenOptions {
@@ -95,6 +100,7 @@ impl GenOptions {
             seed,
             size_bytes,
             workload_factor: 1.0,
+            workload_writes: None,
         }
     }
 }
@@ -246,6 +252,8 @@ struct Gen<'c> {
     rv: u64,
     /// The request mix, its weights scaled by the workload factor.
     mix: Vec<(Kind, u64)>,
+    /// The workload writes after which the pod and workload traffic stops, until it has.
+    stop_after: Option<u64>,
     /// Each workload's objects (`None` for pods people create).
     live: Vec<Option<Live>>,
     /// Truth sidecar lines not yet flushed, when asked for.
@@ -285,6 +293,7 @@ impl<'c> Gen<'c> {
             unbound: Vec::new(),
             rv: 4_812_030,
             mix,
+            stop_after: opts.workload_writes,
             live,
             truth: truth.then(String::new),
             stats: GenStats::default(),
@@ -301,6 +310,17 @@ impl<'c> Gen<'c> {
 
     /// Makes one API request: one line, sometimes two.
     fn request(&mut self) {
+        if self
+            .stop_after
+            .is_some_and(|limit| self.stats.workload_writes >= limit)
+        {
+            self.stop_after = None;
+            for (kind, weight) in &mut self.mix {
+                if kind.scaled() {
+                    *weight = 0;
+                }
+            }
+        }
         self.now += self.rng.range(100, 5000);
         let total: u64 = self.mix.iter().map(|m| m.1).sum();
         let mut roll = self.rng.below(total);
