@@ -162,7 +162,19 @@ pub fn run(config: &Config) -> anyhow::Result<ExitStatus> {
         accepted: matches!(config.delivery.output.view, View::SuggestedAllowlist { .. })
             .then_some(&scan.accepted),
     };
-    deliver(&report, &config.delivery, sink, &[])
+    let notes = Notes {
+        warnings: config.policy.allowlist.warnings(),
+        notes: &[],
+    };
+    deliver(&report, &config.delivery, sink, &notes)
+}
+
+/// What a run tells people beside its report, its summary and its errors.
+struct Notes<'a> {
+    /// What the configuration does that is probably not meant: printed even with `--quiet`.
+    warnings: &'a [String],
+    /// What the run could not count but is not an error.
+    notes: &'a [String],
 }
 
 /// Merges saved reports (`--merge`) and writes the one report a single run would have written.
@@ -177,7 +189,11 @@ pub fn run_merge(config: &MergeConfig) -> anyhow::Result<ExitStatus> {
         filtered: merged.filtered,
         accepted: None,
     };
-    deliver(&report, &config.delivery, sink, &merged.notes)
+    let notes = Notes {
+        warnings: &[],
+        notes: &merged.notes,
+    };
+    deliver(&report, &config.delivery, sink, &notes)
 }
 
 /// Writes `report` into `sink` and finishes it, then the summary, `notes` and errors on stderr;
@@ -186,7 +202,7 @@ fn deliver(
     report: &Report<'_>,
     delivery: &Delivery,
     mut sink: Sink,
-    notes: &[String],
+    notes: &Notes<'_>,
 ) -> anyhow::Result<ExitStatus> {
     let written = report::write(report, &delivery.output, &mut sink);
     sink.finish(written)?;
@@ -195,8 +211,9 @@ fn deliver(
         if !delivery.output.has_inline_stats_summary() {
             report::write_stats_summary(report, &mut err)?;
         }
-        report::write_notes(notes, &mut err)?;
+        report::write_notes(notes.notes, &mut err)?;
     }
+    report::write_warnings(notes.warnings, &mut err)?;
     report::write_errors(report.errors, &mut err)?;
     Ok(if !report.errors.is_empty() {
         ExitStatus::Failed
@@ -215,10 +232,11 @@ fn strict_error(stats: &stats::Stats) -> String {
         .first()
         .map(|s| format!(" (first: {}:{}: {})", s.file, s.line, s.why))
         .unwrap_or_default();
-    format!(
-        "--strict: {} lines are not audit events{first}; fix or remove them, or run without --strict to skip them",
-        stats.skipped
-    )
+    let what = match stats.skipped {
+        1 => "1 line is not an audit event".to_owned(),
+        n => format!("{n} lines are not audit events"),
+    };
+    format!("--strict: {what}{first}; fix or remove them, or run without --strict to skip them")
 }
 
 /// Is a broken pipe anywhere in this error's chain (the reader of stdout went away)?

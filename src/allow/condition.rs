@@ -243,8 +243,35 @@ fn unescape(inner: &str, quote: u8) -> Result<String, String> {
     Ok(out)
 }
 
+/// What the values of an understood condition are compared with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Compared {
+    /// Image repositories (`….image.repository`): any tag or digest of them.
+    Repository,
+    /// Whole images as written (`….image`): exactly that image.
+    Image,
+}
+
+/// An understood condition: what its values are, and the values, in order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Condition {
+    /// What the values name.
+    pub compared: Compared,
+    /// The values.
+    pub values: Vec<String>,
+}
+
+/// The fields understood, and what their values name. Falco's engine-v4 tests write the
+/// `ka.req.container.*` forms (the pod's first container, in Falco).
+const FIELDS: [(&str, Compared); 4] = [
+    (FIELD, Compared::Repository),
+    ("ka.req.container.image.repository", Compared::Repository),
+    ("ka.req.pod.containers.image", Compared::Image),
+    ("ka.req.container.image", Compared::Image),
+];
+
 /// The values of a condition of the understood shape (lists already expanded), in order.
-pub fn parse(cond: &str) -> Result<Vec<String>, CondError> {
+pub fn parse(cond: &str) -> Result<Condition, CondError> {
     let mut p = Parser { text: cond, at: 0 };
     let mut depth = 0;
     loop {
@@ -258,39 +285,52 @@ pub fn parse(cond: &str) -> Result<Vec<String>, CondError> {
     let Some(field) = p.field_name() else {
         return Err(p.error(format!("expected the field `{FIELD}`")));
     };
-    if field != FIELD {
+    let Some(&(_, compared)) = FIELDS.iter().find(|(name, _)| *name == field) else {
         return Err(CondError {
             at: field_start,
-            message: format!("the field `{field}` is not understood, only `{FIELD}`"),
+            message: format!(
+                "the field `{field}` is not understood, only `{FIELD}` (and \
+                 `ka.req.container.image.repository`, `ka.req.container.image`, \
+                 `ka.req.pod.containers.image`)"
+            ),
         });
-    }
+    };
     if p.rest().first() == Some(&b'[') {
         return Err(p.error("a field argument (`[…]`) is not understood"));
     }
     p.blank();
-    if p.rest().starts_with(b"intersects") || !p.token("in") {
-        return Err(p.error("expected the operator `in`"));
-    }
-    p.blank();
-    if !p.token("(") {
-        return Err(p.error("expected `(` and the allowed repositories after `in`"));
-    }
     let mut values = Vec::new();
-    p.blank();
-    if let Some(first) = p.value()? {
-        values.push(first);
+    if p.rest().starts_with(b"=") && !p.rest().starts_with(b"==") {
+        p.token("=");
         p.blank();
-        while p.token(",") {
-            p.blank();
-            match p.value()? {
-                Some(value) => values.push(value),
-                None => return Err(p.error("expected a repository after `,`")),
-            }
-            p.blank();
+        match p.value()? {
+            Some(value) => values.push(value),
+            None => return Err(p.error("expected a value after `=`")),
         }
-    }
-    if !p.token(")") {
-        return Err(p.error("expected `,` or `)` in the list of repositories"));
+    } else {
+        if p.rest().starts_with(b"intersects") || !p.token("in") {
+            return Err(p.error("expected the operator `in` or `=`"));
+        }
+        p.blank();
+        if !p.token("(") {
+            return Err(p.error("expected `(` and the allowed repositories after `in`"));
+        }
+        p.blank();
+        if let Some(first) = p.value()? {
+            values.push(first);
+            p.blank();
+            while p.token(",") {
+                p.blank();
+                match p.value()? {
+                    Some(value) => values.push(value),
+                    None => return Err(p.error("expected a repository after `,`")),
+                }
+                p.blank();
+            }
+        }
+        if !p.token(")") {
+            return Err(p.error("expected `,` or `)` in the list of repositories"));
+        }
     }
     for _ in 0..depth {
         p.blank();
@@ -302,7 +342,7 @@ pub fn parse(cond: &str) -> Result<Vec<String>, CondError> {
     if p.at != cond.len() {
         return Err(p.error("unexpected text: only a single `… in (…)` check is understood"));
     }
-    Ok(values)
+    Ok(Condition { compared, values })
 }
 
 #[cfg(test)]

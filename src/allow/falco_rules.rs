@@ -36,7 +36,7 @@ use serde::Deserialize;
 use serde_yaml::Value;
 
 use super::AllowError;
-use super::condition::{self, CondError, FIELD};
+use super::condition::{self, Compared, CondError, Condition, FIELD};
 use super::position::{Seg, locate};
 
 /// The macro whose condition is the allowlist.
@@ -103,6 +103,8 @@ impl Place {
 pub(super) struct Repository {
     /// The value, as Falco compares it.
     pub text: String,
+    /// Whether it names a repository or one whole image (`ka.req.container.image=…`).
+    pub compared: Compared,
     /// The list item or condition it came from.
     pub place: Place,
 }
@@ -209,7 +211,7 @@ impl<'t> Rules<'t> {
             let texts: Vec<String> = items.iter().map(|i| i.text.clone()).collect();
             condition::expand_list(&mut cond, name, &texts);
         }
-        let values =
+        let Condition { compared, values } =
             condition::parse(&cond).map_err(|e| self.condition_error(allowed, &cond, &e))?;
         Ok(values
             .into_iter()
@@ -219,7 +221,11 @@ impl<'t> Rules<'t> {
                     .flat_map(|(_, items)| items)
                     .find(|item| item.text == text)
                     .map_or_else(|| allowed.place.clone(), |item| item.place.clone());
-                Repository { text, place }
+                Repository {
+                    text,
+                    compared,
+                    place,
+                }
             })
             .collect())
     }
@@ -269,7 +275,7 @@ impl<'t> Rules<'t> {
             )
         } else {
             format!(
-                "understood: `{FIELD} in (REPO, …)`, optionally in parentheses, where a REPO may be a `- list:` name"
+                "understood: `{FIELD} in (REPO, …)` or `= REPO` (also `ka.req.container.image.repository`, and `ka.req.container.image` for whole images), optionally in parentheses, where a REPO may be a `- list:` name"
             )
         };
         self.error(&allowed.place, &message, Some(cond), Some(&hint))

@@ -11,6 +11,7 @@ use std::path::{Path, PathBuf};
 
 use globset::GlobSetBuilder;
 
+use super::condition::Compared;
 use super::falco_rules::{self, Rules};
 use super::pattern::compile_pattern;
 use super::schema::{Parsed, parse_patterns};
@@ -58,6 +59,7 @@ impl Allowlist {
     ) -> Result<Allowlist, AllowError> {
         let mut parsed = Parsed::default();
         let mut literals = Vec::new();
+        let mut warnings = Vec::new();
         let mut rules = Rules::default();
         for &(origin, text) in files {
             if falco_rules::is_rules_file(text) {
@@ -75,28 +77,51 @@ impl Allowlist {
                 if falco {
                     uncompiled += 1;
                 } else {
-                    let compiled =
-                        compile_pattern(&repository.text, default_registry).map_err(|p| {
-                            rules.error(
+                    let text = match repository.compared {
+                        Compared::Repository => repository.text.clone(),
+                        Compared::Image => exact_image(&repository.text, default_registry),
+                    };
+                    match compile_pattern(&text, default_registry) {
+                        Ok(compiled) => parsed.global.push(compiled),
+                        // Falco accepts it; refusing the whole file would refuse what Falco
+                        // runs with. It is kept for --falco, and matches nothing here.
+                        Err(p) => {
+                            let at = rules.error(
                                 &repository.place,
                                 &p.message,
                                 p.pattern.as_deref(),
                                 p.hint.as_deref(),
-                            )
-                        })?;
-                    parsed.global.push(compiled);
+                            );
+                            warnings.push(format!(
+                                "{at}; Falco accepts this item, so the file is read without \
+                                 it: it matches nothing after normalization here (it is still \
+                                 compared as written with --falco)"
+                            ));
+                        }
+                    }
                 }
                 literals.push(repository.text);
             }
         }
         let origin = files.first().map_or("", |&(origin, _)| origin);
-        Self::build(parsed, literals, uncompiled).map_err(|err| AllowError {
-            origin: origin.to_owned(),
-            location: None,
-            message: format!("cannot compile the allowlist: {err}"),
-            pattern: None,
-            hint: None,
-        })
+        let mut allowlist =
+            Self::build(parsed, literals, uncompiled).map_err(|err| AllowError {
+                origin: origin.to_owned(),
+                location: None,
+                message: format!("cannot compile the allowlist: {err}"),
+                pattern: None,
+                hint: None,
+            })?;
+        allowlist.warnings = warnings;
+        if !files.is_empty() && allowlist.is_empty() {
+            let names: Vec<&str> = files.iter().map(|&(origin, _)| origin).collect();
+            allowlist.warnings.push(format!(
+                "{}: the allowlist allows no image (no pattern in it), so every pod request \
+                 will be a finding; write the allowed images under `images:`",
+                names.join(", ")
+            ));
+        }
+        Ok(allowlist)
     }
 
     /// Builds the glob sets of every pattern list.
@@ -118,7 +143,21 @@ impl Allowlist {
             namespaces,
             falco: FalcoLiterals::new(literals),
             uncompiled,
+            warnings: Vec::new(),
         })
+    }
+}
+
+/// The pattern that allows exactly the image `image` (a Falco condition `ka.req.container.image=…`
+/// compares whole images): its tag or digest kept, and a missing tag made `latest`, as a
+/// runtime resolves it. An invalid image is returned as written, for the pattern's refusal.
+fn exact_image(image: &str, default_registry: &str) -> String {
+    let parts = crate::image::split(image);
+    let valid = crate::image::ImageRef::parse(image, default_registry).is_ok();
+    if valid && parts.tag.is_none() && parts.digest.is_none() {
+        format!("{image}:latest")
+    } else {
+        image.to_owned()
     }
 }
 
@@ -151,5 +190,23 @@ mod tests {
             format!("{err:#}").starts_with("cannot read the allowlist "),
             "{err:#}"
         );
+    }
+
+    #[test]
+    fn an_allowlist_that_allows_nothing_warns() {
+        for text in ["", "# nothing yet\n", "images:\n", "images: []\n", "[]\n"] {
+            let list = Allowlist::parse(text, "allow.yaml", DOCKER_HUB).expect(text);
+            assert!(list.is_empty(), "{text:?}");
+            let warnings = list.warnings();
+            assert_eq!(warnings.len(), 1, "{text:?}: {warnings:?}");
+            assert!(
+                warnings[0].starts_with("allow.yaml: the allowlist allows no image"),
+                "{warnings:?}"
+            );
+        }
+        let list = Allowlist::parse("images: [nginx]\n", "allow.yaml", DOCKER_HUB).expect("valid");
+        assert!(list.warnings().is_empty());
+        let list = Allowlist::parse("namespaces:\n  dev: [nginx]\n", "a", DOCKER_HUB).expect("ok");
+        assert!(list.warnings().is_empty());
     }
 }

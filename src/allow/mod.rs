@@ -71,6 +71,8 @@ pub struct Allowlist {
     falco: FalcoLiterals,
     /// How many of `falco` are not also compiled patterns (rules files read for `--falco`).
     uncompiled: usize,
+    /// What the files do that is probably not meant, for people (not errors).
+    warnings: Vec<String>,
 }
 
 /// One list of patterns (`images:`, or one `namespaces:` key's), with their REPO globs compiled
@@ -125,6 +127,12 @@ impl Allowlist {
     /// Whether the allowlist has no pattern at all (everything is disallowed).
     pub fn is_empty(&self) -> bool {
         self.len() == 0
+    }
+
+    /// What the files do that is probably not meant: an allowlist that allows no image, an
+    /// item of a Falco rules file that names no image once normalized.
+    pub fn warnings(&self) -> &[String] {
+        &self.warnings
     }
 
     /// The literal repositories Falco parity mode compares with.

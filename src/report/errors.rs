@@ -21,3 +21,11 @@ pub fn write_notes(notes: &[String], out: &mut impl Write) -> io::Result<()> {
     }
     Ok(())
 }
+
+/// Writes one warning line per message, escaped.
+pub fn write_warnings(warnings: &[String], out: &mut impl Write) -> io::Result<()> {
+    for w in warnings {
+        writeln!(out, "falco-pod-scan: warning: {}", escape(w))?;
+    }
+    Ok(())
+}

@@ -168,3 +168,9 @@ pub fn write_errors(errors: &[String], out: &mut impl Write) -> io::Result<()> {
 pub fn write_notes(notes: &[String], out: &mut impl Write) -> io::Result<()> {
     errors::write_notes(notes, out)
 }
+
+/// Writes one `warning:` line per message, escaped: what the configuration does that is
+/// probably not meant (an allowlist that allows nothing, an item that names nothing).
+pub fn write_warnings(warnings: &[String], out: &mut impl Write) -> io::Result<()> {
+    errors::write_warnings(warnings, out)
+}

@@ -114,3 +114,27 @@ fn default_registry_resolves_unqualified_names() {
         stdout(&out)
     );
 }
+
+/// An allowlist that allows nothing is valid, and says so: every pod request will be a finding.
+#[test]
+fn an_empty_allowlist_warns_that_everything_is_disallowed() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    for (name, text) in [
+        ("empty.yaml", ""),
+        ("comments.yaml", "# to be filled in\n"),
+        ("images.yaml", "images:\n"),
+    ] {
+        let path = dir.path().join(name);
+        std::fs::write(&path, text).expect("write");
+        let path = path.display().to_string();
+        let out = run(&[SAMPLE, "--allow", &path, "--quiet"]);
+        assert_eq!(code(&out), 1, "{name}: {}", stderr(&out));
+        let err = stderr(&out);
+        assert!(
+            err.contains(&format!("warning: {path}: the allowlist allows no image")),
+            "{name}: {err}"
+        );
+    }
+    let out = run(&[SAMPLE, "--allow", ALLOW]);
+    assert!(!stderr(&out).contains("warning"), "{}", stderr(&out));
+}

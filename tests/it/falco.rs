@@ -270,3 +270,59 @@ fn a_condition_that_is_not_understood_is_exit_2() {
     );
     assert_eq!(stdout(&out), "");
 }
+
+/// Falco's engine-v4 test rules write the allowlist with the older `ka.req.container.*` fields;
+/// they are understood in both modes, with the same verdicts on Falco's own capture.
+#[test]
+fn falcos_engine_v4_rules_files_are_understood() {
+    for falco in [true, false] {
+        let mode: &[&str] = if falco { &["--falco"] } else { &[] };
+        let apache = run(&[
+            &[
+                CAPTURE,
+                "--allow",
+                "testdata/falco-rules-v4-allow-apache.yaml",
+            ],
+            mode,
+        ]
+        .concat());
+        assert_eq!(code(&apache), 1, "{}", stderr(&apache));
+        let nginx = run(&[
+            &[
+                CAPTURE,
+                "--allow",
+                "testdata/falco-rules-v4-allow-nginx.yaml",
+            ],
+            mode,
+        ]
+        .concat());
+        assert_eq!(code(&nginx), 0, "{}", stderr(&nginx));
+    }
+}
+
+/// An item Falco accepts but that names nothing once normalized (`localhost`, which Falco's
+/// repository gives for `localhost:5000/app`) is a warning in the default mode, and the rest of
+/// the file still allows what it allows.
+#[test]
+fn an_item_that_names_nothing_is_a_warning_not_a_refusal() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let rules = dir.path().join("rules.yaml");
+    std::fs::write(
+        &rules,
+        "- list: allowed\n  items: [nginx, localhost]\n- macro: allowed_k8s_containers\n  condition: (ka.req.pod.containers.image.repository in (allowed))\n",
+    )
+    .expect("write");
+    let rules = rules.display().to_string();
+    let out = run(&[CAPTURE, "--allow", &rules]);
+    assert_eq!(code(&out), 0, "nginx is still allowed: {}", stderr(&out));
+    let err = stderr(&out);
+    assert!(
+        err.contains(&format!(
+            "warning: {rules}:2:18: a registry needs a `/` after it"
+        )) && err.contains("`localhost/`"),
+        "{err}"
+    );
+    let out = run(&[CAPTURE, "--allow", &rules, "--falco"]);
+    assert_eq!(code(&out), 0);
+    assert!(!stderr(&out).contains("warning"), "{}", stderr(&out));
+}

@@ -82,7 +82,11 @@ fn the_understood_shape() {
         ),
     ];
     for (cond, want) in ok {
-        assert_eq!(parse(cond), Ok(items(&want)), "{cond}");
+        assert_eq!(
+            parse(cond).map(|c| (c.compared, c.values)),
+            Ok((Compared::Repository, items(&want))),
+            "{cond}"
+        );
     }
 }
 
@@ -91,9 +95,9 @@ fn everything_else_is_refused_with_its_position() {
     let refused = [
         ("(k8s_audit_always_true)", 1, "expected the field"),
         (
-            "ka.req.container.image.repository in (a)",
+            "ka.req.container.image.tag in (a)",
             0,
-            "`ka.req.container.image.repository` is not understood",
+            "`ka.req.container.image.tag` is not understood",
         ),
         (
             "ka.req.pod.containers.image.repository[0] in (a)",
@@ -106,9 +110,19 @@ fn everything_else_is_refused_with_its_position() {
             "operator `in`",
         ),
         (
-            "ka.req.pod.containers.image.repository = a",
+            "ka.req.pod.containers.image.repository == a",
             39,
             "operator `in`",
+        ),
+        (
+            "ka.req.pod.containers.image.repository = ",
+            41,
+            "a value after `=`",
+        ),
+        (
+            "ka.req.container.image=a or ka.req.container.image=b",
+            25,
+            "single",
         ),
         (
             "ka.req.pod.containers.image.repository in a",
@@ -160,5 +174,48 @@ fn everything_else_is_refused_with_its_position() {
         let err = parse(cond).expect_err(cond);
         assert_eq!(err.at, at, "{cond}: {err:?}");
         assert!(err.message.contains(message), "{cond}: {err:?}");
+    }
+}
+
+#[test]
+fn falcos_engine_v4_forms_are_understood() {
+    let ok = [
+        (
+            "(ka.req.container.image.repository=nginx)",
+            Compared::Repository,
+            vec!["nginx"],
+        ),
+        (
+            "(ka.req.container.image=apache)",
+            Compared::Image,
+            vec!["apache"],
+        ),
+        (
+            "ka.req.container.image.repository in (nginx, apache)",
+            Compared::Repository,
+            vec!["nginx", "apache"],
+        ),
+        (
+            "( ka.req.container.image in ('apache:2.4', nginx) )",
+            Compared::Image,
+            vec!["apache:2.4", "nginx"],
+        ),
+        (
+            "ka.req.pod.containers.image.repository = 'reg:5000/app'",
+            Compared::Repository,
+            vec!["reg:5000/app"],
+        ),
+        (
+            "ka.req.pod.containers.image in (nginx:1.25)",
+            Compared::Image,
+            vec!["nginx:1.25"],
+        ),
+    ];
+    for (cond, compared, want) in ok {
+        assert_eq!(
+            parse(cond).map(|c| (c.compared, c.values)),
+            Ok((compared, items(&want))),
+            "{cond}"
+        );
     }
 }

@@ -166,7 +166,7 @@ fn macro_appends_concatenate_conditions() {
 #[test]
 fn other_conditions_are_refused_saying_what_is_understood() {
     for (condition, column) in [
-        ("ka.req.pod.containers.image in (nginx)", 1),
+        ("ka.req.pod.containers.image.tag in (nginx)", 1),
         ("not ka.req.pod.containers.image.repository in (nginx)", 1),
         (
             "ka.req.pod.containers.image.repository in (nginx) and ka.target.namespace=x",
@@ -182,7 +182,7 @@ fn other_conditions_are_refused_saying_what_is_understood() {
         let err = error(&[("r.yaml", &text)]);
         assert!(err.starts_with(&format!("r.yaml:2:14: the condition of macro `allowed_k8s_containers` is not understood at column {column}: ")), "{err}");
         assert!(err.contains(&format!(": `{condition}` (")), "{err}");
-        assert!(err.contains("(understood: `ka.req.pod.containers.image.repository in (REPO, …)`, optionally in parentheses, where a REPO may be a `- list:` name)"), "{err}");
+        assert!(err.contains("(understood: `ka.req.pod.containers.image.repository in (REPO, …)` or `= REPO` (also `ka.req.container.image.repository`, and `ka.req.container.image` for whole images), optionally in parentheses, where a REPO may be a `- list:` name)"), "{err}");
     }
 }
 
@@ -267,29 +267,75 @@ fn default_mode_compiles_the_repositories_as_patterns() {
     );
     assert_eq!(list.allows(&image("redis"), None), None);
     assert_eq!(list.len(), 2);
-    // A repository that is no valid pattern is an error in the default mode, located at the list
-    // item it came from; `--falco` compares it literally and does not mind.
+    // A repository that is no valid pattern is a warning in the default mode, located at the
+    // list item it came from, and the rest of the file is read; `--falco` compares it literally
+    // and does not mind.
     let bad = "- list: imgs\n  items:\n    - nginx\n    - registry.k8s.io\n- macro: allowed_k8s_containers\n  condition: ka.req.pod.containers.image.repository in (imgs)\n";
-    let err = read(&[("r.yaml", bad)], false)
-        .expect_err("not a pattern")
-        .to_string();
+    let list = read(&[("r.yaml", bad)], false).expect("read with a warning");
+    assert_eq!(list.len(), 1);
+    assert_eq!(list.allows(&image("nginx"), None), Some("nginx"));
+    assert_eq!(list.warnings().len(), 1, "{:?}", list.warnings());
     assert!(
-        err.starts_with("r.yaml:4:7: a registry needs a `/` after it"),
-        "{err}"
+        list.warnings()[0].starts_with("r.yaml:4:7: a registry needs a `/` after it"),
+        "{:?}",
+        list.warnings()
     );
+    assert!(list.warnings()[0].contains("--falco"));
     let list = read(&[("r.yaml", bad)], true).expect("literals");
     assert!(list.literals().contains("registry.k8s.io"));
     assert!(!list.literals().contains("registry.k8s.io/"));
     assert_eq!((list.len(), list.is_empty()), (2, false));
-    // From the condition itself.
-    let inline = "- macro: allowed_k8s_containers\n  condition: ka.req.pod.containers.image.repository in (nginx*)\n";
-    let err = read(&[("r.yaml", inline)], false)
-        .expect_err("unreachable glob")
-        .to_string();
+    assert!(list.warnings().is_empty());
+    // From the condition itself: the only item names nothing, so nothing is allowed.
+    let inline = "- macro: allowed_k8s_containers\n  condition: ka.req.pod.containers.image.repository in (localhost)\n";
+    let list = read(&[("r.yaml", inline)], false).expect("read with warnings");
+    assert!(list.is_empty());
+    let warnings = list.warnings();
+    assert_eq!(warnings.len(), 2, "{warnings:?}");
     assert!(
-        err.starts_with("r.yaml:2:14: a glob repository without `/`"),
-        "{err}"
+        warnings[0].starts_with("r.yaml:2:14: a registry needs a `/` after it")
+            && warnings[0].contains("`localhost/`"),
+        "{warnings:?}"
     );
+    assert!(warnings[1].contains("allows no image"), "{warnings:?}");
+    let inline = "- macro: allowed_k8s_containers\n  condition: ka.req.pod.containers.image.repository in (nginx*)\n";
+    let list = read(&[("r.yaml", inline)], false).expect("read with a warning");
+    assert!(
+        list.warnings()[0].starts_with("r.yaml:2:14: a glob repository without `/`"),
+        "{:?}",
+        list.warnings()
+    );
+}
+
+#[test]
+fn engine_v4_conditions_allow_repositories_or_exact_images() {
+    let image = |s: &str| ImageRef::parse(s, "docker.io").expect("valid image");
+    let rules =
+        "- macro: allowed_k8s_containers\n  condition: (ka.req.container.image.repository=nginx)\n";
+    let list = read(&[("r.yaml", rules)], false).expect("understood");
+    assert!(list.allows(&image("nginx:1.25"), None).is_some());
+    assert!(list.allows(&image("apache"), None).is_none());
+    assert!(
+        read(&[("r.yaml", rules)], true)
+            .expect("literals")
+            .literals()
+            .contains("nginx")
+    );
+    // A whole image: `apache` is `apache:latest`, not every tag of it.
+    let rules = "- macro: allowed_k8s_containers\n  condition: (ka.req.container.image=apache)\n";
+    let list = read(&[("r.yaml", rules)], false).expect("understood");
+    assert!(list.allows(&image("apache"), None).is_some());
+    assert!(
+        list.allows(&image("docker.io/library/apache:latest"), None)
+            .is_some()
+    );
+    assert!(list.allows(&image("apache:2.4"), None).is_none());
+    assert!(list.allows(&image("nginx"), None).is_none());
+    let rules = "- list: web\n  items: [nginx, 'httpd:2.4']\n- macro: allowed_k8s_containers\n  condition: ka.req.container.image in (web)\n";
+    let list = read(&[("r.yaml", rules)], false).expect("understood");
+    assert!(list.allows(&image("httpd:2.4"), None).is_some());
+    assert!(list.allows(&image("httpd:2.5"), None).is_none());
+    assert!(list.allows(&image("nginx:latest"), None).is_some());
 }
 
 #[test]
