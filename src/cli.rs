@@ -94,17 +94,18 @@ pub struct Cli {
     pub workloads: bool,
 
     /// Registry that unqualified image names resolve to (`nginx` = HOST/library/nginx on
-    /// docker.io, HOST/nginx elsewhere).
+    /// docker.io, HOST/nginx elsewhere): a host name, with an optional `:PORT`.
     #[arg(
         long,
         value_name = "HOST",
         default_value = "docker.io",
+        value_parser = parse_registry,
         help_heading = "Policy"
     )]
     pub default_registry: String,
 
-    /// Keep requests logged at or after TIME: RFC 3339 (`2026-03-02T08:00:00Z`, any offset) or a
-    /// date (`2026-03-02`, midnight UTC).
+    /// Keep requests logged at or after TIME: RFC 3339 (`2026-03-02T08:00:00Z`, any offset), a
+    /// date (`2026-03-02`, midnight UTC), or a duration before now (`24h`, `7d`, `1h30m`).
     #[arg(long, value_name = "TIME", value_parser = parse_bound, help_heading = "Filters")]
     pub since: Option<Timestamp>,
 
@@ -122,6 +123,22 @@ pub struct Cli {
     /// (`system:serviceaccount:ci:*`); repeat for any of several.
     #[arg(long, value_name = "GLOB", help_heading = "Filters")]
     pub user: Vec<String>,
+
+    /// Keep findings whose outcome is WHAT: `created` (the API server answered 2xx), `rejected`,
+    /// `dry-run`, `unknown` (no status logged); repeat for any of several. A CI gate that fails
+    /// only on pods that were actually created: `--outcome created`.
+    #[arg(long, value_enum, value_name = "WHAT", help_heading = "Filters")]
+    pub outcome: Vec<Outcome>,
+
+    /// Keep findings with this reason: `disallowed-image`, or `images-unknown` (the request's
+    /// images could not be read); repeat for both.
+    #[arg(long, value_enum, value_name = "WHY", help_heading = "Filters")]
+    pub reason: Vec<Reason>,
+
+    /// Keep findings made by this action: `create`, `apply-create`, `image-change`,
+    /// `ephemeral`, `workload-create`, `workload-change`; repeat for any of several.
+    #[arg(long, value_enum, value_name = "HOW", help_heading = "Filters")]
+    pub action: Vec<Action>,
 
     /// Output format of the findings (stdout) [default: table; falco with --falco].
     #[arg(long, value_enum, help_heading = "Output")]
@@ -185,8 +202,14 @@ pub struct Cli {
     #[arg(long, help_heading = "Input")]
     pub no_mmap: bool,
 
-    /// Worker threads [default: all cores].
-    #[arg(long, short = 'j', value_name = "N", help_heading = "Input")]
+    /// Worker threads, 1 to 1024 [default: all cores].
+    #[arg(
+        long,
+        short = 'j',
+        value_name = "N",
+        value_parser = parse_threads,
+        help_heading = "Input"
+    )]
     pub threads: Option<usize>,
 
     /// Also read the paths listed in FILE (`-`: standard input), one per line, after the PATH
@@ -229,6 +252,71 @@ pub struct Cli {
     pub generate: Option<Generate>,
 }
 
+/// The most worker threads `--threads` accepts: far more than any machine's cores, far fewer
+/// than would exhaust memory or the process limit.
+pub const MAX_THREADS: usize = 1024;
+
+/// `--threads N`: 1 to [`MAX_THREADS`].
+fn parse_threads(text: &str) -> Result<usize, String> {
+    let n: usize = text
+        .trim()
+        .parse()
+        .map_err(|_| format!("`{text}` is not a whole number of threads (1 to {MAX_THREADS})"))?;
+    if (1..=MAX_THREADS).contains(&n) {
+        Ok(n)
+    } else {
+        Err(format!(
+            "{n} threads: give 1 to {MAX_THREADS} (leave --threads out to use one per core)"
+        ))
+    }
+}
+
+/// `--default-registry HOST`: a registry host as an image reference names it (`mirror.corp`,
+/// `registry.local:5000`, `localhost`), not a URL or a path.
+fn parse_registry(text: &str) -> Result<String, String> {
+    let hint = |why: &str, fix: Option<String>| {
+        let fix = fix.map_or_else(String::new, |f| format!("; did you mean `{f}`?"));
+        Err(format!("`{text}` {why}{fix}"))
+    };
+    if text.is_empty() {
+        return hint("is empty: give a registry host, such as docker.io", None);
+    }
+    if let Some((scheme, rest)) = text.split_once("://") {
+        let fix = rest.trim_end_matches('/');
+        return hint(
+            &format!("is a URL: give the host alone, without `{scheme}://`"),
+            (!fix.is_empty() && !fix.contains('/')).then(|| fix.to_owned()),
+        );
+    }
+    if text.contains('/') {
+        let host = text.trim_end_matches('/');
+        return hint(
+            "has a `/`: give the registry host alone (a path below it is not a registry)",
+            (!host.is_empty() && !host.contains('/')).then(|| host.to_owned()),
+        );
+    }
+    let (host, port) = match text.rsplit_once(':') {
+        Some((host, port)) => (host, Some(port)),
+        None => (text, None),
+    };
+    let label_ok = |l: &str| {
+        !l.is_empty()
+            && l.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+            && !l.starts_with('-')
+            && !l.ends_with('-')
+    };
+    if !host.split('.').all(label_ok) {
+        return hint(
+            "is not a host name (letters, digits, `-` and `.`, with an optional `:PORT`)",
+            None,
+        );
+    }
+    if port.is_some_and(|p| p.parse::<u16>().map_or(true, |p| p == 0)) {
+        return hint("has a port that is not a number from 1 to 65535", None);
+    }
+    Ok(text.to_owned())
+}
+
 /// Output formats, described in docs/output.md.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum Format {
@@ -244,6 +332,45 @@ pub enum Format {
     Falco,
     /// Falco's JSON alert, one per line, as falcosidekick and other Falco consumers read it.
     FalcoJson,
+}
+
+/// `--outcome`: what the API server did with a request (docs/output.md).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Outcome {
+    /// A 2xx answer: the pod (or object) was created or changed.
+    Created,
+    /// A 4xx or 5xx answer.
+    Rejected,
+    /// A dry run (`dryRun` in the request URI): nothing was stored.
+    DryRun,
+    /// No status logged (an earlier stage, or a `Panic`).
+    Unknown,
+}
+
+/// `--reason`: why a request is a finding.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Reason {
+    /// An image outside the allowlist.
+    DisallowedImage,
+    /// The images could not be read from the log.
+    ImagesUnknown,
+}
+
+/// `--action`: how a request put an image into a pod, or into a workload's template.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Action {
+    /// `create` on `pods`.
+    Create,
+    /// A server-side apply that created the pod.
+    ApplyCreate,
+    /// A `patch` or `update` that sets a pod's images.
+    ImageChange,
+    /// An ephemeral container (`kubectl debug`).
+    Ephemeral,
+    /// A workload object created (`--workloads`).
+    WorkloadCreate,
+    /// A workload template changed (`--workloads`).
+    WorkloadChange,
 }
 
 /// A yes/no/detect switch.
@@ -326,5 +453,49 @@ mod tests {
         ])
         .expect("valid command line");
         assert_eq!(cli.format, Some(Format::Falco));
+    }
+
+    #[test]
+    fn threads_are_one_to_a_thousand_and_twenty_four() {
+        let threads = |n: &str| {
+            Cli::try_parse_from(["falco-pod-scan", "a.log", "--allow", "x", "-j", n])
+                .map(|c| c.threads)
+                .map_err(|e| e.to_string())
+        };
+        assert_eq!(threads("1"), Ok(Some(1)));
+        assert_eq!(threads("1024"), Ok(Some(1024)));
+        for bad in ["0", "1025", "100000", "-3", "many", ""] {
+            assert!(threads(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn default_registry_is_a_host_with_an_optional_port() {
+        for good in [
+            "docker.io",
+            "mirror.corp",
+            "registry.local:5000",
+            "localhost",
+            "10.0.0.1:443",
+        ] {
+            assert_eq!(parse_registry(good).as_deref(), Ok(good));
+        }
+        let refused = |text: &str| parse_registry(text).expect_err(text);
+        assert!(refused("").contains("empty"));
+        let e = refused("https://mirror.corp");
+        assert!(
+            e.contains("is a URL") && e.contains("`mirror.corp`?"),
+            "{e}"
+        );
+        let e = refused("mirror.corp/");
+        assert!(
+            e.contains("has a `/`") && e.contains("`mirror.corp`?"),
+            "{e}"
+        );
+        assert!(refused("mirror.corp/team").contains("has a `/`"));
+        assert!(refused("mirror corp").contains("not a host name"));
+        assert!(refused("mirror.corp:0").contains("port"));
+        assert!(refused("mirror.corp:http").contains("port"));
+        assert!(refused("-mirror").contains("not a host name"));
     }
 }

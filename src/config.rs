@@ -19,7 +19,7 @@ use clap::CommandFactory;
 
 use crate::allow::Allowlist;
 use crate::cli::{self, Cli, When};
-use crate::filter::{Filter, Scope};
+use crate::filter::{Filter, Kinds, Scope};
 use crate::progress::Draw;
 use crate::report::{self, Format, Generated, Style, View};
 use crate::rules::{Mode, Policy};
@@ -112,12 +112,13 @@ impl Config {
         let falco = cli.falco;
         let format = match cli.format {
             Some(format) => self::format(format),
-            None if falco => Format::Falco,
+            // Falco has no per-image view; its rules still apply.
+            None if falco && !cli.summary => Format::Falco,
             None => Format::Table,
         };
         let view = view(&cli, format)?;
         check_workloads(&cli)?;
-        let filter = Filter::new(cli.since, cli.until, &cli.namespace, &cli.user)?;
+        let filter = filter(&cli)?;
         let paths = inputs(&cli)?;
         let allowlist = Allowlist::load_all(&cli.allow, &cli.default_registry, falco)?;
         let delivery = delivery(&cli, view, format)?;
@@ -150,7 +151,7 @@ impl MergeConfig {
     pub fn from_cli(cli: &Cli) -> anyhow::Result<MergeConfig> {
         let format = cli.format.map_or(Format::Table, self::format);
         let view = view(cli, format)?;
-        let filter = Filter::new(cli.since, cli.until, &cli.namespace, &cli.user)?;
+        let filter = filter(cli)?;
         let paths = inputs(cli)?;
         let delivery = delivery(cli, view, format)?;
         Ok(MergeConfig {
@@ -159,6 +160,26 @@ impl MergeConfig {
             delivery,
         })
     }
+}
+
+/// The scope filter of a run or a merge: the time window, the globs, and the kinds of finding
+/// kept, by the names the outputs give them.
+fn filter(cli: &Cli) -> anyhow::Result<Filter> {
+    let kinds = Kinds {
+        outcomes: names(&cli.outcome),
+        reasons: names(&cli.reason),
+        actions: names(&cli.action),
+    };
+    Ok(Filter::new(cli.since, cli.until, &cli.namespace, &cli.user)?.with_kinds(kinds))
+}
+
+/// The names clap gives `values` (`dry-run`, `apply-create`): the names the outputs use.
+fn names<T: clap::ValueEnum>(values: &[T]) -> Vec<String> {
+    values
+        .iter()
+        .filter_map(clap::ValueEnum::to_possible_value)
+        .map(|v| v.get_name().to_owned())
+        .collect()
 }
 
 /// The inputs of a run: the `PATH` arguments, then the entries of the `--files-from` list, then

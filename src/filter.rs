@@ -1,5 +1,6 @@
-//! The scope of a run (docs/usage.md): `--since`/`--until` over request times, `--namespace` and
-//! `--user` globs.
+//! The scope of a run (docs/usage.md): `--since`/`--until` over request times (or durations
+//! before now), `--namespace` and `--user` globs, and the kinds of finding kept (`--outcome`,
+//! `--reason`, `--action`: a CI gate can fail only on pods that were actually created).
 //!
 //! A request is judged by the event that stands for it (one per request, see docs/events.md), so
 //! the filter looks at the fields that event's finding has (docs/output.md): its `time`
@@ -24,9 +25,9 @@
 
 use anyhow::Context;
 use globset::{Glob, GlobSet, GlobSetBuilder};
-use jiff::Timestamp;
 use jiff::civil::{Date, DateTime, Time};
 use jiff::tz::Offset;
+use jiff::{SignedDuration, Timestamp};
 use serde::{Deserialize, Serialize};
 
 /// Which requests a run is about, and whether it also collects the accepted ones.
@@ -38,7 +39,8 @@ pub struct Scope {
     pub collect_accepted: bool,
 }
 
-/// The `--since`/`--until`/`--namespace`/`--user` filter; the default admits everything.
+/// The `--since`/`--until`/`--namespace`/`--user`/`--outcome`/`--reason`/`--action` filter; the
+/// default admits everything.
 #[derive(Debug, Clone, Default)]
 pub struct Filter {
     /// Inclusive lower bound.
@@ -49,6 +51,38 @@ pub struct Filter {
     namespaces: Option<GlobSet>,
     /// User globs (any of them), if any were given.
     users: Option<GlobSet>,
+    /// The kinds of finding kept (`--outcome`, `--reason`, `--action`).
+    kinds: Kinds,
+}
+
+/// The values `--outcome`, `--reason` and `--action` keep, as the outputs name them
+/// (`created`, `images-unknown`, `apply-create`); an empty list keeps every value.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Kinds {
+    /// `--outcome`: what the API server did with the request.
+    pub outcomes: Vec<String>,
+    /// `--reason`: why the request is a finding.
+    pub reasons: Vec<String>,
+    /// `--action`: how the request puts an image into a pod (or a workload).
+    pub actions: Vec<String>,
+}
+
+impl Kinds {
+    /// Does any of them leave something out?
+    fn is_active(&self) -> bool {
+        !(self.outcomes.is_empty() && self.reasons.is_empty() && self.actions.is_empty())
+    }
+
+    /// Does a request with these values pass? An unknown value (a request that is not a
+    /// finding) is not held against it.
+    fn admit(&self, outcome: Option<&str>, reason: Option<&str>, action: Option<&str>) -> bool {
+        let keeps = |kept: &[String], value: Option<&str>| {
+            kept.is_empty() || value.is_none_or(|v| kept.iter().any(|k| k == v))
+        };
+        keeps(&self.outcomes, outcome)
+            && keeps(&self.reasons, reason)
+            && keeps(&self.actions, action)
+    }
 }
 
 /// What the filter says about one request.
@@ -87,6 +121,12 @@ pub struct Subject<'a> {
     pub initiator_user: Option<&'a str>,
     /// The initiator's `impersonatedUser.username`.
     pub initiator_impersonated_user: Option<&'a str>,
+    /// The finding's `outcome` (`created`, …); `None` for a request that is not a finding.
+    pub outcome: Option<&'a str>,
+    /// The finding's `reason`.
+    pub reason: Option<&'a str>,
+    /// The finding's `action`.
+    pub action: Option<&'a str>,
 }
 
 impl Filter {
@@ -109,12 +149,23 @@ impl Filter {
             until,
             namespaces: globs("--namespace", namespaces)?,
             users: globs("--user", users)?,
+            kinds: Kinds::default(),
         })
+    }
+
+    /// Also keeps only the findings of these kinds (`--outcome`, `--reason`, `--action`).
+    #[must_use]
+    pub fn with_kinds(mut self, kinds: Kinds) -> Filter {
+        self.kinds = kinds;
+        self
     }
 
     /// Does the filter leave anything out?
     pub fn is_active(&self) -> bool {
-        self.has_time_bound() || self.namespaces.is_some() || self.users.is_some()
+        self.has_time_bound()
+            || self.namespaces.is_some()
+            || self.users.is_some()
+            || self.kinds.is_active()
     }
 
     /// Is `--since` or `--until` set?
@@ -139,6 +190,9 @@ impl Filter {
                 ],
             )
         {
+            return Admission::Out;
+        }
+        if !self.kinds.admit(s.outcome, s.reason, s.action) {
             return Admission::Out;
         }
         if !self.has_time_bound() {
@@ -176,10 +230,21 @@ pub fn parse_time(s: &str) -> Option<Timestamp> {
     s.parse().ok()
 }
 
-/// Parses a `--since`/`--until` value: an RFC 3339 time, or a date meaning midnight UTC.
+/// Parses a `--since`/`--until` value: an RFC 3339 time, a date meaning midnight UTC, or a
+/// duration before now (`24h`, `7d`, `1h30m`).
 pub fn parse_bound(s: &str) -> Result<Timestamp, String> {
+    parse_bound_at(s, Timestamp::now())
+}
+
+/// [`parse_bound`], with a duration counted back from `now`.
+pub fn parse_bound_at(s: &str, now: Timestamp) -> Result<Timestamp, String> {
     if let Ok(t) = s.parse::<Timestamp>() {
         return Ok(t);
+    }
+    if let Some(ago) = parse_duration(s)? {
+        return now
+            .checked_sub(ago)
+            .map_err(|_| format!("{s:?} reaches back before the earliest time there is"));
     }
     let is_date = s.len() == 10 && s.as_bytes()[4] == b'-' && s.as_bytes()[7] == b'-';
     if is_date && let Ok(date) = s.parse::<Date>() {
@@ -195,8 +260,51 @@ pub fn parse_bound(s: &str) -> Result<Timestamp, String> {
     }
     Err(format!(
         "{s:?} is neither an RFC 3339 time with an offset (2026-03-02T08:00:00Z, \
-         2026-03-02T09:00:00+01:00) nor a date (2026-03-02, meaning midnight UTC)"
+         2026-03-02T09:00:00+01:00), nor a date (2026-03-02, meaning midnight UTC), nor a \
+         duration before now (24h, 7d, 1h30m)"
     ))
+}
+
+/// A duration such as `24h`, `7d` or `1h30m`: whole numbers each followed by a unit, `w`
+/// (7 days), `d` (24 hours), `h`, `m` or `s`. `Ok(None)` when `s` is not shaped like one (it
+/// does not start with a digit and end with a unit letter).
+fn parse_duration(s: &str) -> Result<Option<SignedDuration>, String> {
+    let shaped = s.starts_with(|c: char| c.is_ascii_digit())
+        && s.ends_with(|c: char| c.is_ascii_alphabetic())
+        && s.chars().all(|c| c.is_ascii_alphanumeric());
+    if !shaped {
+        return Ok(None);
+    }
+    let mut total: i64 = 0;
+    let mut rest = s;
+    while !rest.is_empty() {
+        let digits = rest.chars().take_while(char::is_ascii_digit).count();
+        let (number, after) = rest.split_at(digits);
+        let mut units = after.chars();
+        let unit = units.next();
+        let seconds: i64 = match unit {
+            Some('w') => 7 * 86_400,
+            Some('d') => 86_400,
+            Some('h') => 3_600,
+            Some('m') => 60,
+            Some('s') => 1,
+            _ => {
+                return Err(format!(
+                    "{s:?}: a duration is whole numbers each followed by w, d, h, m or s (24h, \
+                     7d, 1h30m)"
+                ));
+            }
+        };
+        let n: i64 = number
+            .parse()
+            .map_err(|_| format!("{s:?}: a duration needs a number before each unit"))?;
+        total = n
+            .checked_mul(seconds)
+            .and_then(|part| total.checked_add(part))
+            .ok_or_else(|| format!("{s:?} is too long a duration"))?;
+        rest = units.as_str();
+    }
+    Ok(Some(SignedDuration::from_secs(total)))
 }
 
 #[cfg(test)]
@@ -305,5 +413,59 @@ mod tests {
             Admission::In,
             "the requester still matches when an initiator was found"
         );
+    }
+
+    #[test]
+    fn durations_count_back_from_now() {
+        let now = parse_bound("2026-03-08T12:00:00Z").expect("now");
+        let ago = |s: &str| parse_bound_at(s, now);
+        assert_eq!(ago("24h"), parse_bound("2026-03-07T12:00:00Z"));
+        assert_eq!(ago("7d"), parse_bound("2026-03-01T12:00:00Z"));
+        assert_eq!(ago("1w"), ago("7d"));
+        assert_eq!(ago("1h30m"), parse_bound("2026-03-08T10:30:00Z"));
+        assert_eq!(ago("90s"), parse_bound("2026-03-08T11:58:30Z"));
+        assert_eq!(ago("0h"), Ok(now));
+        for bad in [
+            "24",
+            "h",
+            "24x",
+            "1h30",
+            "-1h",
+            "1.5h",
+            "99999999999999999999d",
+        ] {
+            assert!(ago(bad).is_err(), "{bad}");
+        }
+        // Dates and times are still dates and times.
+        assert_eq!(ago("2026-03-02"), parse_bound("2026-03-02T00:00:00Z"));
+    }
+
+    #[test]
+    fn outcome_reason_and_action_keep_any_of_their_values() {
+        let kinds = Kinds {
+            outcomes: vec!["created".into(), "unknown".into()],
+            reasons: vec![],
+            actions: vec!["create".into()],
+        };
+        let f = Filter::default().with_kinds(kinds);
+        assert!(f.is_active());
+        let s = |outcome, action| Subject {
+            outcome: Some(outcome),
+            reason: Some("disallowed-image"),
+            action: Some(action),
+            ..Subject::default()
+        };
+        assert_eq!(f.admit(s("created", "create")), Admission::In);
+        assert_eq!(f.admit(s("unknown", "create")), Admission::In);
+        assert_eq!(f.admit(s("rejected", "create")), Admission::Out);
+        assert_eq!(f.admit(s("dry-run", "create")), Admission::Out);
+        assert_eq!(f.admit(s("created", "image-change")), Admission::Out);
+        // A request that is no finding has no outcome to hold against it.
+        assert_eq!(f.admit(Subject::default()), Admission::In);
+        let reasons = Filter::default().with_kinds(Kinds {
+            reasons: vec!["images-unknown".into()],
+            ..Kinds::default()
+        });
+        assert_eq!(reasons.admit(s("created", "create")), Admission::Out);
     }
 }

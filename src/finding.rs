@@ -53,8 +53,13 @@ impl Action {
 pub struct Finding {
     /// The input the chosen event came from (`-` for stdin).
     pub file: String,
-    /// The 1-based line of the chosen event (the first line of a multi-line document).
+    /// The 1-based line where the chosen event's object starts (inside a multi-line document
+    /// too).
     pub line: u64,
+    /// The chosen event's 0-based index in the batch that holds it (an `EventList`, an array, AKS
+    /// `records`, CloudWatch `logEvents`); `null` for an event on its own.
+    #[serde(default)]
+    pub item: Option<u64>,
     /// `auditID`.
     pub audit_id: Option<String>,
     /// `stageTimestamp`, else `requestReceivedTimestamp`, else `timestamp`, as written.
@@ -344,6 +349,7 @@ impl<'e, 'a> FindingBuilder<'e, 'a> {
         Finding {
             file: String::new(),
             line: 0,
+            item: None,
             audit_id: ev.audit_id.to_owned_string(),
             time: time(ev).map(str::to_owned),
             stage: ev.stage.to_owned_string(),
@@ -432,6 +438,9 @@ pub(crate) fn subject<'e>(ev: &'e AuditEvent<'_>) -> Subject<'e> {
         impersonated_user: ev.impersonated_user.get().and_then(|u| u.username.get()),
         initiator_user: None,
         initiator_impersonated_user: None,
+        outcome: None,
+        reason: None,
+        action: None,
     }
 }
 
@@ -447,6 +456,9 @@ impl Finding {
             impersonated_user: self.impersonated_user.as_deref(),
             initiator_user: initiator.and_then(|i| i.user.as_deref()),
             initiator_impersonated_user: initiator.and_then(|i| i.impersonated_user.as_deref()),
+            outcome: Some(self.outcome.as_str()),
+            reason: Some(self.reason.as_str()),
+            action: Some(self.action.as_str()),
         }
     }
 }

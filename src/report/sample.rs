@@ -20,6 +20,7 @@ pub fn pod(pod: &str, user: &str) -> Finding {
     Finding {
         file: "a.log".to_owned(),
         line: 4,
+        item: None,
         audit_id: Some("pod-audit-id".to_owned()),
         time: Some("2026-03-06T13:47:09Z".to_owned()),
         stage: Some("ResponseComplete".to_owned()),

@@ -208,3 +208,99 @@ fn a_suggested_allowlist_filters_requests_by_their_requester_only() {
         "{controller}"
     );
 }
+
+/// A pod create of `pod` running `image`, answered with `code` (`None`: not logged), dry run or
+/// not.
+fn outcome_event(pod: &str, image: &str, code: Option<u16>, dry_run: bool) -> String {
+    let line = Event::create(pod).image(image).line();
+    let line = match code {
+        Some(code) => line.replace(r#""code":201"#, &format!(r#""code":{code}"#)),
+        None => line.replace(r#","responseStatus":{"metadata":{},"code":201}"#, ""),
+    };
+    if dry_run {
+        line.replace("/pods\"", "/pods?dryRun=All\"")
+    } else {
+        line
+    }
+}
+
+/// `--outcome`, `--reason` and `--action` keep the findings with those values, so a gate can fail
+/// only on pods that were actually created.
+#[test]
+fn outcome_reason_and_action_narrow_what_a_gate_fails_on() {
+    let log = [
+        outcome_event("made", "xmrig/xmrig", Some(201), false),
+        outcome_event("refused", "xmrig/xmrig", Some(403), false),
+        outcome_event("tried", "xmrig/xmrig", Some(201), true),
+        outcome_event("unlogged", "xmrig/xmrig", None, false),
+        Event::create("blind").line(),
+    ]
+    .join("\n");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("audit.log");
+    std::fs::write(&path, log + "\n").expect("write");
+    let path = path.display().to_string();
+    let pods = |filters: &[&str]| -> (Vec<String>, i32) {
+        let (doc, out) = json(&[&[path.as_str(), "--allow", ALLOW][..], filters].concat());
+        let pods = doc
+            .findings
+            .iter()
+            .map(|f| f.pod.clone().unwrap_or_default())
+            .collect();
+        (pods, code(&out))
+    };
+    assert_eq!(
+        pods(&[]).0,
+        ["made", "refused", "tried", "unlogged", "blind"]
+    );
+    assert_eq!(
+        pods(&["--outcome", "created"]),
+        (vec!["made".to_owned(), "blind".to_owned()], 1)
+    );
+    assert_eq!(
+        pods(&["--outcome", "rejected", "--outcome", "dry-run"]).0,
+        ["refused", "tried"]
+    );
+    assert_eq!(pods(&["--outcome", "unknown"]).0, ["unlogged"]);
+    assert_eq!(pods(&["--reason", "images-unknown"]).0, ["blind"]);
+    assert_eq!(
+        pods(&["--outcome", "created", "--reason", "disallowed-image"]).0,
+        ["made"]
+    );
+    assert_eq!(
+        pods(&["--action", "image-change"]),
+        (vec![], 0),
+        "nothing left: clean"
+    );
+    assert_eq!(pods(&["--action", "create"]).0.len(), 5);
+    assert_eq!(
+        code(&run(&[&path, "--allow", ALLOW, "--outcome", "maybe"])),
+        2
+    );
+}
+
+/// `--since 24h` is a duration before now.
+#[test]
+fn since_takes_a_duration_before_now() {
+    let now = jiff::Timestamp::now();
+    let at = |ago: i64| (now - jiff::SignedDuration::from_hours(ago)).to_string();
+    let event = |pod: &str, time: &str| {
+        Event::create(pod)
+            .image("xmrig/xmrig")
+            .line()
+            .replace("2026-03-09T10:00:00.000000Z", time)
+    };
+    let log = format!("{}\n{}\n", event("old", &at(48)), event("new", &at(1)));
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("audit.log");
+    std::fs::write(&path, log).expect("write");
+    let path = path.display().to_string();
+    let (doc, out) = json(&[&path, "--allow", ALLOW, "--since", "24h"]);
+    assert_eq!(code(&out), 1, "{}", stderr(&out));
+    let pods: Vec<_> = doc.findings.iter().map(|f| f.pod.as_deref()).collect();
+    assert_eq!(pods, [Some("new")]);
+    let (doc, _) = json(&[&path, "--allow", ALLOW, "--since", "3d", "--until", "2h"]);
+    let pods: Vec<_> = doc.findings.iter().map(|f| f.pod.as_deref()).collect();
+    assert_eq!(pods, [Some("old")]);
+    assert_eq!(code(&run(&[&path, "--allow", ALLOW, "--since", "24x"])), 2);
+}

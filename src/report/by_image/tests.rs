@@ -24,6 +24,7 @@ fn finding(
     Finding {
         file: "a.log".to_owned(),
         line: 1,
+        item: None,
         audit_id: None,
         time: Some(time.to_owned()),
         stage: None,
