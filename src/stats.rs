@@ -41,6 +41,14 @@ pub struct Stats {
     /// counted. Not in the summary (yet).
     #[serde(skip)]
     pub workload_writes: u64,
+    /// Events left out because the same event was read before: a log and its compressed copy,
+    /// overlapping archives (docs/events.md, Stages).
+    #[serde(default)]
+    pub duplicate_events: u64,
+    /// Requests that share an `auditID` with an earlier, different request (another pod,
+    /// namespace or verb): reused IDs, as hand-written and replayed logs have.
+    #[serde(default)]
+    pub audit_id_collisions: u64,
     /// Lines that are not audit events: invalid JSON, not an object, not an event.
     pub skipped: u64,
     /// Where the first skipped lines are.
@@ -71,12 +79,127 @@ pub struct InputStats {
     pub lines: u64,
     /// Why it was not (fully) read, or `null`.
     pub error: Option<String>,
+    /// What kind of error that is, for programs; `null` without one.
+    #[serde(default)]
+    pub error_kind: Option<ErrorKind>,
+    /// What it looked like, when it held bytes but not one audit event; else `null`.
+    #[serde(default)]
+    pub content: Option<Content>,
+    /// Met while walking a directory, it held no audit event and was passed over (not an
+    /// error; its lines are not counted as skipped).
+    #[serde(default)]
+    pub ignored: bool,
 }
 
 impl InputStats {
-    /// Was any of it scanned (it was opened, and it is not in the refused `legacy` format)?
+    /// The entry of an input named `file` before anything is known of it.
+    pub fn new(file: &str) -> InputStats {
+        InputStats {
+            file: file.to_owned(),
+            format: None,
+            compression: None,
+            bytes: 0,
+            compressed_bytes: None,
+            lines: 0,
+            error: None,
+            error_kind: None,
+            content: None,
+            ignored: false,
+        }
+    }
+
+    /// Was any of it scanned as a log (it was opened, it is not in the refused `legacy`
+    /// format, and it is not something else entirely that it was refused as)?
     pub fn was_read(&self) -> bool {
         self.format.is_some_and(|f| f != InputFormat::Legacy)
+            && !matches!(
+                self.error_kind,
+                Some(ErrorKind::NoAuditEvents | ErrorKind::EmptyInput)
+            )
+    }
+}
+
+/// Why an input is in error, for programs reading the JSON summary (docs/output.md).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ErrorKind {
+    /// It does not exist (or a link points nowhere).
+    NotFound,
+    /// No permission to read it.
+    PermissionDenied,
+    /// It could not be opened or listed for another reason (a device, a missing credential or
+    /// bucket, a network failure).
+    Unreadable,
+    /// The API server's `legacy` text format, which has no request bodies.
+    LegacyFormat,
+    /// It held bytes, but not one audit event (YAML, binary, …).
+    NoAuditEvents,
+    /// Standard input held nothing at all.
+    EmptyInput,
+    /// A directory given on the command line held no file.
+    EmptyDirectory,
+    /// It was read only in part: cut short, damaged, or a line too long to hold.
+    Truncated,
+}
+
+impl ErrorKind {
+    /// The kind of the error `e` met with an input whose layout is `format` (`None`: it was not
+    /// opened).
+    pub fn of(e: &anyhow::Error, format: Option<InputFormat>) -> ErrorKind {
+        let io = e
+            .chain()
+            .find_map(|cause| cause.downcast_ref::<std::io::Error>());
+        match (format, io.map(std::io::Error::kind)) {
+            (Some(InputFormat::Legacy), _) => ErrorKind::LegacyFormat,
+            (Some(_), _) => ErrorKind::Truncated,
+            (None, Some(std::io::ErrorKind::NotFound)) => ErrorKind::NotFound,
+            (None, Some(std::io::ErrorKind::PermissionDenied)) => ErrorKind::PermissionDenied,
+            (None, _) => ErrorKind::Unreadable,
+        }
+    }
+}
+
+/// What an input that held no audit event looks like.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Content {
+    /// YAML (an allowlist, a test expectation, a manifest).
+    Yaml,
+    /// JSON that is not audit events.
+    Json,
+    /// Other text.
+    Text,
+    /// Binary data.
+    Binary,
+    /// An archive or compression this tool does not read.
+    Archive,
+}
+
+impl Content {
+    /// The name used in the JSON summary and in messages.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Content::Yaml => "YAML",
+            Content::Json => "JSON",
+            Content::Text => "text",
+            Content::Binary => "binary",
+            Content::Archive => "archive",
+        }
+    }
+
+    /// `12 YAML, 1 text`: how many of each kind, most common first.
+    pub fn tally(kinds: impl Iterator<Item = Content>) -> String {
+        let mut counts = std::collections::BTreeMap::new();
+        for k in kinds {
+            *counts.entry(k).or_insert(0u64) += 1;
+        }
+        let mut counts: Vec<(Content, u64)> = counts.into_iter().collect();
+        counts.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+        counts
+            .iter()
+            .map(|(k, n)| format!("{n} {}", k.as_str()))
+            .collect::<Vec<_>>()
+            .join(", ")
     }
 }
 
@@ -170,6 +293,8 @@ impl AddAssign for Stats {
         self.pod_requests += other.pod_requests;
         self.workload_requests += other.workload_requests;
         self.workload_writes += other.workload_writes;
+        self.duplicate_events += other.duplicate_events;
+        self.audit_id_collisions += other.audit_id_collisions;
         self.skipped += other.skipped;
         let room = MAX_LOCATIONS.saturating_sub(self.skipped_at.len());
         self.skipped_at
@@ -189,13 +314,9 @@ mod tests {
     #[test]
     fn inputs_are_unreadable_or_truncated_by_how_far_they_were_read() {
         let input = |file: &str, format, error: Option<&str>| InputStats {
-            file: file.into(),
             format,
-            compression: None,
-            bytes: 0,
-            compressed_bytes: None,
-            lines: 0,
             error: error.map(str::to_owned),
+            ..InputStats::new(file)
         };
         let s = Stats {
             inputs: vec![

@@ -34,6 +34,9 @@ pub struct Seen {
     /// How a damaged line was read without losing anything (two events joined on one line, NUL
     /// bytes around an event, raw control characters in strings), for the summary.
     pub repaired: Vec<String>,
+    /// The events came from a batch (an array, an `EventList`, AKS `records`, CloudWatch
+    /// `logEvents`), each an item of it, in callback order.
+    pub batch: bool,
 }
 
 impl Seen {
@@ -51,6 +54,7 @@ impl Seen {
         self.truncated += other.truncated;
         self.failed.extend(other.failed);
         self.repaired.extend(other.repaired);
+        self.batch |= other.batch;
     }
 
     /// Adds the outcome of parsing a nested item.
@@ -253,10 +257,15 @@ fn visit(mut ev: AuditEvent<'_>, f: &mut Callback<'_>) -> Result<Seen, LineError
         return Ok(Seen::one());
     }
     if ev.is_list() {
-        return Ok(visit_items(std::mem::take(&mut ev.items), f));
+        let mut seen = visit_items(std::mem::take(&mut ev.items), f);
+        seen.batch = true;
+        return Ok(seen);
     }
     if let List::Items(records) = std::mem::take(&mut ev.records) {
-        let mut seen = Seen::default();
+        let mut seen = Seen {
+            batch: true,
+            ..Seen::default()
+        };
         for record in records.into_iter().filter_map(|r| match r {
             Obj::Map(r) => Some(r),
             _ => None,
@@ -273,7 +282,10 @@ fn visit(mut ev: AuditEvent<'_>, f: &mut Callback<'_>) -> Result<Seen, LineError
         std::mem::take(&mut ev.events),
     ] {
         if let List::Items(messages) = list {
-            let mut seen = Seen::default();
+            let mut seen = Seen {
+                batch: true,
+                ..Seen::default()
+            };
             for m in &messages {
                 match m.get().and_then(|m| m.message.get()) {
                     Some(text) => seen.add_result(message(text.as_bytes(), f)),
@@ -312,7 +324,8 @@ fn visit_record(mut record: AuditEvent<'_>, f: &mut Callback<'_>) -> Result<Seen
 /// Visits the elements of a top-level array; it must hold at least one event (or be empty).
 fn visit_array(evs: Vec<Obj<AuditEvent<'_>>>, f: &mut Callback<'_>) -> Result<Seen, LineError> {
     let empty = evs.is_empty();
-    let seen = visit_items(List::Items(evs), f);
+    let mut seen = visit_items(List::Items(evs), f);
+    seen.batch = true;
     if seen.events == 0 && seen.truncated == 0 && !empty {
         Err(LineError::NotAnEvent)
     } else {

@@ -7,9 +7,8 @@
 //! * findings in the order of the reports, then of each report;
 //! * one finding per request across reports, chosen the way a scan chooses one per request
 //!   ([`crate::rules::stage`]): a `ResponseComplete` event stands for its request, else the
-//!   latest stage. The same event found in two reports (overlapping inputs scanned twice) is
-//!   one finding, the first (an event logged twice within one report's inputs stays two, as
-//!   that run reported it);
+//!   latest stage; an `auditID` reused by another pod is another request. The same event found
+//!   in two reports (overlapping inputs scanned twice) is one finding, the first;
 //! * the filters (`--since`, `--namespace`, …) applied again, after that choice, as in a scan;
 //! * the summaries added up: inputs, bytes, lines, events, skipped lines (the first locations
 //!   kept), errors, the time the runs took, and what their filters left out. The finding counts
@@ -26,14 +25,13 @@
 
 pub mod read;
 
-use std::collections::HashMap;
 use std::path::PathBuf;
 use std::time::Duration;
 
 use crate::filter::{Admission, Filter, FilterStats};
-use crate::finding::Finding;
+use crate::finding::{Action, Finding, ObjectKind};
 use crate::input::{self, Input};
-use crate::rules::stage::{Stage, chosen_by};
+use crate::rules::stage::{Identity, Stage, choose, same_finding};
 use crate::sink::is_temporary;
 use crate::stats::Stats;
 
@@ -98,7 +96,7 @@ pub fn merge(reports: Vec<Saved>, filter: &Filter, errors: Vec<String>) -> Merge
     let mut kept_without_time = 0;
     let mut without_summary = Vec::new();
     let mut findings = Vec::new();
-    for (index, report) in reports.into_iter().enumerate() {
+    for report in reports {
         match report.summary {
             Some(summary) => {
                 merged.stats += summary.stats;
@@ -109,11 +107,12 @@ pub fn merge(reports: Vec<Saved>, filter: &Filter, errors: Vec<String>) -> Merge
             }
             None => without_summary.push(report.name),
         }
-        findings.extend(report.findings.into_iter().map(|f| (index, f)));
+        findings.extend(report.findings);
     }
     merged.errors.extend(errors);
     merged.elapsed = Duration::try_from_secs_f64(seconds).unwrap_or_default();
     let (findings, repeats) = one_per_request(findings);
+    merged.stats.duplicate_events += repeats;
     let mut own = FilterStats::default();
     merged.findings = findings
         .into_iter()
@@ -141,92 +140,43 @@ pub fn merge(reports: Vec<Saved>, filter: &Filter, errors: Vec<String>) -> Merge
     merged
 }
 
-/// Keeps one finding per request, in order: the same event found again in a later report is
-/// left out (and counted), then the stage that stands for each request is chosen as a scan
-/// chooses it. Each finding comes with the index of its report: within one report the scan has
-/// already chosen, and an event logged twice there was reported twice by it, so it stays so.
-fn one_per_request(findings: Vec<(usize, Finding)>) -> (Vec<Finding>, usize) {
-    let mut unique: Vec<Finding> = Vec::with_capacity(findings.len());
-    let mut by_id: HashMap<String, Vec<(usize, usize)>> = HashMap::new();
-    let mut repeats = 0;
-    for (report, f) in findings {
-        if let Some(id) = audit_id(&f) {
-            let seen = by_id.entry(id.to_owned()).or_default();
-            if seen
-                .iter()
-                .any(|&(other, i)| other != report && same_event(&unique[i], &f))
-            {
-                repeats += 1;
-                continue;
-            }
-            seen.push((report, unique.len()));
-        }
-        unique.push(f);
-    }
-    let chosen = chosen_by(&unique, |f| (audit_id(f), Stage::of(f.stage.as_deref())));
-    let kept = unique
+/// Keeps one finding per request, in order, chosen as a scan chooses ([`choose`]): the same
+/// event found again (in a later report, or twice in one) is left out and counted, then the
+/// stage that stands for each request is kept.
+fn one_per_request(findings: Vec<Finding>) -> (Vec<Finding>, u64) {
+    let (chosen, identities) = choose(&findings, identity, same_finding);
+    let kept = findings
         .into_iter()
         .zip(chosen)
         .filter_map(|(f, chosen)| chosen.then_some(f))
         .collect();
-    (kept, repeats)
+    (kept, identities.duplicates)
 }
 
-/// A finding's `auditID`, when it has one (an empty one is none, as in a scan).
-fn audit_id(f: &Finding) -> Option<&str> {
-    f.audit_id.as_deref().filter(|id| !id.is_empty())
-}
-
-/// Are `a` and `b` the same logged event, found in two places? Everything read from the event is
-/// equal; where it was found, and what attribution made of it in each run, may differ.
-fn same_event(a: &Finding, b: &Finding) -> bool {
-    let Finding {
-        file: _,
-        line: _,
-        attribution: _,
-        audit_id,
-        time,
-        stage,
-        action,
-        namespace,
-        pod,
-        generate_name,
-        user,
-        impersonated_user,
-        source_ips,
-        user_agent,
-        status_code,
-        outcome,
-        reason,
-        images,
-        disallowed_images,
-        containers,
-        kind,
-        name,
-    } = a;
-    *audit_id == b.audit_id
-        && *time == b.time
-        && *stage == b.stage
-        && *action == b.action
-        && *namespace == b.namespace
-        && *pod == b.pod
-        && *generate_name == b.generate_name
-        && *user == b.user
-        && *impersonated_user == b.impersonated_user
-        && *source_ips == b.source_ips
-        && *user_agent == b.user_agent
-        && *status_code == b.status_code
-        && *outcome == b.outcome
-        && *reason == b.reason
-        && *images == b.images
-        && *disallowed_images == b.disallowed_images
-        && *containers == b.containers
-        && *kind == b.kind
-        && *name == b.name
+/// What a saved finding tells of its request: the verb only where its action names it (an
+/// image change may be a `patch` or an `update`), the resource from its kind.
+fn identity(f: &Finding) -> Identity<'_> {
+    let verb = match f.action {
+        Action::Create | Action::WorkloadCreate => Some("create"),
+        Action::ApplyCreate => Some("patch"),
+        Action::ImageChange | Action::Ephemeral | Action::WorkloadChange => None,
+    };
+    Identity {
+        audit_id: f.audit_id.as_deref().filter(|id| !id.is_empty()),
+        stage: Stage::of(f.stage.as_deref()),
+        verb,
+        resource: Some(match f.kind {
+            ObjectKind::Pod => "pods",
+            ObjectKind::Workload(kind) => kind.resource(),
+        }),
+        subresource: (f.action == Action::Ephemeral).then_some("ephemeralcontainers"),
+        namespace: f.namespace.as_deref(),
+        name: f.name.as_deref(),
+    }
 }
 
 /// What people should know about the merge that is neither a finding nor an error.
-fn notes(without_summary: &[String], repeats: usize) -> Vec<String> {
+fn notes(without_summary: &[String], repeats: u64) -> Vec<String> {
     let mut notes = Vec::new();
     match without_summary {
         [] => {}
@@ -249,7 +199,7 @@ fn notes(without_summary: &[String], repeats: usize) -> Vec<String> {
             format!("{repeats} findings were")
         };
         notes.push(format!(
-            "{what} found again in a later report (the same event: the reports' inputs overlap) \
+            "{what} found again (the same event: the reports' inputs overlap) \
              and reported once, where first found"
         ));
     }

@@ -13,7 +13,7 @@ use crate::escape::escape;
 use crate::filter::FilterStats;
 use crate::finding::{Finding, ObjectKind, Outcome, Reason};
 use crate::input::sniff::Compression;
-use crate::stats::{Skip, Stats};
+use crate::stats::{Content, Skip, Stats};
 
 /// The `summary` object of `--format json`.
 #[derive(Debug, Serialize)]
@@ -222,6 +222,12 @@ pub fn write_text(report: &Report<'_>, out: &mut impl Write) -> io::Result<()> {
             writeln!(out, "    {at}")?;
         }
     }
+    if let Some(line) = ignored_line(s) {
+        writeln!(out, "  {line}")?;
+    }
+    if let Some(line) = identity_line(s) {
+        writeln!(out, "  {line}")?;
+    }
     for line in damage_lines(s) {
         writeln!(out, "  {line}")?;
     }
@@ -233,7 +239,7 @@ pub fn write_text(report: &Report<'_>, out: &mut impl Write) -> io::Result<()> {
     if let Some(note) = filter_note(report.filtered) {
         writeln!(out, "  {note}")?;
     }
-    if let Some(hint) = unknown_hint(report.findings) {
+    for hint in unknown_hints(report.findings) {
         writeln!(out, "  hint: {hint}")?;
     }
     Ok(())
@@ -264,6 +270,58 @@ fn filter_note(f: FilterStats) -> Option<String> {
             } else {
                 "them"
             }
+        ));
+    }
+    (!parts.is_empty()).then(|| parts.join("; "))
+}
+
+/// The files met in directories that held no audit event, once: how many, of what kinds, the
+/// first few names. `None` when there were none.
+fn ignored_line(s: &Stats) -> Option<String> {
+    let ignored: Vec<_> = s.inputs.iter().filter(|i| i.ignored).collect();
+    if ignored.is_empty() {
+        return None;
+    }
+    let names: Vec<String> = ignored
+        .iter()
+        .take(3)
+        .map(|i| escape(&i.file).into_owned())
+        .collect();
+    let more = ignored.len() - names.len();
+    let more = if more > 0 {
+        format!(" and {more} more")
+    } else {
+        String::new()
+    };
+    Some(format!(
+        "ignored {} with no audit event in them ({}): {}{more}",
+        plural(ignored.len() as u64, "file"),
+        Content::tally(ignored.iter().filter_map(|i| i.content)),
+        names.join(", ")
+    ))
+}
+
+/// What request identity found: events read twice, `auditID`s reused by different requests.
+/// `None` when neither happened.
+fn identity_line(s: &Stats) -> Option<String> {
+    let mut parts = Vec::new();
+    if s.duplicate_events > 0 {
+        let what = match s.duplicate_events {
+            1 => "1 event was".to_owned(),
+            n => format!("{n} events were"),
+        };
+        parts.push(format!(
+            "{what} found again (another input holds the same events) and counted once"
+        ));
+    }
+    if s.audit_id_collisions > 0 {
+        let what = match s.audit_id_collisions {
+            1 => "1 request shares".to_owned(),
+            n => format!("{n} requests share"),
+        };
+        parts.push(format!(
+            "{what} an auditID with an earlier, different request (another pod, namespace or \
+             verb), judged on its own"
         ));
     }
     (!parts.is_empty()).then(|| parts.join("; "))
@@ -320,6 +378,52 @@ fn damage_lines(s: &Stats) -> Vec<String> {
         ));
     }
     lines
+}
+
+/// One hint per cause of the `images-unknown` findings: the spec was not logged
+/// ([`unknown_hint`]), it had no containers, or a container had no image.
+fn unknown_hints(findings: &[Finding]) -> Vec<String> {
+    let mut hints: Vec<String> = unknown_hint(findings).into_iter().collect();
+    let unknown = || {
+        findings
+            .iter()
+            .filter(|f| f.reason == Reason::ImagesUnknown)
+    };
+    let no_containers = unknown()
+        .filter(|f| f.containers.as_ref().is_some_and(Vec::is_empty))
+        .count();
+    if no_containers > 0 {
+        let what = if no_containers == 1 {
+            "1 request was".to_owned()
+        } else {
+            format!("{no_containers} requests were")
+        };
+        hints.push(format!(
+            "{what} logged with a spec that lists no container, so nothing shows what it would \
+             run; a valid pod has at least one, so look at who sent it (a hand-made request, a \
+             probe, or an audit policy that omits the spec's fields)"
+        ));
+    }
+    let no_image = unknown()
+        .filter(|f| {
+            f.containers
+                .as_ref()
+                .is_some_and(|cs| cs.iter().any(|c| c.image.is_none()))
+        })
+        .count();
+    if no_image > 0 {
+        let what = if no_image == 1 {
+            "1 request has".to_owned()
+        } else {
+            format!("{no_image} requests have")
+        };
+        hints.push(format!(
+            "{what} a container without a string `image` (see `containers` in --format json): \
+             the API server refuses such a pod, or a mutating webhook fills the image in later, \
+             where this log cannot see it"
+        ));
+    }
+    hints
 }
 
 /// What to do about `images-unknown` findings whose pod spec was not logged: raise the audit
@@ -424,13 +528,8 @@ mod tests {
     #[test]
     fn compressed_inputs_are_noted_by_kind() {
         let input = |compression| crate::stats::InputStats {
-            file: "x".into(),
-            format: None,
             compression,
-            bytes: 0,
-            compressed_bytes: None,
-            lines: 0,
-            error: None,
+            ..crate::stats::InputStats::new("x")
         };
         let mut s = Stats::default();
         s.inputs.push(input(None));

@@ -1,16 +1,25 @@
-//! Request identity: one finding per API request, whatever the number of its logged stages.
+//! Request identity: one finding per API request, whatever the number of its logged stages, and
+//! whatever the number of inputs that logged it.
 //!
 //! A request can be logged at several stages under one `auditID`. The `ResponseComplete` event
 //! is the one that counts; a request with none (its completion was not logged, or it panicked)
 //! counts through its latest stage. Events without an `auditID` are requests of their own.
 //!
-//! Clients can choose their own audit ID (the `Audit-ID` header), so an attacker can reuse the ID
-//! of an innocent request. Every `ResponseComplete` event is therefore reported on its own: a
-//! request completes once, so two completions under one ID are two requests, and neither can hide
-//! the other. See docs/events.md (Stages).
+//! An `auditID` alone does not make a request: clients choose their own (the `Audit-ID` header),
+//! hand-written and replayed logs reuse them, and an attacker can reuse the ID of an innocent
+//! request. Events belong to one request when they share the `auditID`, the verb, and the
+//! `objectRef`'s resource, subresource and namespace, and their object names do not conflict
+//! (equal, or one of them has none). Read in input order, an event joins the first request it
+//! belongs to, else it starts a new one, and that is counted as a collision. A request completes
+//! once, so a second `ResponseComplete` never joins a request that already has one: neither can
+//! hide the other.
+//!
+//! The same event found again (a log and its compressed copy, overlapping archives) is one
+//! event: the first occurrence stands, and the others are counted as duplicates.
 //!
 //! Workers wrap each pod-request event in a [`Candidate`]; after the whole run is read,
-//! [`select_all`] picks the candidates that stand for their requests, in input order.
+//! [`select_all`] picks the candidates that stand for their requests, in input order. The same
+//! choice ([`choose`]) merges saved reports. See docs/events.md (Stages).
 
 use std::collections::HashMap;
 
@@ -18,6 +27,8 @@ use crate::attribution::OwnerRef;
 use crate::event::AuditEvent;
 use crate::finding::Finding;
 use crate::suggest::Accepted;
+
+use super::Mode;
 
 /// The stages of one request, in the order they are logged.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -47,16 +58,66 @@ impl Stage {
     }
 }
 
+/// What an event says about the request it belongs to, beyond its `auditID` and stage.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RequestRef {
+    /// `verb`.
+    pub verb: Option<Box<str>>,
+    /// `objectRef.resource`.
+    pub resource: Option<Box<str>>,
+    /// `objectRef.subresource`.
+    pub subresource: Option<Box<str>>,
+    /// `objectRef.namespace`.
+    pub namespace: Option<Box<str>>,
+    /// The object's name: `objectRef.name`, else the request object's, else the response
+    /// object's.
+    pub name: Option<Box<str>>,
+    /// When this stage was logged (`stageTimestamp`, else `requestReceivedTimestamp`, else
+    /// `timestamp`): with the rest, what tells one logged event from another.
+    pub time: Option<Box<str>>,
+}
+
+impl RequestRef {
+    /// Reads the request's identity from `ev`.
+    fn of(ev: &AuditEvent<'_>) -> RequestRef {
+        let own = |s: Option<&str>| s.filter(|s| !s.is_empty()).map(Box::from);
+        let object = ev.object_ref.get();
+        let name = object
+            .and_then(|o| o.name.get())
+            .filter(|n| !n.is_empty())
+            .or_else(|| ev.request_meta().and_then(|m| m.name.get()))
+            .filter(|n| !n.is_empty())
+            .or_else(|| ev.response_meta().and_then(|m| m.name.get()));
+        RequestRef {
+            verb: own(ev.verb.get()),
+            resource: own(object.and_then(|o| o.resource.get())),
+            subresource: own(object.and_then(|o| o.subresource.get())),
+            namespace: own(object.and_then(|o| o.namespace.get())),
+            name: own(name),
+            time: own(ev
+                .stage_timestamp
+                .get()
+                .or_else(|| ev.request_received_timestamp.get())
+                .or_else(|| ev.timestamp.get())),
+        }
+    }
+}
+
 /// One event that is a pod request, kept until the stages of its request are known.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Candidate {
     /// The event's line (block-relative and 0-based in a worker, absolute and 1-based after the
     /// merge).
     pub line: u64,
+    /// The event's 0-based index in the batch it came in (an array, an `EventList`, …), `None`
+    /// for an event on its own.
+    pub item: Option<u64>,
     /// `auditID`, which groups the stages of one request.
     pub audit_id: Option<Box<str>>,
     /// This event's stage.
     pub stage: Stage,
+    /// The rest of what identifies its request (and this event), for events with an `auditID`.
+    pub request: Option<Box<RequestRef>>,
     /// The finding, if this event alone would be one.
     pub finding: Option<Box<Finding>>,
     /// The accepted request, when repositories are collected and whether this event stands for
@@ -70,9 +131,13 @@ pub struct Candidate {
 impl Candidate {
     /// Wraps the pod-request event `ev`, read at `line`, with its verdict.
     pub fn new(ev: &AuditEvent<'_>, line: u64, finding: Option<Finding>) -> Candidate {
+        let audit_id: Option<Box<str>> =
+            ev.audit_id.get().filter(|id| !id.is_empty()).map(Box::from);
         Candidate {
             line,
-            audit_id: ev.audit_id.get().filter(|id| !id.is_empty()).map(Box::from),
+            item: None,
+            request: audit_id.is_some().then(|| Box::new(RequestRef::of(ev))),
+            audit_id,
             stage: Stage::of(ev.stage.get()),
             finding: finding.map(Box::new),
             accepted: None,
@@ -80,31 +145,175 @@ impl Candidate {
         }
     }
 
-    /// Does this event stand for its request whatever else is logged: a `ResponseComplete`, or
-    /// an event without `auditID`? (Any other stage counts only if nothing later completes its
-    /// request.)
+    /// Does this event stand for its request whatever else is logged: an event without
+    /// `auditID`? (Any other event counts only if nothing later completes its request, and if
+    /// it was not logged before.)
     pub fn stands_alone(&self) -> bool {
-        self.stage == Stage::ResponseComplete || self.audit_id.is_none()
+        self.audit_id.is_none()
+    }
+
+    /// This candidate's identity, for [`choose`].
+    fn identity(&self) -> Identity<'_> {
+        let request = self.request.as_deref();
+        let field = |f: fn(&RequestRef) -> &Option<Box<str>>| request.and_then(|r| f(r).as_deref());
+        Identity {
+            audit_id: self.audit_id.as_deref(),
+            stage: self.stage,
+            verb: field(|r| &r.verb),
+            resource: field(|r| &r.resource),
+            subresource: field(|r| &r.subresource),
+            namespace: field(|r| &r.namespace),
+            name: field(|r| &r.name),
+        }
+    }
+
+    /// Is `other` the same logged event as this one, found again?
+    fn same_event(&self, other: &Candidate) -> bool {
+        self.audit_id == other.audit_id
+            && self.stage == other.stage
+            && self.request == other.request
+            && match (&self.finding, &other.finding) {
+                (None, None) => true,
+                (Some(a), Some(b)) => same_finding(a, b),
+                _ => false,
+            }
     }
 }
 
-/// What is known about the stages of one `auditID`.
-#[derive(Default)]
-struct Group {
-    /// A `ResponseComplete` event was seen.
-    completed: bool,
-    /// The index of the latest other stage: highest stage, then latest in the input.
+/// What [`choose`] needs to know about one event. `verb` and `name` of two events conflict only
+/// when both are known and differ; the other fields must be equal.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Identity<'a> {
+    /// `auditID` (an empty one is none).
+    pub audit_id: Option<&'a str>,
+    /// The stage.
+    pub stage: Stage,
+    /// `verb`, when known.
+    pub verb: Option<&'a str>,
+    /// `objectRef.resource`.
+    pub resource: Option<&'a str>,
+    /// `objectRef.subresource`.
+    pub subresource: Option<&'a str>,
+    /// `objectRef.namespace`.
+    pub namespace: Option<&'a str>,
+    /// The object's name, when known.
+    pub name: Option<&'a str>,
+}
+
+/// How many events [`choose`] found again, and how many `auditID`s were reused by different
+/// requests.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Identities {
+    /// Events left out because the same event was read before (another input, or the same
+    /// one twice).
+    pub duplicates: u64,
+    /// Requests that share an `auditID` with an earlier, different request.
+    pub collisions: u64,
+}
+
+/// One request being gathered.
+struct Request<'a> {
+    /// The first event's identity; `verb` and `name` filled in by later events if it had none.
+    id: Identity<'a>,
+    /// The events that joined it.
+    members: Vec<usize>,
+    /// Its `ResponseComplete` event.
+    completed: Option<usize>,
+    /// Its latest other stage: highest stage, then latest in the input.
     latest: Option<(Stage, usize)>,
+}
+
+impl Request<'_> {
+    /// Does an event with identity `id` belong to this request?
+    fn admits(&self, id: &Identity<'_>) -> bool {
+        let agree = |a: Option<&str>, b: Option<&str>| a.is_none() || b.is_none() || a == b;
+        agree(self.id.verb, id.verb)
+            && agree(self.id.name, id.name)
+            && self.id.resource == id.resource
+            && self.id.subresource == id.subresource
+            && self.id.namespace == id.namespace
+            && !(id.stage == Stage::ResponseComplete && self.completed.is_some())
+    }
+}
+
+/// For each item, whether its event stands for its request, given each one's identity and a
+/// test for "the same logged event". Items are in input order.
+pub(crate) fn choose<'a, T>(
+    items: &'a [T],
+    identity: impl Fn(&'a T) -> Identity<'a>,
+    same_event: impl Fn(&T, &T) -> bool,
+) -> (Vec<bool>, Identities) {
+    let mut counts = Identities::default();
+    let mut requests: Vec<Request<'a>> = Vec::new();
+    let mut by_id: HashMap<&'a str, Vec<usize>> = HashMap::new();
+    let mut chosen = vec![false; items.len()];
+    'items: for (i, item) in items.iter().enumerate() {
+        let id = identity(item);
+        let Some(audit_id) = id.audit_id else {
+            chosen[i] = true;
+            continue;
+        };
+        let known = by_id.entry(audit_id).or_default();
+        for &r in known.iter() {
+            if requests[r]
+                .members
+                .iter()
+                .any(|&m| same_event(&items[m], item))
+            {
+                counts.duplicates += 1;
+                continue 'items;
+            }
+        }
+        let joined = known.iter().copied().find(|&r| requests[r].admits(&id));
+        let r = if let Some(r) = joined {
+            r
+        } else {
+            if !known.is_empty() {
+                counts.collisions += 1;
+            }
+            known.push(requests.len());
+            requests.push(Request {
+                id,
+                members: Vec::new(),
+                completed: None,
+                latest: None,
+            });
+            requests.len() - 1
+        };
+        let request = &mut requests[r];
+        request.members.push(i);
+        request.id.verb = request.id.verb.or(id.verb);
+        request.id.name = request.id.name.or(id.name);
+        if id.stage == Stage::ResponseComplete {
+            request.completed = Some(i);
+        } else if request.latest.is_none_or(|(latest, _)| id.stage >= latest) {
+            request.latest = Some((id.stage, i));
+        }
+    }
+    for request in &requests {
+        if let Some(i) = request.completed.or(request.latest.map(|(_, i)| i)) {
+            chosen[i] = true;
+        }
+    }
+    (chosen, counts)
 }
 
 /// Picks the events that stand for their requests and returns their findings, in input order.
 pub fn select(candidates: Vec<Candidate>) -> Vec<Finding> {
-    select_all(candidates).0
+    select_all(candidates, Mode::Default).0
 }
 
-/// [`select`], also returning the accepted requests the chosen events carry, in input order.
-pub fn select_all(candidates: Vec<Candidate>) -> (Vec<Finding>, Vec<Accepted>) {
-    let chosen = chosen(&candidates);
+/// What [`select_all`] keeps.
+pub type Selected = (Vec<Finding>, Vec<Accepted>, Identities);
+
+/// [`select`] under `mode`, also returning the accepted requests the chosen events carry, in
+/// input order, and what request identity found. Falco's rule has no request identity: every
+/// event it raises an alert for is kept, as Falco would alert on it.
+pub fn select_all(candidates: Vec<Candidate>, mode: Mode) -> Selected {
+    let (chosen, identities) = match mode {
+        Mode::Default => choose(&candidates, Candidate::identity, Candidate::same_event),
+        Mode::Falco => (vec![true; candidates.len()], Identities::default()),
+    };
     let mut findings = Vec::new();
     let mut accepted = Vec::new();
     for (c, chosen) in candidates.into_iter().zip(chosen) {
@@ -113,18 +322,21 @@ pub fn select_all(candidates: Vec<Candidate>) -> (Vec<Finding>, Vec<Accepted>) {
             accepted.extend(c.accepted.map(|a| *a));
         }
     }
-    (findings, accepted)
-}
-
-/// For each candidate, whether its event stands for its request.
-fn chosen(candidates: &[Candidate]) -> Vec<bool> {
-    chosen_by(candidates, |c| (c.audit_id.as_deref(), c.stage))
+    (findings, accepted, identities)
 }
 
 /// For each item, whether its event stands for its request, given each one's (non-empty)
-/// `auditID` and stage: the same choice for pod requests and for other requests (workload
-/// writes).
+/// `auditID` and stage: one per `auditID`, its `ResponseComplete` events, else its latest
+/// stage. What workload records, which carry no more than that, are chosen by.
 pub(crate) fn chosen_by<T>(items: &[T], key: impl Fn(&T) -> (Option<&str>, Stage)) -> Vec<bool> {
+    /// What is known about the stages of one `auditID`.
+    #[derive(Default)]
+    struct Group {
+        /// A `ResponseComplete` event was seen.
+        completed: bool,
+        /// The index of the latest other stage: highest stage, then latest in the input.
+        latest: Option<(Stage, usize)>,
+    }
     let mut groups: HashMap<&str, Group> = HashMap::new();
     for (i, item) in items.iter().enumerate() {
         let (Some(id), stage) = key(item) else {
@@ -149,6 +361,55 @@ pub(crate) fn chosen_by<T>(items: &[T], key: impl Fn(&T) -> (Option<&str>, Stage
         .collect()
 }
 
+/// Are `a` and `b` the same logged event, found in two places? Everything read from the event is
+/// equal; where it was found, and what attribution made of it in each run, may differ.
+pub(crate) fn same_finding(a: &Finding, b: &Finding) -> bool {
+    let Finding {
+        file: _,
+        line: _,
+        item: _,
+        attribution: _,
+        audit_id,
+        time,
+        stage,
+        action,
+        namespace,
+        pod,
+        generate_name,
+        user,
+        impersonated_user,
+        source_ips,
+        user_agent,
+        status_code,
+        outcome,
+        reason,
+        images,
+        disallowed_images,
+        containers,
+        kind,
+        name,
+    } = a;
+    *audit_id == b.audit_id
+        && *time == b.time
+        && *stage == b.stage
+        && *action == b.action
+        && *namespace == b.namespace
+        && *pod == b.pod
+        && *generate_name == b.generate_name
+        && *user == b.user
+        && *impersonated_user == b.impersonated_user
+        && *source_ips == b.source_ips
+        && *user_agent == b.user_agent
+        && *status_code == b.status_code
+        && *outcome == b.outcome
+        && *reason == b.reason
+        && *images == b.images
+        && *disallowed_images == b.disallowed_images
+        && *containers == b.containers
+        && *kind == b.kind
+        && *name == b.name
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -158,6 +419,7 @@ mod tests {
         Box::new(Finding {
             file: String::new(),
             line,
+            item: None,
             audit_id: None,
             time: None,
             stage: None,
@@ -187,8 +449,15 @@ mod tests {
             .iter()
             .map(|&(line, id, stage, bad)| Candidate {
                 line,
+                item: None,
                 audit_id: id.map(Box::from),
                 stage,
+                request: id.map(|_| {
+                    Box::new(RequestRef {
+                        time: Some(line.to_string().into()),
+                        ..RequestRef::default()
+                    })
+                }),
                 finding: bad.then(|| finding(line)),
                 accepted: None,
                 owner: None,
@@ -274,5 +543,107 @@ mod tests {
             ]),
             [1, 2]
         );
+    }
+
+    /// A candidate for pod `name` with `image` under `id`, at `line`, logged at `time`.
+    fn pod(line: u64, id: &str, stage: Stage, name: Option<&str>, time: &str) -> Candidate {
+        let mut f = finding(line);
+        f.audit_id = Some(id.to_owned());
+        f.pod = name.map(str::to_owned);
+        f.time = Some(time.to_owned());
+        Candidate {
+            line,
+            item: None,
+            audit_id: Some(id.into()),
+            stage,
+            request: Some(Box::new(RequestRef {
+                verb: Some("create".into()),
+                resource: Some("pods".into()),
+                subresource: None,
+                namespace: Some("default".into()),
+                name: name.map(Box::from),
+                time: Some(time.into()),
+            })),
+            finding: Some(f),
+            accepted: None,
+            owner: None,
+        }
+    }
+
+    fn lines(findings: &[Finding]) -> Vec<u64> {
+        findings.iter().map(|f| f.line).collect()
+    }
+
+    #[test]
+    fn a_reused_audit_id_for_another_pod_is_another_request() {
+        // One ID, two pods: the evil pod's only stage is its own request's latest.
+        let mut good = pod(2, "x", ResponseComplete, Some("good"), "t2");
+        good.finding = None;
+        let (found, _, ids) = select_all(
+            vec![pod(1, "x", RequestReceived, Some("evil"), "t1"), good],
+            Mode::Default,
+        );
+        assert_eq!(lines(&found), [1]);
+        assert_eq!(ids.collisions, 1);
+        // A stage without a name joins the named one.
+        let (found, _, ids) = select_all(
+            vec![
+                pod(1, "x", RequestReceived, None, "t1"),
+                pod(2, "x", ResponseComplete, Some("web"), "t2"),
+            ],
+            Mode::Default,
+        );
+        assert_eq!(lines(&found), [2]);
+        assert_eq!(ids.collisions, 0);
+        // Another namespace, verb or subresource is another request.
+        let mut other = pod(2, "x", ResponseComplete, Some("web"), "t2");
+        other.request.as_mut().expect("request").namespace = Some("prod".into());
+        let (found, _, ids) = select_all(
+            vec![pod(1, "x", RequestReceived, Some("web"), "t1"), other],
+            Mode::Default,
+        );
+        assert_eq!(lines(&found), [1, 2]);
+        assert_eq!(ids.collisions, 1);
+    }
+
+    #[test]
+    fn the_same_event_in_two_inputs_is_one_event() {
+        let mut copy = pod(1, "x", ResponseComplete, Some("web"), "t2");
+        copy.finding.as_mut().expect("finding").file = "copy.log.gz".into();
+        copy.line = 9;
+        let (found, _, ids) = select_all(
+            vec![
+                pod(1, "x", RequestReceived, Some("web"), "t1"),
+                pod(2, "x", ResponseComplete, Some("web"), "t2"),
+                pod(8, "x", RequestReceived, Some("web"), "t1"),
+                copy,
+            ],
+            Mode::Default,
+        );
+        assert_eq!(lines(&found), [2]);
+        assert_eq!(ids.duplicates, 2);
+        assert_eq!(ids.collisions, 0);
+        // Falco's rule alerts on every event it is shown.
+        let (found, _, ids) = select_all(
+            vec![
+                pod(2, "x", ResponseComplete, Some("web"), "t2"),
+                pod(9, "x", ResponseComplete, Some("web"), "t2"),
+            ],
+            Mode::Falco,
+        );
+        assert_eq!(lines(&found), [2, 9]);
+        assert_eq!(ids, Identities::default());
+    }
+
+    #[test]
+    fn a_second_completion_is_a_second_request() {
+        let mut allowed = pod(1, "x", ResponseComplete, Some("web"), "t1");
+        allowed.finding = None;
+        let (found, _, ids) = select_all(
+            vec![allowed, pod(2, "x", ResponseComplete, Some("web"), "t2")],
+            Mode::Default,
+        );
+        assert_eq!(lines(&found), [2]);
+        assert_eq!(ids.collisions, 1);
     }
 }

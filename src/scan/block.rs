@@ -83,6 +83,15 @@ pub fn scan_lines_unfiltered(block: &[u8], policy: &Policy) -> BlockResult {
 pub fn scan_document(doc: &[u8], line: u64, policy: &Policy) -> BlockResult {
     let mut out = BlockResult::default();
     out.parse(doc, line, policy);
+    // The items of a batch start on lines of their own.
+    if out.candidates.iter().any(|c| c.item.is_some()) {
+        let starts = super::items::item_offsets(doc);
+        for c in &mut out.candidates {
+            if let Some(&at) = c.item.and_then(|i| starts.get(usize::try_from(i).ok()?)) {
+                c.line = line + memchr::memchr_iter(b'\n', &doc[..at]).count() as u64;
+            }
+        }
+    }
     out
 }
 
@@ -100,6 +109,7 @@ impl BlockResult {
         let candidates = &mut self.candidates;
         let workloads = &mut self.workloads;
         let accepted = &mut self.accepted;
+        let first = candidates.len();
         let mut item = 0;
         let result = event::for_each_event(line, &mut |ev| {
             item += 1;
@@ -115,6 +125,7 @@ impl BlockResult {
                         .as_ref()
                         .is_some_and(|f| matches!(f.action, Action::Create | Action::ApplyCreate));
                 let mut c = Candidate::new(ev, line_no, finding);
+                c.item = Some(item as u64 - 1);
                 if follows_owner {
                     c.owner = record::pod_owner(ev).map(Box::new);
                 }
@@ -138,6 +149,11 @@ impl BlockResult {
                 workloads.push(staged);
             }
         });
+        if !result.as_ref().is_ok_and(|seen| seen.batch) {
+            for c in &mut self.candidates[first..] {
+                c.item = None;
+            }
+        }
         self.count(line_no, result);
     }
 
@@ -148,6 +164,7 @@ impl BlockResult {
             return;
         }
         if trimmed.starts_with(EVENT_PREFIX) && trimmed.ends_with(b"}") {
+            self.stats.events += 1;
             return;
         }
         self.stats.parsed += 1;

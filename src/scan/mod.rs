@@ -10,18 +10,23 @@
 //!    scanned the same way as blocks arrive ([`stream`]);
 //! 3. the per-chunk results are merged in input order, shifting each chunk's line numbers by the
 //!    newline count of the chunks before it (a prefix sum, no second pass);
+//! 4. [`unrecognised`] judges an input that held no audit event: an error when the command line
+//!    names it, ignored once when a directory walk met it;
 //!
 //! and finally [`rules::select_all`] keeps one finding per request (its last stage, see
-//! docs/events.md), [`record::select`] one workload record per request, and the scope filter (`--since`, `--namespace`, …; [`crate::filter`]) keeps
-//! the findings the run asked about.
+//! docs/events.md; the same event read from two inputs once), [`record::select`] one workload
+//! record per request, and the scope filter (`--since`, `--namespace`, …; [`crate::filter`])
+//! keeps the findings the run asked about.
 //! Nothing here prints; errors with one input are collected (each naming the input and how far it
 //! was read) and the others are still scanned. Workers report the bytes they have scanned through
 //! a [`Counter`] (one atomic add per chunk), which only [`crate::progress`] reads.
 
 pub mod block;
 mod document;
+mod items;
 pub mod prefilter;
 pub mod stream;
+mod unrecognised;
 
 use std::path::PathBuf;
 
@@ -36,11 +41,12 @@ use crate::input::{self, Input, Opened};
 use crate::progress::Counter;
 use crate::rules::workload::{self as record, Staged};
 use crate::rules::{self, Candidate, Policy};
-use crate::stats::{InputFormat, InputStats, Stats};
+use crate::stats::{ErrorKind, InputFormat, InputStats, Stats};
 use crate::suggest::Repositories;
 
 use block::BlockResult;
 use document::Layout;
+use unrecognised::Head;
 
 /// How to read and split the inputs.
 #[derive(Debug, Clone)]
@@ -118,7 +124,10 @@ pub fn scan(paths: &[PathBuf], policy: &Policy, opts: &ScanOptions) -> Scan {
     let mut workloads = Vec::new();
     for (index, (input, size)) in inputs.iter().zip(sizes).enumerate() {
         let before = opts.progress.as_ref().map_or(0, Counter::done);
-        let (result, errors) = scan_input(input, policy, opts);
+        let head = Head::default();
+        let (mut result, mut errors) = scan_input(input, policy, opts, &head);
+        let named = unrecognised::is_named(input, paths);
+        errors.extend(unrecognised::judge(input, named, &head, &mut result));
         if let Some(progress) = &opts.progress {
             progress.set(before + size.unwrap_or(result.stats.bytes));
         }
@@ -131,9 +140,13 @@ pub fn scan(paths: &[PathBuf], policy: &Policy, opts: &ScanOptions) -> Scan {
         scan.stats += result.stats;
         scan.errors.extend(errors);
     }
+    let unrecognised = unrecognised::check_run(paths, &inputs, &mut scan.stats);
+    scan.errors.extend(unrecognised);
     scan.workloads = record::select(workloads);
     attribute(&mut candidates, &Records::new(&scan.workloads));
-    let (findings, accepted) = rules::select_all(candidates);
+    let (findings, accepted, identities) = rules::select_all(candidates, policy.mode);
+    scan.stats.duplicate_events += identities.duplicates;
+    scan.stats.audit_id_collisions += identities.collisions;
     for a in accepted {
         scan.accepted.add(a);
     }
@@ -200,10 +213,22 @@ fn disallowed_references(finding: &Finding) -> Vec<String> {
     out
 }
 
-/// Scans one input; an error still returns what was read before it. The result's stats carry
+/// Scans one input; an error still returns what was read before it; The result's stats carry
 /// the input's [`InputStats`] entry; the errors are messages that name the input.
-fn scan_input(input: &Input, policy: &Policy, opts: &ScanOptions) -> (InputScan, Vec<String>) {
-    scan_open_input(&input.name, input::open(input, opts.mmap), policy, opts)
+/// `head` keeps its first bytes.
+fn scan_input(
+    input: &Input,
+    policy: &Policy,
+    opts: &ScanOptions,
+    head: &Head,
+) -> (InputScan, Vec<String>) {
+    scan_open_input(
+        &input.name,
+        input::open(input, opts.mmap),
+        policy,
+        opts,
+        head,
+    )
 }
 
 /// [`scan_input`] once the input named `name` is opened (or could not be).
@@ -212,20 +237,14 @@ fn scan_open_input(
     opened: anyhow::Result<Opened>,
     policy: &Policy,
     opts: &ScanOptions,
+    head: &Head,
 ) -> (InputScan, Vec<String>) {
-    let mut entry = InputStats {
-        file: name.to_owned(),
-        format: None,
-        compression: None,
-        bytes: 0,
-        compressed_bytes: None,
-        lines: 0,
-        error: None,
-    };
+    let mut entry = InputStats::new(name);
     let (mut scan, errors) = match opened {
         Err(e) => (InputScan::default(), vec![e]),
-        Ok(opened) => scan_opened(name, opened, policy, opts, &mut entry),
+        Ok(opened) => scan_opened(name, opened, policy, opts, &mut entry, head),
     };
+    entry.error_kind = errors.first().map(|e| ErrorKind::of(e, entry.format));
     let errors: Vec<String> = errors.iter().map(|e| format!("{e:#}")).collect();
     entry.bytes = scan.stats.bytes;
     entry.lines = scan.stats.lines;
@@ -243,16 +262,19 @@ fn scan_opened(
     policy: &Policy,
     opts: &ScanOptions,
     entry: &mut InputStats,
+    head: &Head,
 ) -> (InputScan, Vec<anyhow::Error>) {
     match opened {
         Opened::Whole(source) => {
+            head.keep(&source);
             let (scan, format, error) = scan_whole(name, &source, policy, opts);
             entry.format = Some(format);
             // Only now, after the scan, can a file cut under its memory map be told.
             let lost = source.lost(name);
             (scan, error.into_iter().chain(lost).collect())
         }
-        Opened::Stream(s) => {
+        Opened::Stream(mut s) => {
+            s.reader = head.tap(s.reader);
             entry.compression = s.compression;
             let meter = s.meter.clone();
             let streamed = stream::scan_stream(name, s, policy, opts);
@@ -360,6 +382,7 @@ fn merge(name: &str, blocks: Vec<BlockResult>, first_line: u64) -> InputScan {
             if let Some(f) = &mut c.finding {
                 name.clone_into(&mut f.file);
                 f.line = c.line;
+                f.item = c.item;
                 // A finding starts out attributed to its own request.
                 if let Some(initiator) = f.attribution.as_mut().and_then(|a| a.initiator.as_mut()) {
                     name.clone_into(&mut initiator.file);

@@ -578,7 +578,13 @@ fn scan_cut(body: &str, mmap: bool, len: u64) -> (Vec<String>, Vec<String>) {
         mmap,
         ..ScanOptions::default()
     };
-    let (scan, errors) = scan_open_input(&input.name, opened, &policy(), &opts);
+    let (scan, errors) = scan_open_input(
+        &input.name,
+        opened,
+        &policy(),
+        &opts,
+        &super::Head::default(),
+    );
     let images = rules::select(scan.candidates)
         .into_iter()
         .flat_map(|f| f.disallowed_images)

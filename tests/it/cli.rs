@@ -194,3 +194,108 @@ fn completions_and_the_man_page_need_no_other_option() {
     );
     assert_eq!(code(&run(&["--generate", "tcsh"])), 2);
 }
+
+/// `--threads` is 1 to 1024: a usage error otherwise, at once (not thousands of threads).
+#[test]
+fn threads_out_of_range_are_refused_at_once() {
+    for n in ["0", "1025", "100000", "lots"] {
+        let started = std::time::Instant::now();
+        let out = run(&[SAMPLE, "--allow", ALLOW, "-j", n]);
+        assert_eq!(code(&out), 2, "-j {n}");
+        assert!(stderr(&out).contains("--threads"), "{}", stderr(&out));
+        assert!(started.elapsed() < std::time::Duration::from_secs(10));
+    }
+    assert_eq!(code(&run(&[SAMPLE, "--allow", ALLOW, "-j", "1024"])), 1);
+}
+
+/// `--default-registry` takes a host, and says which one when given a URL or a path.
+#[test]
+fn a_default_registry_that_is_no_host_is_refused_with_a_hint() {
+    for (value, says) in [
+        ("", "is empty"),
+        ("https://mirror.corp", "did you mean `mirror.corp`?"),
+        ("mirror.corp/", "did you mean `mirror.corp`?"),
+    ] {
+        let out = run(&[SAMPLE, "--allow", ALLOW, "--default-registry", value]);
+        assert_eq!(code(&out), 2, "{value:?}");
+        assert!(stderr(&out).contains(says), "{value:?}: {}", stderr(&out));
+    }
+    let out = run(&[
+        SAMPLE,
+        "--allow",
+        ALLOW,
+        "--default-registry",
+        "mirror.corp:5000",
+    ]);
+    assert_eq!(code(&out), 1, "{}", stderr(&out));
+}
+
+/// `--falco --summary` shows the per-image table (Falco has no per-image form).
+#[test]
+fn falco_with_summary_prints_the_per_image_table() {
+    let out = run(&[SAMPLE, "--allow", ALLOW, "--falco", "--summary"]);
+    assert_eq!(code(&out), 1, "{}", stderr(&out));
+    assert!(stdout(&out).contains("IMAGE"), "{}", stdout(&out));
+    let out = run(&[
+        SAMPLE,
+        "--allow",
+        ALLOW,
+        "--falco",
+        "--summary",
+        "--format",
+        "falco",
+    ]);
+    assert_eq!(code(&out), 2);
+}
+
+/// The summary counts every audit event (the API server's own lines are recognised without a
+/// parse), and says "1 line", not "1 lines".
+#[test]
+fn the_summary_counts_events_and_speaks_in_the_singular() {
+    let lease = r#"{"kind":"Event","apiVersion":"audit.k8s.io/v1","level":"Metadata","auditID":"a","stage":"ResponseComplete","verb":"update","objectRef":{"resource":"leases"}}"#;
+    let log = format!("{lease}\n{lease}\n{lease}\nnot json\n");
+    let out = crate::util::run_stdin(&["-", "--allow", ALLOW], log.into_bytes());
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(err.contains("3 audit events"), "{err}");
+    assert!(err.contains("1 line that is not an audit event"), "{err}");
+    let out = crate::util::run_stdin(
+        &["-", "--allow", ALLOW, "--strict"],
+        format!("{lease}\nnot json\n").into_bytes(),
+    );
+    assert_eq!(code(&out), 2);
+    assert!(
+        stderr(&out).contains("--strict: 1 line is not an audit event"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+/// The hint under `images-unknown` findings names every cause it saw.
+#[test]
+fn the_images_unknown_hint_explains_each_cause() {
+    let base = Event::create("p").image("nginx").line();
+    let no_body = base.replace(
+        r#","requestObject":{"kind":"Pod","apiVersion":"v1","metadata":{"name":"p"},"spec":{"containers":[{"name":"c","image":"nginx"}]}}"#,
+        "",
+    );
+    let no_containers = Event::create("q").line();
+    let no_image = Event::create("r")
+        .image("nginx")
+        .line()
+        .replace(r#","image":"nginx""#, "");
+    assert_ne!(no_body, base);
+    assert_ne!(no_image, Event::create("r").image("nginx").line());
+    let log = format!("{no_body}\n{no_containers}\n{no_image}\n");
+    let out = crate::util::run_stdin(&["-", "--allow", ALLOW], log.into_bytes());
+    assert_eq!(code(&out), 1, "{}", stderr(&out));
+    let err = stderr(&out);
+    let hints: Vec<_> = err.lines().filter(|l| l.contains("hint:")).collect();
+    assert_eq!(hints.len(), 3, "{err}");
+    assert!(hints[0].contains("without the pod spec"), "{err}");
+    assert!(hints[1].contains("lists no container"), "{err}");
+    assert!(
+        hints[2].contains("container without a string `image`"),
+        "{err}"
+    );
+}

@@ -130,3 +130,98 @@ fn garbage_lines_are_counted_with_locations() {
     );
     assert!(err.contains("… and 1 more"), "{err}");
 }
+
+/// A log and its gzipped copy (a rotated file and the archive made of it) hold the same requests:
+/// each is one finding, where it was first read, and the summary counts the copies.
+#[test]
+fn the_same_request_in_two_inputs_is_one_finding() {
+    use std::io::Write;
+    let sample = root().join("testdata/sample-audit.log");
+    let bytes = std::fs::read(&sample).expect("the sample");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let gz = dir.path().join("sample-audit.log.gz");
+    let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    enc.write_all(&bytes).expect("compress");
+    std::fs::write(&gz, enc.finish().expect("compress")).expect("write");
+    let copy = dir.path().join("copy.log");
+    std::fs::write(&copy, &bytes).expect("write");
+    let (one, _) = json(&["testdata/sample-audit.log", "--allow", ALLOW]);
+    let gz = gz.display().to_string();
+    let copy = copy.display().to_string();
+    let (three, out) = json(&["testdata/sample-audit.log", &gz, &copy, "--allow", ALLOW]);
+    assert_eq!(code(&out), 1, "{}", stderr(&out));
+    assert_eq!(three.findings, one.findings, "each where it was first read");
+    // Every event of the log that is a pod request (in either copy) was read again twice.
+    assert_eq!(
+        three.summary.duplicate_events,
+        2 * three.summary.pod_requests / 3,
+        "{:?}",
+        three.summary
+    );
+    assert_eq!(three.summary.audit_id_collisions, 0);
+}
+
+/// Hand-written and replayed logs reuse audit IDs: a request for another pod under the same ID
+/// is another request, and one cannot hide the other.
+#[test]
+fn a_reused_audit_id_for_another_pod_is_another_request() {
+    use crate::util::{Event, run_stdin};
+    let evil = Event::create("evil")
+        .image("xmrig/xmrig")
+        .line()
+        .replace(r#""auditID":"evil""#, r#""auditID":"same""#)
+        .replace("ResponseComplete", "RequestReceived")
+        .replace(r#","responseStatus":{"metadata":{},"code":201}"#, "");
+    let good = Event::create("good")
+        .image("nginx")
+        .line()
+        .replace(r#""auditID":"good""#, r#""auditID":"same""#);
+    let input = format!("{evil}\n{good}\n").into_bytes();
+    let out = run_stdin(&["-", "--allow", ALLOW, "--format", "json"], input);
+    assert_eq!(code(&out), 1, "{}", stderr(&out));
+    let doc: crate::report::Report = crate::util::parse(&out);
+    let pods: Vec<_> = doc.findings.iter().map(|f| f.pod.as_deref()).collect();
+    assert_eq!(pods, [Some("evil")]);
+    assert_eq!(doc.findings[0].stage.as_deref(), Some("RequestReceived"));
+    assert_eq!(doc.summary.audit_id_collisions, 1);
+    assert!(
+        stderr(&out).is_empty() || !stderr(&out).contains("error"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+/// A finding in a batch names its item, and in a pretty-printed batch the line its own object
+/// starts on.
+#[test]
+fn findings_in_a_batch_name_their_item_and_line() {
+    use crate::util::{Event, run_stdin};
+    let a = Event::create("a").image("xmrig/xmrig").line();
+    let b = Event::create("b").image("nginx").line();
+    let c = Event::create("c").image("evil/miner").line();
+    let list = format!(r#"{{"kind":"EventList","items":[{a},{b},{c}]}}"#);
+    let out = run_stdin(
+        &["-", "--allow", ALLOW, "--format", "json"],
+        format!("{list}\n").into_bytes(),
+    );
+    let doc: crate::report::Report = crate::util::parse(&out);
+    let at: Vec<_> = doc.findings.iter().map(|f| (f.line, f.item)).collect();
+    assert_eq!(at, [(1, Some(0)), (1, Some(2))]);
+    // The same list pretty-printed: items 0 and 2 start on lines 4 and 6.
+    let pretty =
+        format!("{{\n  \"kind\": \"EventList\",\n  \"items\": [\n{a},\n{b},\n{c}\n  ]\n}}\n");
+    let out = run_stdin(
+        &["-", "--allow", ALLOW, "--format", "json"],
+        pretty.into_bytes(),
+    );
+    let doc: crate::report::Report = crate::util::parse(&out);
+    let at: Vec<_> = doc.findings.iter().map(|f| (f.line, f.item)).collect();
+    assert_eq!(at, [(4, Some(0)), (6, Some(2))]);
+    // An event on its own has no item.
+    let out = run_stdin(
+        &["-", "--allow", ALLOW, "--format", "json"],
+        format!("{a}\n").into_bytes(),
+    );
+    let doc: crate::report::Report = crate::util::parse(&out);
+    assert_eq!(doc.findings[0].item, None);
+}

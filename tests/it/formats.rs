@@ -98,6 +98,7 @@ fn json_document_has_every_key_and_a_summary() {
         "kind",
         "name",
         "attribution",
+        "item",
     ];
     for f in doc["findings"].as_array().expect("findings is an array") {
         let obj = f.as_object().expect("object");

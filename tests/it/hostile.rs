@@ -462,3 +462,138 @@ fn the_text_summary_says_in_one_line_each_what_was_repaired_truncated_or_unreada
         assert!(err.lines().any(|l| l == want), "{want}\nnot in:\n{err}");
     }
 }
+
+/// The wrong input never passes a gate: each of these, named on the command line, holds bytes
+/// but not one audit event, and the run fails saying what it read.
+#[test]
+fn an_input_with_no_audit_event_is_an_error_that_says_what_it_is() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let write = |name: &str, bytes: &[u8]| {
+        let path = dir.path().join(name);
+        std::fs::write(&path, bytes).expect("write");
+        path.display().to_string()
+    };
+    let garbage: Vec<u8> = (0u8..=255).cycle().take(4096).collect();
+    let cases = [
+        (write("garbage.bin", &garbage), "binary data"),
+        (ALLOW.to_owned(), "looks like YAML"),
+        (
+            write("notes.txt", b"hello\nworld\n"),
+            "text that starts `hello`",
+        ),
+        (
+            write("pod.json", br#"{"apiVersion":"v1","kind":"Pod"}"#),
+            "JSON, but not audit events",
+        ),
+        (
+            write("audit.log.zip", b"PK\x03\x04rest of it"),
+            "a zip archive",
+        ),
+    ];
+    for (path, looks) in &cases {
+        let (doc, out) = json(&[path, "--allow", ALLOW]);
+        assert_eq!(code(&out), 2, "{path}: {}", stderr(&out));
+        let err = stderr(&out);
+        assert!(
+            err.contains(&format!("error: {path}: not an audit log: it")) && err.contains(looks),
+            "{path}: {err}"
+        );
+        assert!(doc.findings.is_empty());
+        let input = &doc.summary.inputs[0];
+        assert_eq!(
+            input.error_kind.as_deref(),
+            Some("no-audit-events"),
+            "{path}"
+        );
+        assert_eq!(
+            doc.summary.skipped, 0,
+            "{path}: one error, not a skipped line each"
+        );
+    }
+    // The same, from standard input; and the other inputs are still scanned.
+    let out = run_stdin(
+        &["-", SAMPLE_LOG, "--allow", ALLOW],
+        b"images:\n  - nginx\n".to_vec(),
+    );
+    assert_eq!(code(&out), 2);
+    assert!(stderr(&out).contains("error: -: not an audit log: it looks like YAML"));
+    assert!(
+        stdout(&out).contains("xmrig"),
+        "the log's findings are printed"
+    );
+}
+
+/// The README's sample log, for the runs that need findings beside a wrong input.
+const SAMPLE_LOG: &str = "testdata/sample-audit.log";
+
+#[test]
+fn empty_standard_input_and_an_empty_directory_are_errors_an_empty_file_is_not() {
+    let out = run_stdin(&["-", "--allow", ALLOW], Vec::new());
+    assert_eq!(code(&out), 2, "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("error: -: standard input was empty"),
+        "{}",
+        stderr(&out)
+    );
+    let dir = tempfile::tempdir().expect("tempdir");
+    let empty_dir = dir.path().join("audit");
+    std::fs::create_dir(&empty_dir).expect("mkdir");
+    let empty_dir = empty_dir.display().to_string();
+    let (doc, out) = json(&[&empty_dir, "--allow", ALLOW]);
+    assert_eq!(code(&out), 2);
+    assert!(
+        stderr(&out).contains("the directory holds no file to scan"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(
+        doc.summary.inputs[0].error_kind.as_deref(),
+        Some("empty-directory")
+    );
+    // A log just rotated is empty, and fine.
+    let empty = dir.path().join("audit.log");
+    std::fs::write(&empty, b"").expect("write");
+    let out = run(&[&empty.display().to_string(), "--allow", ALLOW]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+}
+
+/// Files in a directory of logs that hold no event (Falco's trace files keep their expectations
+/// as YAML beside them) are listed once as ignored, not as one skipped line per line.
+#[test]
+fn files_without_events_in_a_directory_are_ignored_once() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let root = dir.path().join("traces");
+    std::fs::create_dir_all(root.join("_expectations")).expect("mkdir");
+    std::fs::copy(SAMPLE_LOG, root.join("sample.json")).expect("copy");
+    for i in 0..3 {
+        let yaml = "- macro: allowed_k8s_containers\n  condition: (ka.req.pod.containers.image.repository in (nginx))\n".repeat(40);
+        std::fs::write(root.join(format!("_expectations/rules-{i}.yaml")), yaml).expect("write");
+    }
+    let root = root.display().to_string();
+    let out = run(&[&root, "--allow", ALLOW]);
+    assert_eq!(code(&out), 1, "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(
+        err.contains("ignored 3 files with no audit event in them (3 YAML): "),
+        "{err}"
+    );
+    assert!(!err.contains("skipped"), "{err}");
+    let (doc, _) = json(&[&root, "--allow", ALLOW]);
+    let ignored: Vec<_> = doc.summary.inputs.iter().filter(|i| i.ignored).collect();
+    assert_eq!(ignored.len(), 3);
+    assert!(
+        ignored
+            .iter()
+            .all(|i| i.content.as_deref() == Some("yaml") && i.error.is_none())
+    );
+    assert_eq!(doc.summary.skipped, 0);
+    // A directory of nothing but such files read nothing: that is an error.
+    std::fs::remove_file(dir.path().join("traces/sample.json")).expect("rm");
+    let out = run(&[&root, "--allow", ALLOW]);
+    assert_eq!(code(&out), 2, "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("not one audit event in 3 inputs read: 3 files ignored"),
+        "{}",
+        stderr(&out)
+    );
+}

@@ -168,12 +168,25 @@ fn plain_gzip_and_zstd_objects_scan_like_the_same_files_on_disk() {
         .map(|i| i.compression.as_deref())
         .collect();
     assert_eq!(compression, [None, Some("gzip"), Some("zstd"), None]);
-    for name in names {
+    // The compressed copies hold the plain sample's requests again: they are found once, where
+    // first read, and every pod-request event of the copies is counted as read again.
+    for name in ["sample.log", "mixed.jsonl"] {
         assert!(
             report.findings.iter().any(|f| f.file == copies.path(name)),
             "findings from {name}"
         );
     }
+    let sample_only = same_as_disk(
+        &moto.env(),
+        &copies,
+        &[copies.uri("sample.log")],
+        &[copies.path("sample.log")],
+    );
+    assert_eq!(
+        report.summary.duplicate_events,
+        2 * sample_only.summary.pod_requests,
+        "both copies decoded whole"
+    );
 }
 
 #[test]

@@ -24,8 +24,10 @@ pub struct Report {
 pub struct Finding {
     /// The input, as given on the command line (`-` for standard input).
     pub file: String,
-    /// The 1-based line the event is on (the first line of a multi-line document).
+    /// The 1-based line the event's object starts on (inside a multi-line document too).
     pub line: u64,
+    /// The 0-based index of the event in its batch (EventList, array, …), `None` on its own.
+    pub item: Option<u64>,
     /// `auditID`.
     pub audit_id: Option<String>,
     /// The event's time, RFC 3339 in UTC.
@@ -143,6 +145,10 @@ pub struct Summary {
     pub pod_requests: u64,
     /// Workload requests judged by their pod templates (`--workloads`).
     pub workload_requests: u64,
+    /// Events read again (another input holds them too) and counted once.
+    pub duplicate_events: u64,
+    /// Requests that share an `auditID` with an earlier, different request.
+    pub audit_id_collisions: u64,
     /// Lines that are not audit events.
     pub skipped: u64,
     /// Where the first skipped lines are, and why.
@@ -199,6 +205,13 @@ pub struct Input {
     pub lines: u64,
     /// Why the input could not be read (fully).
     pub error: Option<String>,
+    /// The kind of that error, for programs: `not-found`, `no-audit-events`, `truncated`, …
+    pub error_kind: Option<String>,
+    /// What it looked like when it held no audit event: `yaml`, `json`, `text`, `binary`,
+    /// `archive`.
+    pub content: Option<String>,
+    /// Met in a directory, it held no audit event and was passed over.
+    pub ignored: bool,
 }
 
 /// What `--since`, `--until`, `--namespace` and `--user` did.
