@@ -646,4 +646,62 @@ mod tests {
         assert_eq!(lines(&found), [2]);
         assert_eq!(ids.collisions, 1);
     }
+
+    /// A candidate from small random parts: few IDs, names and times, so that requests share
+    /// IDs, stages repeat and some events are equal.
+    fn arbitrary() -> impl proptest::strategy::Strategy<Value = Candidate> {
+        use proptest::prelude::*;
+        let stage = prop::sample::select(vec![
+            RequestReceived,
+            ResponseStarted,
+            Panic,
+            ResponseComplete,
+        ]);
+        (
+            prop::sample::select(vec!["x", "y"]),
+            stage,
+            prop::option::of(prop::sample::select(vec!["a", "b"])),
+            prop::sample::select(vec!["t1", "t2"]),
+            any::<bool>(),
+        )
+            .prop_map(|(id, stage, name, time, bad)| {
+                let mut c = pod(0, id, stage, name, time);
+                if !bad {
+                    c.finding = None;
+                }
+                c
+            })
+    }
+
+    proptest::proptest! {
+        /// Reading every input twice (a log and its copy) reports what reading it once does.
+        /// (Events without an `auditID` are requests of their own, each time they are read.)
+        #[test]
+        fn reading_everything_twice_changes_nothing(
+            events in proptest::collection::vec(arbitrary(), 0..12)
+        ) {
+            let numbered = |events: &[Candidate], from: u64| -> Vec<Candidate> {
+                events
+                    .iter()
+                    .cloned()
+                    .zip(from..)
+                    .map(|(mut c, line)| {
+                        c.line = line;
+                        if let Some(f) = &mut c.finding {
+                            f.line = line;
+                        }
+                        c
+                    })
+                    .collect()
+            };
+            let once = numbered(&events, 1);
+            let twice = [once.clone(), numbered(&events, 100)].concat();
+            let (a, _, ids_once) = select_all(once, Mode::Default);
+            let (b, _, ids_twice) = select_all(twice, Mode::Default);
+            proptest::prop_assert_eq!(lines(&a), lines(&b));
+            proptest::prop_assert_eq!(ids_once.collisions, ids_twice.collisions);
+            let read_again = events.len() as u64;
+            proptest::prop_assert_eq!(ids_twice.duplicates, ids_once.duplicates + read_again);
+        }
+    }
 }
