@@ -35,8 +35,11 @@ pub struct Seen {
     /// bytes around an event, raw control characters in strings), for the summary.
     pub repaired: Vec<String>,
     /// The events came from a batch (an array, an `EventList`, AKS `records`, CloudWatch
-    /// `logEvents`), each an item of it, in callback order.
+    /// `logEvents`).
     pub batch: bool,
+    /// For each event of a batch, in callback order, the index of the batch item it came from
+    /// (items that hold no event, such as a record of another category, are counted too).
+    pub items: Vec<usize>,
 }
 
 impl Seen {
@@ -55,12 +58,17 @@ impl Seen {
         self.failed.extend(other.failed);
         self.repaired.extend(other.repaired);
         self.batch |= other.batch;
+        self.items.extend(other.items);
     }
 
-    /// Adds the outcome of parsing a nested item.
-    fn add_result(&mut self, result: Result<Seen, LineError>) {
+    /// Adds what item `index` of a batch held: its events are that item's, whatever nests
+    /// inside it.
+    fn add_item(&mut self, index: usize, result: Result<Seen, LineError>) {
         match result {
-            Ok(seen) => self.add(seen),
+            Ok(mut inner) => {
+                inner.items = vec![index; inner.events];
+                self.add(inner);
+            }
             Err(e) => self.failed.push(e),
         }
     }
@@ -266,11 +274,10 @@ fn visit(mut ev: AuditEvent<'_>, f: &mut Callback<'_>) -> Result<Seen, LineError
             batch: true,
             ..Seen::default()
         };
-        for record in records.into_iter().filter_map(|r| match r {
-            Obj::Map(r) => Some(r),
-            _ => None,
-        }) {
-            seen.add_result(visit_record(record, f));
+        for (index, record) in records.into_iter().enumerate() {
+            if let Obj::Map(record) = record {
+                seen.add_item(index, visit_record(record, f));
+            }
         }
         return Ok(seen);
     }
@@ -286,9 +293,9 @@ fn visit(mut ev: AuditEvent<'_>, f: &mut Callback<'_>) -> Result<Seen, LineError
                 batch: true,
                 ..Seen::default()
             };
-            for m in &messages {
+            for (index, m) in messages.iter().enumerate() {
                 match m.get().and_then(|m| m.message.get()) {
-                    Some(text) => seen.add_result(message(text.as_bytes(), f)),
+                    Some(text) => seen.add_item(index, message(text.as_bytes(), f)),
                     None => seen.failed.push(LineError::NotAnEvent),
                 }
             }
@@ -337,12 +344,11 @@ fn visit_array(evs: Vec<Obj<AuditEvent<'_>>>, f: &mut Callback<'_>) -> Result<Se
 fn visit_items(items: List<Obj<AuditEvent<'_>>>, f: &mut Callback<'_>) -> Seen {
     let mut seen = Seen::default();
     if let List::Items(items) = items {
-        for ev in items.into_iter().filter_map(|ev| match ev {
-            Obj::Map(ev) => Some(ev),
-            _ => None,
-        }) {
-            if let Ok(inner) = visit(ev, f) {
-                seen.add(inner);
+        for (index, ev) in items.into_iter().enumerate() {
+            if let Obj::Map(ev) = ev
+                && let Ok(inner) = visit(ev, f)
+            {
+                seen.add_item(index, Ok(inner));
             }
         }
     }

@@ -149,10 +149,17 @@ impl BlockResult {
                 workloads.push(staged);
             }
         });
-        if !result.as_ref().is_ok_and(|seen| seen.batch) {
-            for c in &mut self.candidates[first..] {
-                c.item = None;
-            }
+        // The n-th event of a batch came from the batch item `seen.items[n]`.
+        let items = result
+            .as_ref()
+            .ok()
+            .filter(|seen| seen.batch)
+            .map(|seen| &seen.items);
+        for c in &mut self.candidates[first..] {
+            c.item = items.and_then(|items| {
+                let nth = usize::try_from(c.item?).ok()?;
+                items.get(nth).map(|&i| i as u64)
+            });
         }
         self.count(line_no, result);
     }

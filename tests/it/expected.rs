@@ -225,3 +225,26 @@ fn findings_in_a_batch_name_their_item_and_line() {
     let doc: crate::report::Report = crate::util::parse(&out);
     assert_eq!(doc.findings[0].item, None);
 }
+
+/// An item index counts every item of the batch, also those that hold no event (an AKS record of
+/// another category).
+#[test]
+fn item_indices_count_every_item_of_the_batch() {
+    let (doc, out) = json(&["testdata/aks-export.jsonl", "--allow", ALLOW]);
+    assert_ne!(code(&out), 2, "{}", stderr(&out));
+    // Line 1 holds four records: a lease update, the pod `legacy-app`, a record of category
+    // kube-apiserver, the pod `ingest-0`.
+    let at: Vec<_> = doc
+        .findings
+        .iter()
+        .filter(|f| f.line == 1)
+        .map(|f| (f.pod.clone().unwrap_or_default(), f.item))
+        .collect();
+    assert_eq!(
+        at,
+        [
+            ("legacy-app".to_owned(), Some(1)),
+            ("ingest-0".to_owned(), Some(3))
+        ]
+    );
+}
