@@ -31,7 +31,7 @@ use std::time::Duration;
 use crate::filter::{Admission, Filter, FilterStats};
 use crate::finding::{Action, Finding, ObjectKind};
 use crate::input::{self, Input};
-use crate::rules::stage::{Identity, Stage, choose, same_finding};
+use crate::rules::stage::{Identity, Stage, choose, hash_finding, same_finding};
 use crate::sink::is_temporary;
 use crate::stats::Stats;
 
@@ -144,7 +144,7 @@ pub fn merge(reports: Vec<Saved>, filter: &Filter, errors: Vec<String>) -> Merge
 /// event found again (in a later report, or twice in one) is left out and counted, then the
 /// stage that stands for each request is kept.
 fn one_per_request(findings: Vec<Finding>) -> (Vec<Finding>, u64) {
-    let (chosen, identities) = choose(&findings, identity, same_finding);
+    let (chosen, identities) = choose(&findings, identity, same_finding, hash_finding);
     let kept = findings
         .into_iter()
         .zip(chosen)

@@ -22,6 +22,8 @@
 //! choice ([`choose`]) merges saved reports. See docs/events.md (Stages).
 
 use std::collections::HashMap;
+use std::collections::hash_map::{DefaultHasher, RandomState};
+use std::hash::{BuildHasher, Hash, Hasher};
 
 use crate::attribution::OwnerRef;
 use crate::event::AuditEvent;
@@ -31,7 +33,7 @@ use crate::suggest::Accepted;
 use super::Mode;
 
 /// The stages of one request, in the order they are logged.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Stage {
     /// A stage name this tool does not know, or none.
     Other,
@@ -59,7 +61,7 @@ impl Stage {
 }
 
 /// What an event says about the request it belongs to, beyond its `auditID` and stage.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
 pub struct RequestRef {
     /// `verb`.
     pub verb: Option<Box<str>>,
@@ -167,6 +169,15 @@ impl Candidate {
         }
     }
 
+    /// Feeds what [`Candidate::same_event`] compares (most of it) to `h`.
+    fn hash_event(&self, h: &mut DefaultHasher) {
+        self.audit_id.hash(h);
+        self.request.hash(h);
+        if let Some(f) = &self.finding {
+            hash_finding(f, h);
+        }
+    }
+
     /// Is `other` the same logged event as this one, found again?
     fn same_event(&self, other: &Candidate) -> bool {
         self.audit_id == other.audit_id
@@ -215,8 +226,6 @@ pub struct Identities {
 struct Request<'a> {
     /// The first event's identity; `verb` and `name` filled in by later events if it had none.
     id: Identity<'a>,
-    /// The events that joined it.
-    members: Vec<usize>,
     /// Its `ResponseComplete` event.
     completed: Option<usize>,
     /// Its latest other stage: highest stage, then latest in the input.
@@ -236,35 +245,49 @@ impl Request<'_> {
     }
 }
 
-/// For each item, whether its event stands for its request, given each one's identity and a
-/// test for "the same logged event". Items are in input order.
+/// How many of the requests under one `auditID` an event may join is looked for among. Only a
+/// log built to reuse one ID thousands of times has more; past this, an event starts a request
+/// of its own (reported, never hidden), and the work per event stays bounded.
+const MAX_REQUESTS_SEARCHED: usize = 256;
+
+/// For each item, whether its event stands for its request, given each one's identity, a test
+/// for "the same logged event", and a hash of what that test compares (equal events must hash
+/// equal). Items are in input order. The work is linear in the items, whatever a hostile log
+/// repeats: events are found again by their hash (with keys chosen at random), and an event
+/// looks at most at [`MAX_REQUESTS_SEARCHED`] requests.
 pub(crate) fn choose<'a, T>(
     items: &'a [T],
     identity: impl Fn(&'a T) -> Identity<'a>,
     same_event: impl Fn(&T, &T) -> bool,
+    hash_event: impl Fn(&T, &mut DefaultHasher),
 ) -> (Vec<bool>, Identities) {
     let mut counts = Identities::default();
     let mut requests: Vec<Request<'a>> = Vec::new();
     let mut by_id: HashMap<&'a str, Vec<usize>> = HashMap::new();
+    let mut seen: HashMap<u64, Vec<usize>> = HashMap::new();
+    let keys = RandomState::new();
     let mut chosen = vec![false; items.len()];
-    'items: for (i, item) in items.iter().enumerate() {
+    for (i, item) in items.iter().enumerate() {
         let id = identity(item);
         let Some(audit_id) = id.audit_id else {
             chosen[i] = true;
             continue;
         };
-        let known = by_id.entry(audit_id).or_default();
-        for &r in known.iter() {
-            if requests[r]
-                .members
-                .iter()
-                .any(|&m| same_event(&items[m], item))
-            {
-                counts.duplicates += 1;
-                continue 'items;
-            }
+        let mut h = keys.build_hasher();
+        id.stage.hash(&mut h);
+        hash_event(item, &mut h);
+        let same = seen.entry(h.finish()).or_default();
+        if same.iter().any(|&m| same_event(&items[m], item)) {
+            counts.duplicates += 1;
+            continue;
         }
-        let joined = known.iter().copied().find(|&r| requests[r].admits(&id));
+        same.push(i);
+        let known = by_id.entry(audit_id).or_default();
+        let joined = known
+            .iter()
+            .take(MAX_REQUESTS_SEARCHED)
+            .copied()
+            .find(|&r| requests[r].admits(&id));
         let r = if let Some(r) = joined {
             r
         } else {
@@ -274,14 +297,12 @@ pub(crate) fn choose<'a, T>(
             known.push(requests.len());
             requests.push(Request {
                 id,
-                members: Vec::new(),
                 completed: None,
                 latest: None,
             });
             requests.len() - 1
         };
         let request = &mut requests[r];
-        request.members.push(i);
         request.id.verb = request.id.verb.or(id.verb);
         request.id.name = request.id.name.or(id.name);
         if id.stage == Stage::ResponseComplete {
@@ -311,7 +332,12 @@ pub type Selected = (Vec<Finding>, Vec<Accepted>, Identities);
 /// event it raises an alert for is kept, as Falco would alert on it.
 pub fn select_all(candidates: Vec<Candidate>, mode: Mode) -> Selected {
     let (chosen, identities) = match mode {
-        Mode::Default => choose(&candidates, Candidate::identity, Candidate::same_event),
+        Mode::Default => choose(
+            &candidates,
+            Candidate::identity,
+            Candidate::same_event,
+            Candidate::hash_event,
+        ),
         Mode::Falco => (vec![true; candidates.len()], Identities::default()),
     };
     let mut findings = Vec::new();
@@ -359,6 +385,21 @@ pub(crate) fn chosen_by<T>(items: &[T], key: impl Fn(&T) -> (Option<&str>, Stage
                 .is_some_and(|g| !g.completed && g.latest.is_some_and(|(_, at)| at == i)),
         })
         .collect()
+}
+
+/// Feeds some of what [`same_finding`] compares to `h`: enough to tell events apart, equal for
+/// equal findings.
+pub(crate) fn hash_finding(f: &Finding, h: &mut DefaultHasher) {
+    f.audit_id.hash(h);
+    f.time.hash(h);
+    f.stage.hash(h);
+    f.action.as_str().hash(h);
+    f.namespace.hash(h);
+    f.pod.hash(h);
+    f.name.hash(h);
+    f.user.hash(h);
+    f.status_code.hash(h);
+    f.images.hash(h);
 }
 
 /// Are `a` and `b` the same logged event, found in two places? Everything read from the event is
@@ -645,6 +686,34 @@ mod tests {
         );
         assert_eq!(lines(&found), [2]);
         assert_eq!(ids.collisions, 1);
+    }
+
+    /// A log built to reuse one audit ID for tens of thousands of requests (or to repeat one
+    /// event as often) is chosen from in linear time, and every request still counts.
+    #[test]
+    fn one_id_reused_very_often_stays_linear() {
+        let n = 40_000;
+        let many: Vec<Candidate> = (0..n)
+            .map(|i| {
+                let name = format!("pod-{i}");
+                pod(i, "x", ResponseComplete, Some(&name), "t")
+            })
+            .collect();
+        let started = std::time::Instant::now();
+        let (found, _, ids) = select_all(many, Mode::Default);
+        assert_eq!(found.len(), 40_000);
+        assert_eq!(ids.collisions, n - 1);
+        let same: Vec<Candidate> = (0..n)
+            .map(|i| pod(i, "x", RequestReceived, Some("p"), "t"))
+            .collect();
+        let (found, _, ids) = select_all(same, Mode::Default);
+        assert_eq!(lines(&found), [0]);
+        assert_eq!(ids.duplicates, n - 1);
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(20),
+            "{:?}",
+            started.elapsed()
+        );
     }
 
     /// A candidate from small random parts: few IDs, names and times, so that requests share
