@@ -28,8 +28,9 @@ Example:
     namespaces:
       kube-system: [quay.io/cilium/]
 
-Narrowing an incident, and seeding an allowlist from a known-good week:
+Narrowing an incident, gating CI on pods actually created in the last day, and seeding an allowlist from a known-good week:
   falco-pod-scan audit/ --allow allow.yaml --summary --since 2026-03-02 --namespace 'prod-*'
+  falco-pod-scan audit/ --allow allow.yaml --since 24h --outcome created
   falco-pod-scan audit-week-10.log.gz --suggest-allowlist > allow.yaml
 
 Many clusters, a shard per process or machine (clusters.txt: one directory per cluster), merged:
