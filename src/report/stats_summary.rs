@@ -321,7 +321,7 @@ fn identity_line(s: &Stats) -> Option<String> {
         };
         parts.push(format!(
             "{what} an auditID with an earlier, different request (another pod, namespace or \
-             verb), judged on its own"
+             verb), each judged on its own"
         ));
     }
     (!parts.is_empty()).then(|| parts.join("; "))
@@ -552,5 +552,21 @@ mod tests {
             locations(&at, 4),
             ["a\\u{1b}.log:3 (not valid JSON)", "… and 3 more"]
         );
+    }
+
+    #[test]
+    fn events_read_twice_and_reused_ids_are_said_in_number() {
+        let mut s = Stats::default();
+        assert_eq!(identity_line(&s), None);
+        s.duplicate_events = 1;
+        assert_eq!(
+            identity_line(&s).as_deref(),
+            Some("1 event was found again (another input holds the same events) and counted once")
+        );
+        s.duplicate_events = 3;
+        s.audit_id_collisions = 2;
+        let line = identity_line(&s).expect("a line");
+        assert!(line.starts_with("3 events were found again"), "{line}");
+        assert!(line.contains("; 2 requests share an auditID"), "{line}");
     }
 }
