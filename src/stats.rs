@@ -112,10 +112,7 @@ impl InputStats {
     /// format, and it is not something else entirely that it was refused as)?
     pub fn was_read(&self) -> bool {
         self.format.is_some_and(|f| f != InputFormat::Legacy)
-            && !matches!(
-                self.error_kind,
-                Some(ErrorKind::NoAuditEvents | ErrorKind::EmptyInput)
-            )
+            && !matches!(self.error_kind, Some(ErrorKind::NoAuditEvents))
     }
 }
 
@@ -134,8 +131,6 @@ pub enum ErrorKind {
     LegacyFormat,
     /// It held bytes, but not one audit event (YAML, binary, …).
     NoAuditEvents,
-    /// Standard input held nothing at all.
-    EmptyInput,
     /// A directory given on the command line held no file.
     EmptyDirectory,
     /// It was read only in part: cut short, damaged, or a line too long to hold.
