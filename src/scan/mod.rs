@@ -127,7 +127,7 @@ pub fn scan(paths: &[PathBuf], policy: &Policy, opts: &ScanOptions) -> Scan {
         let head = Head::default();
         let (mut result, mut errors) = scan_input(input, policy, opts, &head);
         let named = unrecognised::is_named(input, paths);
-        errors.extend(unrecognised::judge(input, named, &head, &mut result));
+        errors.extend(unrecognised::judge(named, &head, &mut result));
         if let Some(progress) = &opts.progress {
             progress.set(before + size.unwrap_or(result.stats.bytes));
         }

@@ -79,7 +79,7 @@ pub fn is_named(input: &Input, paths: &[PathBuf]) -> bool {
 
 /// Judges one scanned input by what it held; returns the error it is, if it is one. The input's
 /// entry (the last of `scan.stats.inputs`) says so too.
-pub fn judge(input: &Input, named: bool, head: &Head, scan: &mut InputScan) -> Option<String> {
+pub fn judge(named: bool, head: &Head, scan: &mut InputScan) -> Option<String> {
     let stats = &mut scan.stats;
     let events = stats.events;
     let entry = stats.inputs.last_mut()?;
