@@ -25,7 +25,7 @@ use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use crate::input::decode::Meter;
-use indicatif::{HumanBytes, HumanDuration, ProgressBar, ProgressDrawTarget, ProgressStyle};
+use indicatif::{HumanBytes, ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 /// Inputs smaller than this never get a bar in [`Draw::Auto`].
 pub const LARGE: u64 = 64 << 20;
@@ -235,17 +235,30 @@ fn rate(done: u64, total: Option<u64>, elapsed: Duration) -> String {
     let per_sec = (done as f64 / secs) as u64;
     match total {
         Some(total) if per_sec > 0 => {
-            let left = Duration::from_secs(total.saturating_sub(done) / per_sec);
-            format!("({}/s, {} left)", HumanBytes(per_sec), HumanDuration(left))
+            let left = total.saturating_sub(done) / per_sec;
+            format!("({}/s, {} left)", HumanBytes(per_sec), short_duration(left))
         }
         _ => format!("({}/s)", HumanBytes(per_sec)),
     }
 }
 
-/// A bar with the total, or a byte counter without one, at `done`, drawn to stderr.
+/// `secs` in at most two units, `7s`, `3m 05s`, `2h 10m`, `3d 4h`: the rate line stays short
+/// enough for the bar to fit an 80-column terminal.
+fn short_duration(secs: u64) -> String {
+    match secs {
+        0..60 => format!("{secs}s"),
+        60..3600 => format!("{}m {:02}s", secs / 60, secs % 60),
+        3600..86_400 => format!("{}h {:02}m", secs / 3600, secs % 3600 / 60),
+        _ => format!("{}d {}h", secs / 86_400, secs % 86_400 / 3600),
+    }
+}
+
+/// A bar with the total, or a byte counter without one, at `done`, drawn to stderr. The bar
+/// takes the width the rest of the line leaves on the terminal, so the line fits it (at 80
+/// columns the rest is at most about 65).
 fn new_bar(draw: Draw, total: Option<u64>, done: u64, message: String) -> ProgressBar {
     let template = if total.is_some() {
-        "scanning [{bar:30}] {bytes}/{total_bytes} {msg}"
+        "scanning [{wide_bar}] {bytes}/{total_bytes} {msg}"
     } else {
         "scanning {spinner} {bytes} {msg}"
     };
@@ -302,9 +315,18 @@ mod tests {
         assert_eq!(rate(0, Some(10), second), "");
         assert_eq!(
             rate(512 << 20, Some(1536 << 20), 2 * second),
-            "(256.00 MiB/s, 4 seconds left)"
+            "(256.00 MiB/s, 4s left)"
         );
         assert_eq!(rate(1 << 30, None, second), "(1.00 GiB/s)");
+    }
+
+    #[test]
+    fn durations_are_short() {
+        assert_eq!(short_duration(0), "0s");
+        assert_eq!(short_duration(59), "59s");
+        assert_eq!(short_duration(185), "3m 05s");
+        assert_eq!(short_duration(3600 * 2 + 600), "2h 10m");
+        assert_eq!(short_duration(86_400 * 3 + 3600 * 4 + 59), "3d 4h");
     }
 
     #[test]

@@ -61,13 +61,39 @@ fn no_color_is_honoured_on_a_terminal() {
     );
 }
 
-/// `text` without its colour escapes (`ESC [ … m`).
+#[test]
+fn color_always_wins_over_no_color() {
+    let red = "\u{1b}[38;5;9m";
+    let bin = env!("CARGO_BIN_EXE_falco-pod-scan");
+    let command = format!("{bin} {SAMPLE} --allow {ALLOW} --quiet --color always");
+    let shown = on_terminal(&command, &[("NO_COLOR", "1")]);
+    assert!(
+        shown.contains(&format!("{red} xmrig/xmrig:latest")),
+        "{shown:?}"
+    );
+    let piped = cmd()
+        .args([SAMPLE, "--allow", ALLOW, "--color", "always"])
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("runs");
+    assert!(stdout(&piped).contains(red), "{}", stdout(&piped));
+    let blocks = on_terminal(&format!("stty cols 40; {command}"), &[("NO_COLOR", "1")]);
+    assert!(
+        blocks.contains(&format!("{red}xmrig/xmrig:latest")),
+        "{blocks:?}"
+    );
+}
+
+/// `text` without its terminal escapes (`ESC [ parameters final-byte`: colours, erasing a line,
+/// moving the cursor).
 fn without_colour(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     let mut chars = text.chars();
     while let Some(c) = chars.next() {
         if c == '\u{1b}' {
-            chars.by_ref().find(|&c| c == 'm');
+            if chars.next() == Some('[') {
+                chars.by_ref().find(|c| ('@'..='~').contains(c));
+            }
         } else {
             out.push(c);
         }
@@ -83,9 +109,10 @@ fn on_a_terminal_the_table_fits_and_keeps_who_and_how_in_one_row() {
         let command = format!("stty cols {cols}; {bin} {logs} --allow {ALLOW} --quiet");
         without_colour(&on_terminal(&command, &[]))
     };
-    for cols in [80, 120] {
+    for cols in [40, 80, 120] {
         let text = shown(cols);
-        assert!(text.contains("TIME"), "{text}");
+        let expected = if cols < 80 { "Finding 1 of 26" } else { "TIME" };
+        assert!(text.contains(expected), "{text}");
         for line in text.lines() {
             let line = line.trim_end_matches('\r');
             assert!(line.chars().count() <= cols, "wider than {cols}: {line}");
@@ -123,11 +150,25 @@ fn the_progress_bar_shows_on_a_terminal_only() {
     // however fast the machine: `/dev/stdin` is a pipe, of size 0, so the total stays known.
     let slow = format!("(sleep 1; cat {SAMPLE}) | {bin} --allow {ALLOW} --format jsonl");
     let bar = "scanning [";
-    let shown = on_terminal(&format!("{slow} {large} /dev/stdin > /dev/null"), &[]);
+    let shown = on_terminal(
+        &format!("stty cols 80; {slow} {large} /dev/stdin > /dev/null"),
+        &[],
+    );
     assert!(
         shown.contains(bar) && shown.contains("MiB/s") && shown.contains("/65.0"),
         "{shown:?}"
     );
+    // Each frame is drawn over the last after a carriage return (or a cursor move).
+    for frame in without_colour(&shown).split(['\r', '\n']) {
+        if frame.contains(bar) {
+            let frame = frame.trim_end();
+            assert!(
+                frame.chars().count() <= 80,
+                "{}: {frame:?}",
+                frame.chars().count()
+            );
+        }
+    }
     assert!(shown.contains("falco-pod-scan: "), "the summary follows");
     let stdin = on_terminal(&format!("{slow} - > /dev/null"), &[]);
     assert!(
