@@ -47,16 +47,84 @@ fn table(paths: &[&str], width: Option<u16>) -> String {
         style: Style {
             color: false,
             width,
+            base: Some(cwd),
         },
         hostname: String::new(),
+        started: None,
     };
     write_report(&report, &options, &mut out).expect("write to a Vec");
     String::from_utf8(out).expect("UTF-8")
 }
 
+/// The widths a table is checked at: a classic terminal, two common ones and a wide screen.
+const WIDTHS: [u16; 4] = [80, 100, 120, 200];
+
+/// Asserts that every line of `text` is at most `width` columns wide.
+fn assert_fits(text: &str, width: u16) {
+    for line in text.lines() {
+        let columns = unicode_width::UnicodeWidthStr::width(line);
+        assert!(
+            columns <= usize::from(width),
+            "{columns} > {width}: {line}\n{text}"
+        );
+    }
+}
+
 #[test]
-fn table_snapshot_at_fixed_width() {
-    insta::assert_snapshot!(table(&[SAMPLE], Some(120)));
+fn table_fits_each_width_and_keeps_every_row_short() {
+    for width in WIDTHS {
+        for paths in [&[SAMPLE][..], &ATTRIBUTION] {
+            let text = table(paths, Some(width));
+            assert_fits(&text, width);
+            // Each row is at most as tall as its tallest cell: the USER cell of a pod that a
+            // person created as someone else through a controller's name has three lines.
+            let rows = text.lines().filter(|l| l.starts_with("│ 20")).count();
+            let findings = if paths.len() == 1 { 5 } else { 26 };
+            assert_eq!(rows, findings, "{width}: one row per finding\n{text}");
+            assert!(
+                text.lines().count() <= 5 + 3 * findings,
+                "{width}: {} lines\n{text}",
+                text.lines().count()
+            );
+            assert!(
+                !text.contains(&root().display().to_string()),
+                "relative paths"
+            );
+        }
+    }
+}
+
+#[test]
+fn table_snapshots_at_80_100_120_and_200_columns() {
+    for width in WIDTHS {
+        insta::assert_snapshot!(format!("sample_{width}"), table(&[SAMPLE], Some(width)));
+        insta::assert_snapshot!(
+            format!("attribution_{width}"),
+            table(
+                &[
+                    "testdata/attribution/deployment-chain.log",
+                    "testdata/attribution/forged-owner.log",
+                    "testdata/attribution/missing-owner.log",
+                ],
+                Some(width)
+            )
+        );
+    }
+}
+
+#[test]
+fn below_a_readable_table_each_finding_is_a_block() {
+    let text = table(&[SAMPLE], Some(40));
+    assert_fits(&text, 40);
+    assert_eq!(text.matches(" of 5\n").count(), 5, "{text}");
+    insta::assert_snapshot!("sample_40", text);
+}
+
+#[test]
+fn absolute_paths_are_shown_relative_to_the_current_directory() {
+    let absolute = root().join(SAMPLE);
+    let text = table(&[absolute.to_str().expect("UTF-8")], Some(200));
+    assert!(text.contains(&format!(" {SAMPLE}:32 ")), "{text}");
 }
 
 #[test]
@@ -378,18 +446,6 @@ fn the_table_shows_who_is_behind_each_pod_and_how_it_was_found() {
 }
 
 #[test]
-fn table_snapshot_with_attribution_at_fixed_width() {
-    insta::assert_snapshot!(table(
-        &[
-            "testdata/attribution/deployment-chain.log",
-            "testdata/attribution/forged-owner.log",
-            "testdata/attribution/missing-owner.log",
-        ],
-        Some(120)
-    ));
-}
-
-#[test]
 fn falco_formats_name_the_requester_and_carry_no_attribution() {
     let log = "testdata/attribution/deployment-chain.log";
     let text = stdout(&run(&[log, "--allow", ALLOW, "--format", "falco"]));
@@ -408,4 +464,152 @@ fn falco_formats_name_the_requester_and_carry_no_attribution() {
             "{text}"
         );
     }
+}
+
+/// Validates the JUnit report `xml` against the Ant JUnit schema with Python's `xmlschema`
+/// (installed by `.ci/run`), failing with how to install it when it is missing.
+fn assert_valid_junit(xml: &str) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let report = dir.path().join("report.xml");
+    std::fs::write(&report, xml).expect("write");
+    let schema = root().join("tests/it/junit/ant-junit.xsd");
+    let out = std::process::Command::new("python3")
+        .args([
+            "-c",
+            "import sys, xmlschema; xmlschema.validate(sys.argv[1], sys.argv[2])",
+        ])
+        .arg(&report)
+        .arg(&schema)
+        .output()
+        .expect("python3 runs");
+    let why = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        !why.contains("No module named 'xmlschema'"),
+        "install the validator: python3 -m pip install 'xmlschema~=4.1'"
+    );
+    assert!(out.status.success(), "{why}\n{xml}");
+}
+
+/// A log of one pod create whose every logged string is hostile to XML and Markdown.
+fn hostile_log(dir: &std::path::Path) -> String {
+    let log = dir.join("hostile.log");
+    let line = Event::create(r#"evil-]]>-<x>-&amp;-\"-'-|-`-\u001b[2J-\u0000-\ufffe-\n"#)
+        .namespace("ns-|-`<b>`")
+        .image(r"reg.example.com/x:1-]]><script>alert(1)</script>|`\n| a | b |")
+        .line();
+    std::fs::write(&log, format!("{line}\n")).expect("write");
+    log.to_str().expect("UTF-8").to_owned()
+}
+
+#[test]
+fn junit_is_valid_with_a_failing_case_per_finding_and_survives_hostile_strings() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let hostile = hostile_log(dir.path());
+    for args in [
+        vec![SAMPLE],
+        ATTRIBUTION.to_vec(),
+        vec![hostile.as_str()],
+        vec![SAMPLE, "testdata/no-such-file.log"],
+    ] {
+        let mut all = args.clone();
+        all.extend(["--allow", ALLOW, "--format", "junit", "--quiet"]);
+        let out = run(&all);
+        let xml = stdout(&out);
+        assert_valid_junit(&xml);
+        let findings = json(&[&args[..], &["--allow", ALLOW]].concat()).0.findings;
+        assert_eq!(xml.matches("<failure ").count(), findings.len(), "{xml}");
+        assert_eq!(
+            xml.matches("<testcase ").count(),
+            findings.len() + xml.matches("<error ").count(),
+            "{xml}"
+        );
+    }
+    let xml = stdout(&run(&[&hostile, "--allow", ALLOW, "--format", "junit"]));
+    assert!(!xml.contains('\u{1b}') && !xml.contains('\u{0}') && !xml.contains('\u{fffe}'));
+    assert!(!xml.contains("<script>") && !xml.contains("<x>"), "{xml}");
+    assert!(xml.contains("\\u{1b}[2J"), "shown escaped: {xml}");
+    assert!(
+        xml.contains(r#"name="Pod ns-|-`&lt;b&gt;`/evil-]]&gt;-&lt;x&gt;-&amp;amp;-&quot;-&apos;-|-`-\u{1b}[2J-\u{0}-\u{fffe}-\u{a} create""#),
+        "kind, namespace/name, action: {xml}"
+    );
+    let unreadable = run(&[
+        SAMPLE,
+        "testdata/no-such-file.log",
+        "--allow",
+        ALLOW,
+        "--format",
+        "junit",
+    ]);
+    assert_eq!(code(&unreadable), 2, "an error wins");
+    assert!(stdout(&unreadable).contains(r#"errors="1""#));
+}
+
+#[test]
+fn junit_without_findings_is_one_passing_case() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let log = dir.path().join("clean.log");
+    std::fs::write(
+        &log,
+        format!("{}\n", Event::create("web").image("nginx").line()),
+    )
+    .expect("write");
+    let allow = dir.path().join("allow.yaml");
+    std::fs::write(&allow, "images: [nginx]\n").expect("write");
+    let out = run(&[
+        log.to_str().expect("UTF-8"),
+        "--allow",
+        allow.to_str().expect("UTF-8"),
+        "--format",
+        "junit",
+    ]);
+    assert_eq!(code(&out), 0);
+    let xml = stdout(&out);
+    assert_valid_junit(&xml);
+    assert!(
+        xml.contains(r#"tests="1" failures="0" errors="0""#),
+        "{xml}"
+    );
+    assert!(
+        xml.contains(r#"<testcase name="no disallowed pod images""#),
+        "{xml}"
+    );
+}
+
+#[test]
+fn markdown_is_one_table_row_per_finding_with_every_cell_escaped() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let hostile = hostile_log(dir.path());
+    let text = stdout(&run(&[
+        &hostile, SAMPLE, "--allow", ALLOW, "--format", "markdown",
+    ]));
+    let rows: Vec<&str> = text.lines().filter(|l| l.starts_with("| ")).collect();
+    assert_eq!(
+        rows.len(),
+        1 + 1 + 5,
+        "header, hostile, the sample's five: {text}"
+    );
+    // A row splits into its seven cells at the pipes no backslash escapes.
+    for row in &rows {
+        let mut cells = 0;
+        let mut escaped = false;
+        for c in row.chars() {
+            match c {
+                '|' if !escaped => cells += 1,
+                _ => {}
+            }
+            escaped = c == '\\' && !escaped;
+        }
+        assert_eq!(cells, 8, "seven cells: {row}");
+    }
+    let evil = rows[1];
+    for raw in ["<b>", "<script>", "`<", "\u{1b}", "]]><"] {
+        assert!(!evil.contains(raw), "{raw:?} in {evil}");
+    }
+    assert!(evil.contains("\\<script\\>"), "{evil}");
+    assert!(text.contains("| 2026-03-02T09:12:05.327634Z | default | kworker-sync | "));
+    assert!(
+        text.trim_end()
+            .ends_with("6 findings among 9 pod request events; read 2 inputs, 59 lines."),
+        "{text}"
+    );
 }
