@@ -103,3 +103,73 @@ fn long_names_are_parsed() {
     assert_eq!(long_name("-"), None);
     assert_eq!(long_name(" x"), None);
 }
+
+/// The part of a bash completion script that completes the value of `option`: from its `case`
+/// arm to the arm's `;;`.
+fn bash_arm<'s>(script: &'s str, option: &str) -> &'s str {
+    let start = script
+        .find(&format!("                {option})"))
+        .unwrap_or_else(|| panic!("an arm for {option}"));
+    let len = script[start..].find(";;").expect("the arm ends");
+    &script[start..start + len]
+}
+
+#[test]
+fn completions_offer_no_file_names_for_values_that_are_not_files() {
+    let bash = stdout(&run(&["--generate", "bash"]));
+    for option in [
+        "--threads",
+        "-j",
+        "--since",
+        "--until",
+        "--shard",
+        "--namespace",
+    ] {
+        let arm = bash_arm(&bash, option);
+        assert!(!arm.contains("compgen -f"), "{option}: {arm}");
+    }
+    for option in ["--allow", "--files-from"] {
+        assert!(bash_arm(&bash, option).contains("compgen -f"), "{option}");
+    }
+    let zsh = stdout(&run(&["--generate", "zsh"]));
+    for spec in ["'--threads=[", "'--since=["] {
+        let line = zsh
+            .lines()
+            .find(|l| l.contains(spec))
+            .unwrap_or_else(|| panic!("{spec} in {zsh}"));
+        assert!(
+            !line.contains("_default") && !line.contains("_files"),
+            "{line}"
+        );
+    }
+    let fish = stdout(&run(&["--generate", "fish"]));
+    for long in ["-l threads", "-l since"] {
+        let line = fish
+            .lines()
+            .find(|l| l.contains(long))
+            .unwrap_or_else(|| panic!("{long}"));
+        assert!(!line.contains(" -F"), "{line}");
+    }
+}
+
+#[test]
+fn the_man_page_says_what_the_exit_status_and_the_environment_mean() {
+    let man = stdout(&run(&["--generate", "man"]));
+    assert!(man.contains(".SH \"EXIT STATUS\""), "{man}");
+    assert!(man.contains(".SH ENVIRONMENT"), "{man}");
+    assert!(!man.contains(".SH EXTRA"), "{man}");
+    for name in ["NO_COLOR", "CI", "FALCO_HOSTNAME", "FALCO_GRPC_HOSTNAME"] {
+        assert!(man.contains(name), "{name}");
+    }
+}
+
+#[test]
+fn help_says_when_jsonl_lines_are_written() {
+    let help = stdout(&run(&["--help"]));
+    let jsonl = help
+        .split("\n\n")
+        .find(|p| p.contains("jsonl"))
+        .unwrap_or(&help);
+    assert!(!help.contains("streamed"), "{jsonl}");
+    assert!(help.contains("when the input ends"), "{help}");
+}
