@@ -7,7 +7,7 @@
 
 use std::path::PathBuf;
 
-use clap::{Parser, ValueEnum};
+use clap::{Parser, ValueEnum, ValueHint};
 use jiff::Timestamp;
 
 use crate::filter::parse_bound;
@@ -77,6 +77,7 @@ pub struct Cli {
     #[arg(
         long,
         value_name = "FILE",
+        value_hint = ValueHint::FilePath,
         required_unless_present_any = ["suggest_allowlist", "generate", "merge"],
         help_heading = "Policy"
     )]
@@ -99,6 +100,7 @@ pub struct Cli {
     #[arg(
         long,
         value_name = "HOST",
+        value_hint = ValueHint::Other,
         default_value = "docker.io",
         value_parser = parse_registry,
         help_heading = "Policy"
@@ -107,22 +109,34 @@ pub struct Cli {
 
     /// Keep requests logged at or after TIME: RFC 3339 (`2026-03-02T08:00:00Z`, any offset), a
     /// date (`2026-03-02`, midnight UTC), or a duration before now (`24h`, `7d`, `1h30m`).
-    #[arg(long, value_name = "TIME", value_parser = parse_bound, help_heading = "Filters")]
+    #[arg(
+        long,
+        value_name = "TIME",
+        value_parser = parse_bound,
+        value_hint = ValueHint::Other,
+        help_heading = "Filters"
+    )]
     pub since: Option<Timestamp>,
 
     /// Keep requests logged before TIME (exclusive); same forms as --since.
-    #[arg(long, value_name = "TIME", value_parser = parse_bound, help_heading = "Filters")]
+    #[arg(
+        long,
+        value_name = "TIME",
+        value_parser = parse_bound,
+        value_hint = ValueHint::Other,
+        help_heading = "Filters"
+    )]
     pub until: Option<Timestamp>,
 
     /// Keep requests in a namespace matching GLOB (`*`, `?`, `[…]`, `{a,b}`); repeat for any of
     /// several.
-    #[arg(long, value_name = "GLOB", help_heading = "Filters")]
+    #[arg(long, value_name = "GLOB", value_hint = ValueHint::Other, help_heading = "Filters")]
     pub namespace: Vec<String>,
 
     /// Keep requests whose user, impersonated user or initiator (the person behind a
     /// controller's pod) matches GLOB
     /// (`system:serviceaccount:ci:*`); repeat for any of several.
-    #[arg(long, value_name = "GLOB", help_heading = "Filters")]
+    #[arg(long, value_name = "GLOB", value_hint = ValueHint::Other, help_heading = "Filters")]
     pub user: Vec<String>,
 
     /// Keep findings whose outcome is WHAT: `created` (the API server answered 2xx), `rejected`,
@@ -174,7 +188,8 @@ pub struct Cli {
     #[arg(long, short, help_heading = "Output")]
     pub quiet: bool,
 
-    /// When to colour the table; with `auto`, only a terminal, and never when `NO_COLOR` is set.
+    /// When to colour the table; with `auto`, only a terminal, and never when `NO_COLOR` is set
+    /// (`always` colours even then).
     #[arg(
         long,
         value_enum,
@@ -209,13 +224,19 @@ pub struct Cli {
         short = 'j',
         value_name = "N",
         value_parser = parse_threads,
+        value_hint = ValueHint::Other,
         help_heading = "Input"
     )]
     pub threads: Option<usize>,
 
     /// Also read the paths listed in FILE (`-`: standard input), one per line, after the PATH
     /// arguments; blank lines and `#` comments are ignored.
-    #[arg(long, value_name = "FILE", help_heading = "Sharding")]
+    #[arg(
+        long,
+        value_name = "FILE",
+        value_hint = ValueHint::FilePath,
+        help_heading = "Sharding"
+    )]
     pub files_from: Option<PathBuf>,
 
     /// Read only shard K of N: the inputs at positions K, K+N, K+2N… among the PATH arguments
@@ -225,6 +246,7 @@ pub struct Cli {
         long,
         value_name = "K/N",
         value_parser = parse_shard,
+        value_hint = ValueHint::Other,
         help_heading = "Sharding"
     )]
     pub shard: Option<Shard>,
@@ -325,7 +347,8 @@ pub enum Format {
     Table,
     /// One JSON document: `{"findings":[…],"summary":{…}}`.
     Json,
-    /// One finding per line, streamed; the summary goes to stderr.
+    /// One finding per line, all written when the input ends (a request's last stage may come
+    /// later); the summary goes to stderr.
     Jsonl,
     /// RFC 4180 CSV with a header row, lists joined by spaces; the summary goes to stderr.
     Csv,
@@ -333,6 +356,10 @@ pub enum Format {
     Falco,
     /// Falco's JSON alert, one per line, as falcosidekick and other Falco consumers read it.
     FalcoJson,
+    /// JUnit XML for CI test reports (GitLab, Jenkins): a failing test case per finding.
+    Junit,
+    /// A GitHub-flavoured Markdown table (for `$GITHUB_STEP_SUMMARY`) and a summary line.
+    Markdown,
 }
 
 /// `--outcome`: what the API server did with a request (docs/output.md).

@@ -27,9 +27,6 @@ use crate::scan::ScanOptions;
 use crate::shard;
 use crate::sink::Destination;
 
-/// Narrower terminals get unwrapped rows rather than one character per line.
-const MIN_TABLE_WIDTH: u16 = 60;
-
 /// What a run does: scan, merge saved reports, or print something generated from the
 /// command-line definition.
 #[derive(Debug)]
@@ -223,6 +220,7 @@ fn delivery(cli: &Cli, view: View, format: Format) -> anyhow::Result<Delivery> {
         Style {
             color: cli.color == When::Always,
             width: None,
+            base: None,
         }
     };
     Ok(Delivery {
@@ -230,12 +228,13 @@ fn delivery(cli: &Cli, view: View, format: Format) -> anyhow::Result<Delivery> {
             view,
             format,
             style,
-            // Read only when an alert will carry it.
-            hostname: if format == Format::FalcoJson {
+            // Read only when an alert or a test report will carry it.
+            hostname: if matches!(format, Format::FalcoJson | Format::Junit) {
                 falco_hostname()
             } else {
                 String::new()
             },
+            started: Some(jiff::Timestamp::now()),
         },
         destination,
         quiet: cli.quiet,
@@ -257,6 +256,12 @@ fn view(cli: &Cli, format: Format) -> anyhow::Result<View> {
         anyhow::bail!(
             "--summary has no Falco form: use --format table, json, jsonl or csv (--falco still \
              picks Falco's rules)"
+        );
+    }
+    if matches!(format, Format::Junit | Format::Markdown) {
+        anyhow::bail!(
+            "--summary has no JUnit or Markdown form (their rows are findings): use --format \
+             table, json, jsonl or csv"
         );
     }
     Ok(View::ByImage)
@@ -294,6 +299,8 @@ fn format(format: cli::Format) -> Format {
         cli::Format::Csv => Format::Csv,
         cli::Format::Falco => Format::Falco,
         cli::Format::FalcoJson => Format::FalcoJson,
+        cli::Format::Junit => Format::Junit,
+        cli::Format::Markdown => Format::Markdown,
     }
 }
 
@@ -319,15 +326,18 @@ fn style(color: When) -> Style {
         When::Never => false,
         When::Auto => stdout_is_tty && !no_color,
     };
-    // A pseudo-terminal may report no size (0 columns); wrapping to that would be useless.
+    // A pseudo-terminal may report no size (0 columns); fitting to that would be useless. Below
+    // the narrowest readable table the report draws one block per finding.
     let width = if stdout_is_tty {
-        comfy_table::Table::new()
-            .width()
-            .filter(|&w| w >= MIN_TABLE_WIDTH)
+        comfy_table::Table::new().width().filter(|&w| w > 0)
     } else {
         None
     };
-    Style { color, width }
+    Style {
+        color,
+        width,
+        base: std::env::current_dir().ok(),
+    }
 }
 
 /// Whether a progress bar may be drawn. `auto` needs someone watching: stderr a terminal, stdout

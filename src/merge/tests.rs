@@ -57,6 +57,7 @@ fn saved(name: &str, scan: &Scan, format: Format) -> Saved {
         view: View::Findings,
         format,
         style: Style::default(),
+        started: None,
         hostname: String::new(),
     };
     let mut out = Vec::new();
@@ -365,6 +366,7 @@ fn what_is_not_a_report_is_named() {
             view,
             format,
             style: Style::default(),
+            started: None,
             hostname: "h".to_owned(),
         };
         let mut out = Vec::new();
@@ -430,6 +432,7 @@ fn directories_of_reports_are_read_in_order_without_leftovers() {
             view: View::Findings,
             format: Format::Json,
             style: Style::default(),
+            started: None,
             hostname: String::new(),
         };
         let mut out = Vec::new();

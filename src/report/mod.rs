@@ -8,7 +8,8 @@
 //!
 //! A run shows one [`View`]: the findings, one row per disallowed image (`--summary`, rows built
 //! by [`by_image`]), or a suggested allowlist (`--suggest-allowlist`). Each [`Format`] is one file
-//! (`table`, `json`, `jsonl`, `csv`, `falco`, `falco_json`); [`write()`] is the one place that
+//! (`table`, `json`, `jsonl`, `csv`, `falco`, `falco_json`, `junit`, `markdown`; `fit` is how a
+//! table fits a terminal); [`write()`] is the one place that
 //! picks the file for a view and a format. The formats and their fields are described in
 //! docs/output.md.
 
@@ -17,9 +18,12 @@ mod csv;
 mod errors;
 mod falco;
 mod falco_json;
+mod fit;
 mod generate;
 mod json;
 mod jsonl;
+mod junit;
+mod markdown;
 #[cfg(test)]
 mod sample;
 mod stats_summary;
@@ -27,6 +31,7 @@ mod suggested_allowlist;
 mod table;
 
 use std::io::{self, Write};
+use std::path::PathBuf;
 use std::time::Duration;
 
 use crate::filter::FilterStats;
@@ -84,15 +89,22 @@ pub enum Format {
     Falco,
     /// Falco's JSON alert, one per line.
     FalcoJson,
+    /// A JUnit XML test report: a failing test case per finding.
+    Junit,
+    /// A GitHub-flavoured Markdown table and a summary line.
+    Markdown,
 }
 
 /// How to draw for a terminal.
-#[derive(Debug, Clone, Copy, Default)]
+#[derive(Debug, Clone, Default)]
 pub struct Style {
     /// Use colour.
     pub color: bool,
-    /// Wrap the table to this width; `None` never wraps.
+    /// Fit the table to this width (or draw one block per finding when no table fits); `None`
+    /// draws every value whole, one row per line.
     pub width: Option<u16>,
+    /// The directory the table's source paths are shown relative to (the current directory).
+    pub base: Option<PathBuf>,
 }
 
 /// What to write and how, all decided before the scan.
@@ -104,8 +116,11 @@ pub struct Options {
     pub format: Format,
     /// Colour and width of the table.
     pub style: Style,
-    /// The host name that `falco-json` alerts carry (empty with other formats).
+    /// The host name that `falco-json` alerts and JUnit reports carry (empty with other
+    /// formats).
     pub hostname: String,
+    /// When the run started: the JUnit report's timestamp.
+    pub started: Option<jiff::Timestamp>,
 }
 
 impl Options {
@@ -131,12 +146,24 @@ pub fn write(report: &Report<'_>, options: &Options, out: &mut impl Write) -> io
 fn write_findings(report: &Report<'_>, options: &Options, out: &mut impl Write) -> io::Result<()> {
     let findings = report.findings;
     match options.format {
-        Format::Table => table::write_findings(findings, options.style, out),
+        Format::Table => table::write_findings(findings, &options.style, out),
         Format::Json => json::write_findings(report, out),
         Format::Jsonl => jsonl::write(findings, out),
         Format::Csv => csv::write_findings(findings, out),
         Format::Falco => falco::write(findings, out),
         Format::FalcoJson => falco_json::write(findings, &options.hostname, out),
+        Format::Junit => {
+            let timestamp = options.started.map_or_else(
+                || "1970-01-01T00:00:00".to_owned(),
+                |t| t.strftime("%Y-%m-%dT%H:%M:%S").to_string(),
+            );
+            let run = junit::Run {
+                hostname: &options.hostname,
+                timestamp: &timestamp,
+            };
+            junit::write(report, run, out)
+        }
+        Format::Markdown => markdown::write(report, out),
     }
 }
 
@@ -147,9 +174,9 @@ fn write_by_image(report: &Report<'_>, options: &Options, out: &mut impl Write) 
         Format::Json => json::write_images(report, &rows, out),
         Format::Jsonl => jsonl::write(&rows, out),
         Format::Csv => csv::write_images(&rows, out),
-        // The configuration refuses Falco formats with --summary before the scan.
-        Format::Table | Format::Falco | Format::FalcoJson => {
-            table::write_images(&rows, options.style, out)
+        // The configuration refuses the formats without a per-image form before the scan.
+        Format::Table | Format::Falco | Format::FalcoJson | Format::Junit | Format::Markdown => {
+            table::write_images(&rows, &options.style, out)
         }
     }
 }
