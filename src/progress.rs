@@ -102,27 +102,28 @@ impl Counter {
 
 /// Progress through one stream, kept by its reader thread: the input bytes handed to the
 /// workers, or for a compressed input the compressed bytes the decoder consumed (the bar counts
-/// bytes on disk, as its total does).
+/// bytes on disk, as its total does). It adds to the run's counter what it has not added yet, so
+/// several streams read at once each add their own part.
 #[derive(Debug)]
 pub struct StreamProgress {
     /// The run's counter.
     counter: Counter,
-    /// Its value when this input started.
-    base: u64,
     /// The decoder's meter, for a compressed input.
     meter: Option<Arc<Meter>>,
     /// Bytes handed to the workers so far.
     fed: u64,
+    /// Bytes added to the counter so far.
+    reported: u64,
 }
 
 impl StreamProgress {
-    /// Starts counting an input at the counter's current value.
+    /// Starts counting an input.
     pub fn new(counter: Counter, meter: Option<Arc<Meter>>) -> Self {
         StreamProgress {
-            base: counter.done(),
             counter,
             meter,
             fed: 0,
+            reported: 0,
         }
     }
 
@@ -130,7 +131,15 @@ impl StreamProgress {
     pub fn fed(&mut self, bytes: u64) {
         self.fed += bytes;
         let read = self.meter.as_ref().map_or(self.fed, |m| m.consumed());
-        self.counter.set(self.base + read);
+        if read > self.reported {
+            self.counter.add(read - self.reported);
+            self.reported = read;
+        }
+    }
+
+    /// The bytes this input has added to the counter.
+    pub fn reported(&self) -> u64 {
+        self.reported
     }
 }
 

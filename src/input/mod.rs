@@ -291,6 +291,12 @@ fn check_kind(path: &Path, name: &str) -> anyhow::Result<()> {
 /// Opens an input: a memory map when `mmap` is set and the file is uncompressed and allows it,
 /// else a stream (decoded if it starts with a gzip or zstd magic number).
 pub(crate) fn open(input: &Input, mmap: bool) -> anyhow::Result<Opened> {
+    open_shared(input, mmap, 1)
+}
+
+/// [`open`], for a run that reads `in_flight` inputs at once: an object then fetches its parts
+/// with a share of the memory one object alone would use ([`object::open`]).
+pub(crate) fn open_shared(input: &Input, mmap: bool, in_flight: usize) -> anyhow::Result<Opened> {
     if let Some(problem) = &input.problem {
         anyhow::bail!("{}: {problem}", input.name);
     }
@@ -302,7 +308,7 @@ pub(crate) fn open(input: &Input, mmap: bool) -> anyhow::Result<Opened> {
             return Ok(Opened::Stream(stream));
         }
         Origin::Object(object) => {
-            let reader = object::open(object)?;
+            let reader = object::open(object, in_flight)?;
             let stream = sniffed(reader, Some(object.size))
                 .with_context(|| format!("{}: cannot read", input.name))?;
             return Ok(Opened::Stream(stream));

@@ -23,12 +23,14 @@
 
 pub mod block;
 mod document;
+pub mod inputs;
 mod items;
 pub mod prefilter;
 pub mod stream;
 mod unrecognised;
 
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use rayon::prelude::*;
 
@@ -36,8 +38,9 @@ use crate::attribution::{PodRequest, Records, WorkloadRecord, resolve};
 use crate::filter::parse_time;
 use crate::filter::{Admission, FilterStats};
 use crate::finding::Finding;
-use crate::input::sniff::{self, BOM};
-use crate::input::{self, Input, Opened};
+use crate::input::decode::Meter;
+use crate::input::sniff::{self, BOM, Compression};
+use crate::input::{self, Input, Opened, Source};
 use crate::progress::Counter;
 use crate::rules::workload::{self as record, Staged};
 use crate::rules::{self, Candidate, Policy};
@@ -62,6 +65,9 @@ pub struct ScanOptions {
     pub max_buffered: usize,
     /// Where to count scanned bytes for a progress bar, if one is drawn.
     pub progress: Option<Counter>,
+    /// How many inputs are read at once (each stream by a reader thread of its own, its
+    /// blocks scanned by the workers); 0: one per worker thread ([`inputs::in_flight`]).
+    pub inputs_in_flight: usize,
 }
 
 impl Default for ScanOptions {
@@ -72,6 +78,7 @@ impl Default for ScanOptions {
             block_size: 1 << 20,
             max_buffered: 256 << 20,
             progress: None,
+            inputs_in_flight: 0,
         }
     }
 }
@@ -120,17 +127,26 @@ pub fn scan(paths: &[PathBuf], policy: &Policy, opts: &ScanOptions) -> Scan {
     if let Some(progress) = &opts.progress {
         progress.set_total(sizes.iter().copied().sum());
     }
+    // Up to `in_flight` inputs are read at once; their results come back in input order.
+    let in_flight = inputs::in_flight(opts);
+    let heads: Vec<Head> = inputs.iter().map(|_| Head::default()).collect();
+    let jobs = inputs
+        .iter()
+        .zip(&sizes)
+        .zip(&heads)
+        .map(|((input, &size), head)| inputs::Job {
+            name: input.name.clone(),
+            size,
+            open: Box::new(move || kept(input::open_shared(input, opts.mmap, in_flight), head)),
+        })
+        .collect();
+    let results = inputs::scan_all(jobs, policy, opts);
     let mut candidates = Vec::new();
     let mut workloads = Vec::new();
-    for (index, (input, size)) in inputs.iter().zip(sizes).enumerate() {
-        let before = opts.progress.as_ref().map_or(0, Counter::done);
-        let head = Head::default();
-        let (mut result, mut errors) = scan_input(input, policy, opts, &head);
+    for (index, ((input, scanned), head)) in inputs.iter().zip(results).zip(&heads).enumerate() {
+        let (mut result, mut errors) = summarize(&input.name, scanned);
         let named = unrecognised::is_named(input, paths);
-        errors.extend(unrecognised::judge(named, &head, &mut result));
-        if let Some(progress) = &opts.progress {
-            progress.set(before + size.unwrap_or(result.stats.bytes));
-        }
+        errors.extend(unrecognised::judge(named, head, &mut result));
         candidates.extend(result.candidates);
         workloads.extend(result.workloads.into_iter().map(|mut s| {
             s.record.position.input = index;
@@ -213,25 +229,72 @@ fn disallowed_references(finding: &Finding) -> Vec<String> {
     out
 }
 
-/// Scans one input; an error still returns what was read before it; The result's stats carry
-/// the input's [`InputStats`] entry; the errors are messages that name the input.
-/// `head` keeps its first bytes.
-fn scan_input(
-    input: &Input,
-    policy: &Policy,
-    opts: &ScanOptions,
-    head: &Head,
-) -> (InputScan, Vec<String>) {
-    scan_open_input(
-        &input.name,
-        input::open(input, opts.mmap),
-        policy,
-        opts,
-        head,
-    )
+/// What scanning one input gave, before it is summed up with the others.
+#[derive(Debug, Default)]
+pub struct Scanned {
+    /// Candidates and counters.
+    scan: InputScan,
+    /// What went wrong, each naming the input; the scan holds what was read before.
+    errors: Vec<anyhow::Error>,
+    /// The layout found (`None` when the input could not be opened).
+    format: Option<InputFormat>,
+    /// The compression found, for a stream.
+    compression: Option<Compression>,
+    /// The compressed bytes consumed, for a compressed stream.
+    meter: Option<Arc<Meter>>,
+    /// The bytes its scan added to the progress counter as it went.
+    reported: u64,
 }
 
-/// [`scan_input`] once the input named `name` is opened (or could not be).
+impl Scanned {
+    /// An input that could not be opened (or read at all).
+    fn failed(error: anyhow::Error) -> Scanned {
+        Scanned {
+            errors: vec![error],
+            ..Scanned::default()
+        }
+    }
+
+    /// A stream's result, with what was known of it when it was opened.
+    fn streamed(self, streamed: stream::StreamScan) -> Scanned {
+        Scanned {
+            scan: streamed.scan,
+            errors: streamed.errors,
+            format: Some(streamed.format),
+            ..self
+        }
+    }
+}
+
+/// Sums up one input: its result's stats carry the input's [`InputStats`] entry; the errors are
+/// messages that name the input.
+fn summarize(name: &str, scanned: Scanned) -> (InputScan, Vec<String>) {
+    let Scanned {
+        mut scan,
+        errors,
+        format,
+        compression,
+        meter,
+        reported: _,
+    } = scanned;
+    let mut entry = InputStats::new(name);
+    entry.error_kind = errors.first().map(|e| ErrorKind::of(e, format));
+    let errors: Vec<String> = errors.iter().map(|e| format!("{e:#}")).collect();
+    let compressed_bytes = meter.map(|m| m.consumed());
+    entry.format = format;
+    entry.compression = compression;
+    entry.bytes = scan.stats.bytes;
+    entry.compressed_bytes = compressed_bytes;
+    entry.lines = scan.stats.lines;
+    entry.error = (!errors.is_empty()).then(|| errors.join("; "));
+    scan.stats.compressed_bytes = compressed_bytes.unwrap_or(0);
+    scan.stats.inputs.push(entry);
+    (scan, errors)
+}
+
+/// Scans an input opened as `opened` alone, on the current pool (as a run scans each of its
+/// inputs), keeping its first bytes in `head`: an error still returns what was read before it.
+#[cfg(test)]
 fn scan_open_input(
     name: &str,
     opened: anyhow::Result<Opened>,
@@ -239,69 +302,70 @@ fn scan_open_input(
     opts: &ScanOptions,
     head: &Head,
 ) -> (InputScan, Vec<String>) {
-    let mut entry = InputStats::new(name);
-    let (mut scan, errors) = match opened {
-        Err(e) => (InputScan::default(), vec![e]),
-        Ok(opened) => scan_opened(name, opened, policy, opts, &mut entry, head),
+    let job = inputs::Job {
+        name: name.to_owned(),
+        size: None,
+        open: Box::new(move || kept(opened, head)),
     };
-    entry.error_kind = errors.first().map(|e| ErrorKind::of(e, entry.format));
-    let errors: Vec<String> = errors.iter().map(|e| format!("{e:#}")).collect();
-    entry.bytes = scan.stats.bytes;
-    entry.lines = scan.stats.lines;
-    entry.error = (!errors.is_empty()).then(|| errors.join("; "));
-    scan.stats.compressed_bytes = entry.compressed_bytes.unwrap_or(0);
-    scan.stats.inputs.push(entry);
-    (scan, errors)
+    let scanned = inputs::scan_all(vec![job], policy, opts)
+        .pop()
+        .unwrap_or_default();
+    summarize(name, scanned)
 }
 
-/// Scans an opened input named `name`, filling in its summary `entry`; an error still returns
-/// what was read before it.
-fn scan_opened(
-    name: &str,
-    opened: Opened,
-    policy: &Policy,
-    opts: &ScanOptions,
-    entry: &mut InputStats,
-    head: &Head,
-) -> (InputScan, Vec<anyhow::Error>) {
-    match opened {
-        Opened::Whole(source) => {
-            head.keep(&source);
-            let (scan, format, error) = scan_whole(name, &source, policy, opts);
-            entry.format = Some(format);
-            // Only now, after the scan, can a file cut under its memory map be told.
-            let lost = source.lost(name);
-            (scan, error.into_iter().chain(lost).collect())
-        }
-        Opened::Stream(mut s) => {
-            s.reader = head.tap(s.reader);
-            entry.compression = s.compression;
-            let meter = s.meter.clone();
-            let streamed = stream::scan_stream(name, s, policy, opts);
-            entry.format = Some(streamed.format);
-            entry.compressed_bytes = meter.map(|m| m.consumed());
-            (streamed.scan, streamed.errors)
-        }
+/// Scans a file held whole (mapped), then checks that none of it was lost while it was read.
+fn scan_source(name: &str, source: &Source, policy: &Policy, opts: &ScanOptions) -> Scanned {
+    let (scan, format, error, reported) = scan_whole(name, source, policy, opts);
+    // Only now, after the scan, can a file cut under its memory map be told.
+    let lost = source.lost(name);
+    Scanned {
+        scan,
+        errors: error.into_iter().chain(lost).collect(),
+        format: Some(format),
+        reported,
+        ..Scanned::default()
     }
 }
 
-/// Scans an uncompressed input held whole (a mapped file), unless it is in the `legacy` format.
+/// `opened`, keeping its first bytes in `head`: a mapped file's now, a stream's as they are
+/// read.
+fn kept(mut opened: anyhow::Result<Opened>, head: &Head) -> anyhow::Result<Opened> {
+    match &mut opened {
+        Ok(Opened::Whole(source)) => head.keep(source),
+        Ok(Opened::Stream(stream)) => {
+            let reader = std::mem::replace(&mut stream.reader, Box::new(std::io::empty()));
+            stream.reader = head.tap(reader);
+        }
+        Err(_) => {}
+    }
+    opened
+}
+
+/// Scans an uncompressed input held whole (a mapped file), unless it is in the `legacy` format;
+/// also says how many bytes it added to the progress counter.
 fn scan_whole(
     name: &str,
     bytes: &[u8],
     policy: &Policy,
     opts: &ScanOptions,
-) -> (InputScan, InputFormat, Option<anyhow::Error>) {
+) -> (InputScan, InputFormat, Option<anyhow::Error>, u64) {
     if sniff::starts_legacy(bytes) {
         return (
             InputScan::default(),
             InputFormat::Legacy,
             Some(legacy_error(name)),
+            0,
         );
     }
     let chunking = Chunking::Parallel(opts.chunk_size, opts.progress.as_ref());
     let (scan, layout) = scan_body(name, bytes, policy, chunking);
-    (scan, layout.format(bytes), None)
+    // The chunks of JSON lines count their bytes as they are scanned (not a BOM); a document
+    // counts nothing.
+    let reported = match (layout, &opts.progress) {
+        (Layout::Lines, Some(_)) => bytes.strip_prefix(BOM).unwrap_or(bytes).len() as u64,
+        _ => 0,
+    };
+    (scan, layout.format(bytes), None, reported)
 }
 
 /// Why an input in the `legacy` format is refused, and what to do instead.

@@ -1,42 +1,40 @@
-//! Scanning a stream (standard input, `--no-mmap`, gzip, zstd) in parallel with bounded memory.
+//! Reading a stream (standard input, `--no-mmap`, gzip, zstd, objects) into blocks of whole
+//! lines, and putting the blocks' results back in order.
 //!
-//! Three threads' worth of roles:
-//! * a **reader** thread decodes the input and cuts it into blocks of whole lines
-//!   ([`LineBlocks`]), sending them into a channel that holds at most two blocks per worker;
-//! * the rayon **workers** take blocks from the channel as they arrive (`par_bridge`) and scan
-//!   each one with [`block::scan_lines`], exactly as they scan the chunks of a mapped file;
-//! * a **merger** thread puts the results back in input order as they finish, shifting line
-//!   numbers by the newlines before each block, and keeps only what a mapped scan keeps.
+//! A stream is read by a **reader** thread of its own ([`read`]): it decodes the input and cuts
+//! it into blocks of whole lines ([`LineBlocks`]), and hands each block on (to
+//! [`super::inputs`], which has the rayon workers scan it with [`block::scan_lines`], exactly as
+//! they scan the chunks of a mapped file). Blocks are handed on only against a permit of the
+//! input's bounded pool, given back when the block has been scanned, so a reader never runs more
+//! than a few blocks ahead of the workers. A [`Merger`] puts the results back in input order as
+//! they finish, shifting line numbers by the newlines before each block, and keeps only what a
+//! mapped scan keeps.
 //!
 //! So memory is a few blocks plus the pod-request candidates, whatever the input's size. Two
 //! things would need a whole input in memory, and both are capped at
 //! [`ScanOptions::max_buffered`] (256 MiB): a single line (a longer one is read past and reported
 //! as an error for its input) and a multi-line JSON document (it has to be parsed
-//! whole; a longer one is refused with an error). Mapped files have neither limit.
+//! whole; a longer one is refused with an error). Of the streams read at once, only one at a time
+//! may hold a document (the run's document permit). Mapped files have neither limit.
 //!
 //! A read error — a truncated or corrupt archive, a failing disk — ends the input: the complete
 //! lines before it are scanned and their findings kept, and the error names the input, where the
 //! damage is and the line reached.
 
 use std::collections::BTreeMap;
-use std::sync::mpsc;
-
-use rayon::prelude::*;
+use std::sync::Arc;
 
 use super::document::{Prefix, might_be_document, read_document};
+use super::inputs::{Permit, Permits};
 use super::{Chunking, InputScan, ScanOptions, legacy_error, merge, scan_body};
 use crate::input::Stream;
 use crate::input::decode::DecodeError;
 use crate::input::lines::{LineBlocks, Piece, ReadFailure};
 use crate::input::sniff::{self, BOM};
-use crate::progress::StreamProgress;
 use crate::rules::Policy;
 use crate::stats::{InputFormat, Stats};
 
 use super::block::{self, BlockResult};
-
-/// The blocks of one stream.
-type Blocks = LineBlocks<Box<dyn std::io::Read + Send>>;
 
 /// The result of scanning one stream.
 #[derive(Debug)]
@@ -51,7 +49,7 @@ pub struct StreamScan {
 
 impl StreamScan {
     /// A stream with nothing in it.
-    fn empty() -> Self {
+    pub(super) fn empty() -> Self {
         StreamScan {
             scan: InputScan {
                 stats: Stats {
@@ -66,49 +64,109 @@ impl StreamScan {
     }
 }
 
-/// Scans a stream: JSON lines in parallel blocks as they are read, or a multi-line document
-/// (held whole, up to the limit) like a file. The `legacy` format is refused.
+/// Scans one stream: JSON lines in parallel blocks as they are read, or a multi-line document
+/// (held whole, up to the limit) like a file. The `legacy` format is refused. (A run scans its
+/// streams together, [`super::inputs`]; this is one stream alone, for the tests.)
+#[cfg(test)]
 pub fn scan_stream(name: &str, stream: Stream, policy: &Policy, opts: &ScanOptions) -> StreamScan {
-    let tally = opts
-        .progress
-        .clone()
-        .map(|counter| StreamProgress::new(counter, stream.meter.clone()));
+    super::inputs::scan_stream(name, stream, policy, opts)
+}
+
+/// How a stream's reading ended, after the pieces it handed on.
+pub(super) enum End {
+    /// JSON lines: this many pieces were handed on; the read error that ended the input, if
+    /// any.
+    Lines {
+        /// Pieces handed on.
+        pieces: usize,
+        /// The read error that ended the input.
+        failure: Option<ReadFailure>,
+    },
+    /// The whole stream, held to be scanned like a file (a multi-line document, or a short
+    /// stream that began like one), with the read error that ended it and the document permit
+    /// that allowed holding it.
+    Whole(Vec<u8>, Option<ReadFailure>, Option<Permit>),
+    /// Nothing to scan: the result is already known (an empty stream, the legacy format, a
+    /// document over the limit, a read error before the first line).
+    Done(Box<StreamScan>),
+}
+
+/// Reads `stream` (named `name`) on the calling thread, a reader thread of its own: hands each
+/// piece of JSON lines, in order, to `hand_on` (which returns `false` when nobody takes pieces
+/// any more), and says how the reading ended. A stream that may be one multi-line document is
+/// held whole, at most up to the limit, and only under a permit of `documents`.
+pub(super) fn read(
+    name: &str,
+    stream: Stream,
+    opts: &ScanOptions,
+    documents: &Arc<Permits>,
+    mut hand_on: impl FnMut(Piece) -> bool,
+) -> End {
     let mut blocks = LineBlocks::new(stream.reader, opts.block_size, opts.max_buffered);
     let first = match blocks.next() {
-        None => return StreamScan::empty(),
+        None => return End::Done(Box::new(StreamScan::empty())),
         Some(Err(failure)) => {
             let mut result = StreamScan::empty();
             result.format = InputFormat::JsonLines;
             result.scan.stats.bytes = failure.partial;
             result.errors.push(read_error(name, &failure, 0, 0));
-            return result;
+            return End::Done(Box::new(result));
         }
         Some(Ok(first)) => first,
     };
+    let mut held = None;
     let prefix = match first {
         Piece::Lines(first) if sniff::starts_legacy(&first) => {
-            return StreamScan {
+            return End::Done(Box::new(StreamScan {
                 scan: InputScan::default(),
                 format: InputFormat::Legacy,
                 errors: vec![legacy_error(name)],
-            };
+            }));
         }
         Piece::Lines(first) if might_be_document(&first) => {
+            held = documents.acquire();
             match read_document(first, &mut blocks, opts) {
                 Prefix::Lines(pieces) => pieces,
-                Prefix::Whole(all, failure) => {
-                    return scan_whole_stream(name, &all, failure, policy, opts);
+                Prefix::Whole(all, failure) => return End::Whole(all, failure, held),
+                Prefix::TooLarge(bytes) => {
+                    return End::Done(Box::new(too_large(name, bytes, opts)));
                 }
-                Prefix::TooLarge(bytes) => return too_large(name, bytes, opts),
             }
         }
         first => vec![first],
     };
-    scan_lines(name, prefix, blocks, policy, tally)
+    let mut pieces = 0;
+    let mut prefix_left = prefix.len();
+    for piece in prefix.into_iter().map(Ok).chain(blocks) {
+        match piece {
+            Ok(piece) => {
+                if !hand_on(piece) {
+                    break;
+                }
+                pieces += 1;
+            }
+            Err(failure) => {
+                return End::Lines {
+                    pieces,
+                    failure: Some(failure),
+                };
+            }
+        }
+        // The held prefix of a stream that was not one document has been handed on.
+        prefix_left = prefix_left.saturating_sub(1);
+        if prefix_left == 0 {
+            held = None;
+        }
+    }
+    drop(held);
+    End::Lines {
+        pieces,
+        failure: None,
+    }
 }
 
 /// Scans a stream held whole (a document, or a short stream that began like one).
-fn scan_whole_stream(
+pub(super) fn scan_whole_stream(
     name: &str,
     all: &[u8],
     failure: Option<ReadFailure>,
@@ -157,7 +215,7 @@ fn size(bytes: usize) -> String {
 }
 
 /// What a worker returns for one piece.
-struct PieceResult {
+pub(super) struct PieceResult {
     /// Input bytes the piece covered.
     bytes: u64,
     /// Its candidates and counters.
@@ -167,7 +225,7 @@ struct PieceResult {
 }
 
 /// Scans one piece; the first piece of a stream may start with a BOM.
-fn scan_piece(seq: usize, piece: Piece, policy: &Policy) -> PieceResult {
+pub(super) fn scan_piece(seq: usize, piece: Piece, policy: &Policy) -> PieceResult {
     match piece {
         Piece::Lines(lines) => {
             let body = if seq == 0 {
@@ -196,74 +254,10 @@ fn scan_piece(seq: usize, piece: Piece, policy: &Policy) -> PieceResult {
     }
 }
 
-/// Scans JSON lines: `prefix` (already read), then the rest of `blocks`, in parallel.
-fn scan_lines(
-    name: &str,
-    prefix: Vec<Piece>,
-    blocks: Blocks,
-    policy: &Policy,
-    tally: Option<StreamProgress>,
-) -> StreamScan {
-    let depth = rayon::current_num_threads() * 2;
-    let (tx, rx) = mpsc::sync_channel::<(usize, Piece)>(depth);
-    let (done_tx, done_rx) = mpsc::channel::<(usize, PieceResult)>();
-    let (read, merge_result) = std::thread::scope(|s| {
-        let reader = s.spawn(move || feed(prefix, blocks, &tx, tally));
-        let merging = s.spawn(move || {
-            let mut merger = Merger::new(name);
-            for (seq, result) in done_rx {
-                merger.push(seq, result);
-            }
-            merger
-        });
-        rx.into_iter()
-            .par_bridge()
-            .for_each_with(done_tx, |done, (seq, piece)| {
-                // The merger only stops early if it panicked, which the join below reports.
-                let _ = done.send((seq, scan_piece(seq, piece, policy)));
-            });
-        (reader.join(), merging.join())
-    });
-    let (Ok(read), Ok(merger)) = (read, merge_result) else {
-        let mut result = StreamScan::empty();
-        result.format = InputFormat::JsonLines;
-        result.errors.push(anyhow::anyhow!(
-            "{name}: the scan failed (a thread panicked)"
-        ));
-        return result;
-    };
-    merger.finish(name, read)
-}
-
-/// Sends the pieces into the channel in order; returns the read error that ended the input.
-fn feed(
-    prefix: Vec<Piece>,
-    blocks: Blocks,
-    tx: &mpsc::SyncSender<(usize, Piece)>,
-    mut tally: Option<StreamProgress>,
-) -> Option<ReadFailure> {
-    let all = prefix.into_iter().map(Ok).chain(blocks);
-    for (seq, piece) in all.enumerate() {
-        match piece {
-            Ok(piece) => {
-                let bytes = piece.input_bytes();
-                if tx.send((seq, piece)).is_err() {
-                    return None;
-                }
-                if let Some(tally) = &mut tally {
-                    tally.fed(bytes);
-                }
-            }
-            Err(failure) => return Some(failure),
-        }
-    }
-    None
-}
-
 /// Puts piece results back in input order as they arrive.
-struct Merger<'a> {
+pub(super) struct Merger {
     /// The input's name, for locations.
-    name: &'a str,
+    name: String,
     /// The sequence number of the next piece to merge.
     next: usize,
     /// Results that arrived before their turn.
@@ -276,24 +270,41 @@ struct Merger<'a> {
     bytes: u64,
     /// Lines too long to scan: how many, and the first one's line.
     oversized: (u64, u64),
+    /// A piece's scan panicked (a bug): the input's result is not to be trusted.
+    panicked: bool,
 }
 
-impl<'a> Merger<'a> {
+impl Merger {
     /// An empty merge for input `name`.
-    fn new(name: &'a str) -> Self {
+    pub(super) fn new(name: &str) -> Self {
         Merger {
-            name,
+            name: name.to_owned(),
             next: 0,
             pending: BTreeMap::new(),
             scan: InputScan::default(),
             line_base: 0,
             bytes: 0,
             oversized: (0, 0),
+            panicked: false,
         }
     }
 
-    /// Takes the result of piece `seq` and merges every result whose turn has come.
-    fn push(&mut self, seq: usize, result: PieceResult) {
+    /// How many pieces have been merged.
+    pub(super) fn merged(&self) -> usize {
+        self.next
+    }
+
+    /// Takes the result of piece `seq` (`None` if its scan panicked) and merges every result
+    /// whose turn has come.
+    pub(super) fn push(&mut self, seq: usize, result: Option<PieceResult>) {
+        let result = result.unwrap_or_else(|| {
+            self.panicked = true;
+            PieceResult {
+                bytes: 0,
+                block: BlockResult::default(),
+                oversized: false,
+            }
+        });
         self.pending.insert(seq, result);
         while let Some(result) = self.pending.remove(&self.next) {
             self.absorb(result);
@@ -310,7 +321,7 @@ impl<'a> Merger<'a> {
             self.oversized.0 += 1;
         }
         let newlines = result.block.newlines;
-        let part = merge(self.name, vec![result.block], self.line_base);
+        let part = merge(&self.name, vec![result.block], self.line_base);
         self.scan.candidates.extend(part.candidates);
         self.scan.workloads.extend(part.workloads);
         self.scan.stats += part.stats;
@@ -319,9 +330,18 @@ impl<'a> Merger<'a> {
         self.bytes += result.bytes;
     }
 
-    /// The input's scan, with its errors.
-    fn finish(mut self, name: &str, read: Option<ReadFailure>) -> StreamScan {
+    /// The input's scan, with its errors; `read` is the read error that ended it.
+    pub(super) fn finish(mut self, read: Option<ReadFailure>) -> StreamScan {
         debug_assert!(self.pending.is_empty(), "every piece arrived");
+        let name = &self.name;
+        if self.panicked {
+            let mut result = StreamScan::empty();
+            result.format = InputFormat::JsonLines;
+            result.errors.push(anyhow::anyhow!(
+                "{name}: the scan failed (a thread panicked)"
+            ));
+            return result;
+        }
         self.scan.stats.files = 1;
         self.scan.stats.bytes = self.bytes;
         let mut errors = Vec::new();

@@ -1,9 +1,11 @@
 //! The scan's invariants: chunked and streamed scans equal the sequential oracle, for any chunk
 //! size, block size and thread count, down to the attributed findings; documents are scanned as
-//! one; line numbers are right. Attribution across inputs is in [`attribution`].
+//! one; line numbers are right. Attribution across inputs is in [`attribution`]; several inputs
+//! read at once against one at a time in [`inputs`].
 
 mod attribution;
 mod history;
+mod inputs;
 
 use std::fmt::Write as _;
 
@@ -566,7 +568,7 @@ fn scan_cut(body: &str, mmap: bool, len: u64) -> (Vec<String>, Vec<String>) {
     };
     let opened = input::open(&input, mmap);
     assert!(
-        matches!(opened, Ok(Opened::Whole(_))) == mmap,
+        matches!(opened, Ok(input::Opened::Whole(_))) == mmap,
         "mapped iff asked"
     );
     std::fs::OpenOptions::new()

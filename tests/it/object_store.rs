@@ -260,6 +260,43 @@ fn an_object_of_many_parts_is_read_in_order() {
     assert!(!report.findings.is_empty());
 }
 
+#[test]
+fn several_objects_read_at_once_report_as_one_at_a_time() {
+    let moto = moto::open();
+    // Rotated logs whose pods are owned by workloads written in earlier files: attribution
+    // across inputs depends on their order, whichever object is fetched first.
+    let files: Vec<(String, Vec<u8>)> = ATTRIBUTION
+        .iter()
+        .enumerate()
+        .map(|(i, log)| {
+            let bytes = fixture(log);
+            match i % 3 {
+                0 => (format!("rotated/audit-{i:02}.log.gz"), gzip(&bytes)),
+                1 => (
+                    format!("rotated/audit-{i:02}.log.zst"),
+                    zstd::encode_all(&bytes[..], 3).expect("in memory"),
+                ),
+                _ => (format!("rotated/audit-{i:02}.log"), bytes),
+            }
+        })
+        .collect();
+    let files: Vec<(&str, Vec<u8>)> = files.iter().map(|(n, b)| (n.as_str(), b.clone())).collect();
+    let copies = Copies::place(moto, "at-once", &files);
+    let at_once = [
+        copies.uri("rotated/"),
+        "--threads".to_owned(),
+        "4".to_owned(),
+    ];
+    let one_by_one = [
+        copies.path("rotated"),
+        "--threads".to_owned(),
+        "1".to_owned(),
+    ];
+    let report = same_as_disk(&moto.env(), &copies, &at_once, &one_by_one);
+    assert_eq!(report.summary.inputs.len(), ATTRIBUTION.len());
+    assert!(!report.findings.is_empty());
+}
+
 /// The report of `SAMPLE` alone, to check that other inputs were still scanned.
 fn sample_findings() -> Vec<crate::report::Finding> {
     timeless(parse(&scan(&[], &[SAMPLE.to_owned()]))).findings

@@ -187,15 +187,17 @@ fn resolve(uri: &Uri) -> Result<Vec<Object>, String> {
     Err(unsupported(uri))
 }
 
-/// Opens an object: a reader of its bytes, as stored (still compressed, if it is).
+/// Opens an object: a reader of its bytes, as stored (still compressed, if it is). `in_flight`
+/// objects are read at once: each fetches its parts with that share of the memory one object
+/// alone would use.
 #[cfg(feature = "object-store")]
-pub fn open(object: &Object) -> anyhow::Result<Box<dyn std::io::Read + Send>> {
-    store::open(object)
+pub fn open(object: &Object, in_flight: usize) -> anyhow::Result<Box<dyn std::io::Read + Send>> {
+    store::open(object, in_flight)
 }
 
 /// Without the feature no object is ever resolved, so none is opened.
 #[cfg(not(feature = "object-store"))]
-pub fn open(object: &Object) -> anyhow::Result<Box<dyn std::io::Read + Send>> {
+pub fn open(object: &Object, _: usize) -> anyhow::Result<Box<dyn std::io::Read + Send>> {
     anyhow::bail!("{}: {}", object.uri.text, unsupported(&object.uri))
 }
 

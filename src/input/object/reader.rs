@@ -5,7 +5,9 @@
 //! order through a channel of [`Plan::queued`] parts; the reader's thread blocks on that
 //! channel. So at most `in_flight + queued + 1` parts are in memory for an object being read
 //! (with the defaults, 4 + 2 + 1 parts of 8 MiB: 56 MiB), however large the object, and a slow
-//! scan holds the fetching back instead of buffering ahead.
+//! scan holds the fetching back instead of buffering ahead. When several objects are read at
+//! once, each gets parts of a share of that size ([`Plan::shared`]), so the run as a whole holds
+//! no more.
 //!
 //! Every range request carries the entity tag the object had when it was listed (`If-Match`),
 //! so an object replaced during the read is an error rather than a mix of two versions. A
@@ -44,6 +46,19 @@ impl Default for Plan {
             part: 8 << 20,
             in_flight: 4,
             queued: 2,
+        }
+    }
+}
+
+impl Plan {
+    /// The plan of one of `objects` objects read at once: the default's requests in flight,
+    /// with parts of an equal share of its size (at least 1 MiB), so that all of them together
+    /// hold about what one object alone would.
+    pub(crate) fn shared(objects: usize) -> Plan {
+        let plan = Plan::default();
+        Plan {
+            part: (plan.part / objects.max(1) as u64).max(1 << 20),
+            ..plan
         }
     }
 }

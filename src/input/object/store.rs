@@ -198,8 +198,12 @@ fn object(uri: &Uri, key: &str, meta: &ObjectMeta) -> Object {
     }
 }
 
-/// Opens `object` for reading: a blocking reader of its bytes, fetched in the background.
-pub(super) fn open(object: &Object) -> anyhow::Result<Box<dyn std::io::Read + Send>> {
+/// Opens `object` for reading: a blocking reader of its bytes, fetched in the background, one of
+/// `in_flight` objects read at once ([`Plan::shared`]).
+pub(super) fn open(
+    object: &Object,
+    in_flight: usize,
+) -> anyhow::Result<Box<dyn std::io::Read + Send>> {
     let name = &object.uri.text;
     let runtime = runtime().map_err(|e| anyhow::anyhow!("{name}: {e}"))?;
     let store = store(&object.uri).map_err(|e| anyhow::anyhow!("{name}: {e}"))?;
@@ -211,7 +215,7 @@ pub(super) fn open(object: &Object) -> anyhow::Result<Box<dyn std::io::Read + Se
         store,
         location,
         object,
-        Plan::default(),
+        Plan::shared(in_flight),
         explain,
     )))
 }

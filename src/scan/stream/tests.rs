@@ -54,6 +54,7 @@ fn opts() -> ScanOptions {
         block_size: 300,
         max_buffered: 4096,
         progress: None,
+        inputs_in_flight: 0,
     }
 }
 
