@@ -23,122 +23,16 @@
 //! real parent kinds, so a chain of forged owner references ends within two links. See
 //! docs/attribution.md.
 
-use std::collections::HashMap;
-
-use jiff::Timestamp;
+mod index;
 
 use super::identity::{self, Child};
 use super::{Attribution, How, OwnerRef, PodRequest, Requester, WorkloadKind, WorkloadRecord};
 
+pub use index::Records;
+use index::{Seen, Setters};
+
 /// The most owner links followed above a pod; real chains have at most two.
 const MAX_LINKS: usize = 4;
-
-/// Every workload write of a run, in time order, indexed for the resolver. It borrows the
-/// writes: the index adds a few words per write, never a copy of one.
-#[derive(Debug, Default)]
-pub struct Records<'r> {
-    /// The writes that have a time, sorted by time, then by input position.
-    writes: Vec<&'r WorkloadRecord>,
-    /// Indices into `writes` (ascending) by uid.
-    by_uid: HashMap<&'r str, Vec<usize>>,
-    /// Indices into `writes` (ascending) by kind, namespace and name.
-    by_name: HashMap<(WorkloadKind, &'r str, &'r str), Vec<usize>>,
-}
-
-impl<'r> Records<'r> {
-    /// Indexes the run's writes, given in any order. Writes without a time are left out: they
-    /// are never at or before a pod.
-    pub fn new(records: impl IntoIterator<Item = &'r WorkloadRecord>) -> Records<'r> {
-        let mut records: Vec<&'r WorkloadRecord> =
-            records.into_iter().filter(|r| r.at.is_some()).collect();
-        records.sort_by_key(|r| (r.at, r.position));
-        let mut by_uid: HashMap<&'r str, Vec<usize>> = HashMap::new();
-        let mut by_name: HashMap<_, Vec<usize>> = HashMap::new();
-        for (index, record) in records.iter().enumerate() {
-            if let Some(uid) = &record.uid {
-                by_uid.entry(uid.as_str()).or_default().push(index);
-            }
-            if let (Some(namespace), Some(name)) = (&record.namespace, &record.name) {
-                let key = (record.kind, namespace.as_str(), name.as_str());
-                by_name.entry(key).or_default().push(index);
-            }
-        }
-        Records {
-            writes: records,
-            by_uid,
-            by_name,
-        }
-    }
-
-    /// How many writes are kept (those with a time).
-    #[cfg(test)]
-    pub fn len(&self) -> usize {
-        self.writes.len()
-    }
-
-    /// Whether no write is kept.
-    #[cfg(test)]
-    pub fn is_empty(&self) -> bool {
-        self.writes.is_empty()
-    }
-
-    /// How many writes are at or before `at`: exactly those with an index below it. Nothing is
-    /// at or before an unknown time.
-    fn cutoff(&self, at: Option<Timestamp>) -> usize {
-        at.map_or(0, |at| self.writes.partition_point(|r| r.at <= Some(at)))
-    }
-
-    /// The writes of `object` by uid (same kind) below `cut`, ascending.
-    fn by_uid(&self, object: &Object, cut: usize) -> Vec<usize> {
-        let Some(uid) = object.uid else {
-            return Vec::new();
-        };
-        self.by_uid.get(uid).map_or_else(Vec::new, |indices| {
-            indices
-                .iter()
-                .copied()
-                .filter(|&i| i < cut && self.writes[i].kind == object.kind)
-                .collect()
-        })
-    }
-
-    /// The writes of `object` by kind, namespace and name below `cut`, where the object's uid
-    /// or the write's is unknown; ascending.
-    fn by_name(&self, object: &Object, cut: usize) -> Vec<usize> {
-        let Some(namespace) = object.namespace else {
-            return Vec::new();
-        };
-        let key = (object.kind, namespace, object.name);
-        self.by_name.get(&key).map_or_else(Vec::new, |indices| {
-            indices
-                .iter()
-                .copied()
-                .filter(|&i| i < cut && (object.uid.is_none() || self.writes[i].uid.is_none()))
-                .collect()
-        })
-    }
-
-    /// The writes the walk reads `object`'s owner from: by uid, else by kind, namespace and
-    /// name; ascending.
-    fn link(&self, object: &Object, cut: usize) -> Vec<usize> {
-        let by_uid = self.by_uid(object, cut);
-        if by_uid.is_empty() {
-            self.by_name(object, cut)
-        } else {
-            by_uid
-        }
-    }
-
-    /// Every write that belongs to `object`: equal uids, or, where either uid is unknown,
-    /// equal kind, namespace and name; ascending.
-    fn belonging(&self, object: &Object, cut: usize) -> Vec<usize> {
-        let mut indices = self.by_uid(object, cut);
-        indices.extend(self.by_name(object, cut));
-        indices.sort_unstable();
-        indices.dedup();
-        indices
-    }
-}
 
 /// One workload object the walk stands on.
 #[derive(Debug, Clone, Copy)]
@@ -302,20 +196,11 @@ enum Step<'a> {
 /// owns, so a person cannot make a link trusted, only leave it as the controller wrote it.
 fn step<'a>(records: &'a Records<'_>, object: &mut Object<'a>, cut: usize) -> Step<'a> {
     let found = records.link(object, cut);
-    let Some(&latest) = found.last() else {
+    let Some(latest) = found.latest() else {
         return Step::Broken(Unresolved::OwnerNotLogged);
     };
-    let latest = records.writes[latest];
     object.uid = object.uid.or(latest.uid.as_deref());
-    let child = Child::Workload(object.kind);
-    let linked = found.iter().rev().find_map(|&i| {
-        let record = records.writes[i];
-        let owner = record.owner.as_ref()?;
-        let parent = WorkloadKind::from_kind(&owner.kind)?;
-        let writer = record.requester.user.as_deref();
-        identity::is_controller_for(child, parent, writer).then_some((owner, parent))
-    });
-    if let Some((owner, parent)) = linked {
+    if let Some((owner, parent)) = found.linked() {
         *object = Object {
             kind: parent,
             namespace: object.namespace,
@@ -324,13 +209,11 @@ fn step<'a>(records: &'a Records<'_>, object: &mut Object<'a>, cut: usize) -> St
         };
         return Step::Up(owner);
     }
-    let named = found.iter().any(|&i| records.writes[i].owner.is_some());
-    if !named {
+    if !found.named() {
         // No readable write names an owner, so the object is the top, unless none of its writes
         // was logged with its body. A later write without one is not seen through, here as
         // below a link that names an owner.
-        let readable = found.iter().any(|&i| records.writes[i].images.is_some());
-        if !readable {
+        if !found.readable() {
             return Step::Broken(Unresolved::OwnerWithoutSpec);
         }
     }
@@ -354,21 +237,7 @@ fn initiator(
     chain: Vec<String>,
 ) -> Attribution {
     let writes = records.belonging(top, cut);
-    let setter = |object: &Object| {
-        records
-            .belonging(object, cut)
-            .iter()
-            .rev()
-            .map(|&i| records.writes[i])
-            .find(|record| {
-                !identity::is_controller(record.requester.user.as_deref())
-                    && record
-                        .images
-                        .as_ref()
-                        .is_some_and(|images| sets_any(images, pod.disallowed))
-            })
-    };
-    if let Some(setter) = setter(top) {
+    if let Some(setter) = setter(writes, pod.disallowed) {
         return Attribution {
             how: How::OwnerChain,
             chain,
@@ -377,7 +246,7 @@ fn initiator(
         };
     }
     for object in below.iter().rev() {
-        if let Some(setter) = setter(object) {
+        if let Some(setter) = setter(records.belonging(object, cut), pod.disallowed) {
             let note = format!(
                 "set on {}/{} directly, not in {}/{}'s template",
                 object.kind.as_str(),
@@ -393,13 +262,24 @@ fn initiator(
             };
         }
     }
-    let without_spec = writes.iter().any(|&i| records.writes[i].images.is_none());
+    let without_spec = writes.iter().any(Seen::unreadable);
     let reason = if without_spec {
         Unresolved::OwnerWithoutSpec
     } else {
         Unresolved::NoRequestSetImage
     };
     unresolved(chain, reason.note(top.kind))
+}
+
+/// The latest of an object's writes (both parts, [`Records::belonging`]) by a person or pipeline
+/// that set one of the pod's `disallowed` images.
+fn setter<'r>(parts: [Seen<'_, 'r>; 2], disallowed: &[String]) -> Option<&'r WorkloadRecord> {
+    Setters::new(parts).find(|record| {
+        record
+            .images
+            .as_ref()
+            .is_some_and(|images| sets_any(images, disallowed))
+    })
 }
 
 /// Whether a write whose template images are `images` set one of the pod's `disallowed` ones.

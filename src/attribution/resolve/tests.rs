@@ -1,9 +1,11 @@
 //! The resolver on hand-worked histories, one per case a responder must be able to trust, plus
-//! a property test that the answer does not depend on the order the writes are given in.
+//! property tests that the answer does not depend on the order the writes are given in, and that
+//! the indexed resolver answers as a plain one without an index (`reference`).
 
 mod cases;
 mod edges;
 mod prop;
+mod reference;
 
 use jiff::Timestamp;
 

@@ -184,6 +184,25 @@ proptest! {
     }
 }
 
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(1000))]
+
+    /// The indexed resolver answers as the plain one that filters the whole history for every
+    /// question, for pods whose disallowed image is known and for pods whose images are not.
+    #[test]
+    fn the_index_answers_as_the_plain_resolver(
+        (writes, _) in histories(),
+        pods in pods(),
+    ) {
+        let records = Records::new(&writes);
+        for mut pod in pods {
+            prop_assert_eq!(answer(&pod, &records), super::reference::answer(&pod, &writes));
+            pod.disallowed.clear();
+            prop_assert_eq!(answer(&pod, &records), super::reference::answer(&pod, &writes));
+        }
+    }
+}
+
 /// The generators reach every kind of answer, so the property above is not vacuous.
 #[test]
 fn the_histories_reach_every_answer() {
