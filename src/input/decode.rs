@@ -1,11 +1,14 @@
-//! Decoding gzip and zstd while reading, through bounded buffers (docs/inputs.md, Compression).
+//! Decoding gzip, zstd, xz and bzip2 while reading, through bounded buffers (docs/inputs.md,
+//! Compression).
 //!
 //! A compressed input is never decompressed into memory: [`decoder_for_reader`] wraps the
 //! compressed file or pipe, read through one bounded buffer, in a streaming decoder whose output
 //! the scanner cuts into line blocks. (Compressed files are not memory-mapped: decoding is
 //! sequential, so a map would only add the whole file to the process's resident pages.) Memory
-//! is the decoder's window (gzip 32 KiB; zstd up to the 128 MiB the decoder accepts by default)
-//! plus one read buffer.
+//! is the decoder's state plus one read buffer: gzip's window is 32 KiB; zstd's window and xz's
+//! dictionary are what the archive was made with (a few MiB at the usual levels: 8 MiB for
+//! `xz -6`, 64 MiB for `xz -9`), refused over [`WINDOW_LIMIT`]; bzip2 holds one block of at most
+//! 900 kB, about 3.6 MiB with its tables.
 //!
 //! Two counters make errors say how far the input got: a [`Meter`] counts the compressed bytes
 //! the decoder has consumed (exact, because it sits under the decoder as its `BufRead`), and the
@@ -20,6 +23,10 @@ use super::sniff::Compression;
 
 /// Size of the read buffer under a decoder reading a file or a pipe.
 const READ_BUFFER: usize = 256 << 10;
+
+/// The most memory a zstd window or an xz dictionary may take: archives made to need more are
+/// refused with advice, so that one input cannot take the machine's memory.
+pub const WINDOW_LIMIT: u64 = 128 << 20;
 
 /// Shared progress of a compressed source: read by the scanner after (or while) the decoder
 /// runs on another thread.
@@ -127,6 +134,15 @@ impl Decoded {
                  `zstd -dc --long=31 FILE` into `falco-pod-scan -`)"
                     .to_owned(),
             )
+        } else if self.compression == Compression::Xz && is_memory_limit(e) {
+            (
+                format!(
+                    "the xz data at {at} needs a dictionary larger than the 128 MiB this tool \
+                     allows, to keep its memory bounded (it was compressed with a custom \
+                     dictionary size)"
+                ),
+                "decompress it with `xz -d` and scan the result".to_owned(),
+            )
         } else {
             (format!("the {kind} data is corrupt at {at}"), check)
         };
@@ -205,6 +221,17 @@ where
         Compression::Gzip => Box::new(flate2::bufread::MultiGzDecoder::new(metered)),
         // Reads every frame, skipping skippable ones; refuses windows over 128 MiB.
         Compression::Zstd => Box::new(zstd::stream::read::Decoder::with_buffer(metered)?),
+        // Every concatenated stream (as `xz -dc` reads them), checking each block's check.
+        Compression::Xz => {
+            let stream = liblzma::stream::Stream::new_stream_decoder(
+                WINDOW_LIMIT,
+                liblzma::stream::CONCATENATED,
+            )
+            .map_err(io::Error::other)?;
+            Box::new(liblzma::bufread::XzDecoder::new_stream(metered, stream))
+        }
+        // Every concatenated stream, as `bzip2 -dc` reads them (`pbzip2` writes several).
+        Compression::Bzip2 => Box::new(bzip2::bufread::MultiBzDecoder::new(metered)),
     };
     let decoded = Decoded {
         inner,
@@ -214,6 +241,13 @@ where
         produced: 0,
     };
     Ok((decoded, meter))
+}
+
+/// Did liblzma refuse to go on because the archive needs more memory than allowed?
+fn is_memory_limit(e: &io::Error) -> bool {
+    e.get_ref()
+        .and_then(|inner| inner.downcast_ref::<liblzma::stream::Error>())
+        .is_some_and(|e| matches!(e, liblzma::stream::Error::MemLimit))
 }
 
 /// A decoder over an unbuffered reader (a file or a pipe), through a bounded buffer.
@@ -306,6 +340,47 @@ pub(crate) mod tests {
             !out.is_empty() && text.starts_with(&out),
             "a prefix came out"
         );
+    }
+
+    #[test]
+    fn xz_and_bzip2_streams_are_all_read_and_a_cut_says_where() {
+        let text = noisy_text(20_000);
+        let (a, b) = text.split_at(text.len() / 3);
+        let xz = |part: &[u8]| {
+            let mut enc = liblzma::write::XzEncoder::new(Vec::new(), 6);
+            enc.write_all(part).expect("in memory");
+            enc.finish().expect("in memory")
+        };
+        let bz = |part: &[u8]| {
+            let mut enc = bzip2::write::BzEncoder::new(Vec::new(), bzip2::Compression::fast());
+            enc.write_all(part).expect("in memory");
+            enc.finish().expect("in memory")
+        };
+        for (compression, mut two) in [
+            (Compression::Xz, [xz(a), xz(b)].concat()),
+            (Compression::Bzip2, [bz(a), bz(b)].concat()),
+        ] {
+            let kind = compression.as_str();
+            assert_eq!(Compression::detect(&two), Some(compression));
+            let (out, err) = decode_all(compression, two.clone());
+            assert!(err.is_none(), "{kind}: {err:?}");
+            assert!(out == text, "{kind}: every stream read");
+            let cut = two.len() * 2 / 3;
+            two.truncate(cut);
+            let (out, err) = decode_all(compression, two);
+            let err = err.expect("a cut stream is an error");
+            assert_eq!(err.kind(), io::ErrorKind::UnexpectedEof, "{kind}: {err}");
+            let msg = err.to_string();
+            assert!(
+                msg.starts_with(&format!(
+                    "the {kind} data ends early (truncated) at compressed byte {cut} of {cut}, after {} decompressed bytes",
+                    out.len()
+                )),
+                "{msg}"
+            );
+            assert!(text.starts_with(&out), "{kind}: a prefix came out");
+            assert!(DecodeError::advice_of(&err).contains(&format!("`{kind} -t`")));
+        }
     }
 
     #[test]

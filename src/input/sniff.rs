@@ -1,8 +1,9 @@
 //! Recognising an input by its first bytes, never by its name.
 //!
 //! Two cheap looks at the start of an input decide how it is read:
-//! * [`Compression::detect`]: the magic number of a gzip (`1f 8b`) or zstd (`28 b5 2f fd`)
-//!   stream, looked at before anything is decoded;
+//! * [`Compression::detect`]: the magic number of a gzip (`1f 8b`), zstd (`28 b5 2f fd`), xz
+//!   (`fd 37 7a 58 5a 00`) or bzip2 (`42 5a 68`, `BZh`, then the block size digit) stream,
+//!   looked at before anything is decoded;
 //! * [`is_legacy`]: whether the first non-blank line of the (decoded) text is the API server's
 //!   `legacy` audit format, which is refused because it never holds request bodies. Only the
 //!   head of that line is looked at ([`first_line_head`]).
@@ -17,7 +18,7 @@ use serde::{Deserialize, Serialize};
 pub const BOM: &[u8] = b"\xEF\xBB\xBF";
 
 /// How many bytes [`Compression::detect`] needs to decide.
-pub const MAGIC_LEN: usize = 4;
+pub const MAGIC_LEN: usize = 6;
 
 /// A compressed container that is decoded while it is read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -27,15 +28,32 @@ pub enum Compression {
     Gzip,
     /// Zstandard, one frame or several.
     Zstd,
+    /// xz (the `.xz` container of LZMA2), one stream or several concatenated.
+    Xz,
+    /// bzip2, one stream or several concatenated.
+    Bzip2,
 }
 
 impl Compression {
+    /// Every compression, in the order the summary lists them.
+    pub const ALL: [Compression; 4] = [
+        Compression::Gzip,
+        Compression::Zstd,
+        Compression::Xz,
+        Compression::Bzip2,
+    ];
+
     /// The compression whose magic number `head` starts with, if any.
     pub fn detect(head: &[u8]) -> Option<Compression> {
         if head.starts_with(&[0x1f, 0x8b]) {
             Some(Compression::Gzip)
         } else if head.starts_with(&[0x28, 0xb5, 0x2f, 0xfd]) {
             Some(Compression::Zstd)
+        } else if head.starts_with(&[0xfd, b'7', b'z', b'X', b'Z', 0x00]) {
+            Some(Compression::Xz)
+        } else if head.starts_with(b"BZh") && matches!(head.get(3), Some(b'1'..=b'9')) {
+            // `BZh` and the block size, `1` to `9` (hundreds of kB).
+            Some(Compression::Bzip2)
         } else {
             None
         }
@@ -46,6 +64,8 @@ impl Compression {
         match self {
             Compression::Gzip => "gzip",
             Compression::Zstd => "zstd",
+            Compression::Xz => "xz",
+            Compression::Bzip2 => "bzip2",
         }
     }
 
@@ -54,6 +74,8 @@ impl Compression {
         match self {
             Compression::Gzip => "gzip -t",
             Compression::Zstd => "zstd -t",
+            Compression::Xz => "xz -t",
+            Compression::Bzip2 => "bzip2 -t",
         }
     }
 }
@@ -117,9 +139,15 @@ mod tests {
             (b"", None),
             (b"{\"kind\":\"Event\"", None),
             (b"\xEF\xBB\xBF\x1f\x8b", None),
-            // bzip2 and xz are not supported, so they are read as text (and skipped as garbage).
-            (b"BZh9", None),
-            (b"\xfd7zXZ\x00", None),
+            (b"BZh91AY&SY", Some(Compression::Bzip2)),
+            (b"BZh1", Some(Compression::Bzip2)),
+            // Not a block size: text that happens to start with `BZh`.
+            (b"BZh0", None),
+            (b"BZhello", None),
+            (b"BZh", None),
+            (b"\xfd7zXZ\x00\x00\x04", Some(Compression::Xz)),
+            (b"\xfd7zXZ", None),
+            (b"\xfd7zXZ\x01", None),
         ];
         for (head, want) in cases {
             assert_eq!(Compression::detect(head), *want, "{head:x?}");

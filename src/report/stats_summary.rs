@@ -481,7 +481,7 @@ fn unknown_hint(findings: &[Finding]) -> Option<String> {
 /// ` (1 gzip, 2 zstd, 12.0 MiB compressed)` when some inputs were compressed, else nothing: the
 /// byte count after it is what they decompressed to.
 fn compressed_note(s: &Stats) -> String {
-    let kinds: Vec<String> = [Compression::Gzip, Compression::Zstd]
+    let kinds: Vec<String> = Compression::ALL
         .into_iter()
         .filter_map(|c| {
             let n = s.inputs.iter().filter(|i| i.compression == Some(c)).count();

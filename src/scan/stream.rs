@@ -1,5 +1,5 @@
-//! Reading a stream (standard input, `--no-mmap`, gzip, zstd, objects) into blocks of whole
-//! lines, and putting the blocks' results back in order.
+//! Reading a stream (standard input, `--no-mmap`, gzip, zstd, xz, bzip2, objects) into blocks
+//! of whole lines, and putting the blocks' results back in order.
 //!
 //! A stream is read by a **reader** thread of its own ([`read`]): it decodes the input and cuts
 //! it into blocks of whole lines ([`LineBlocks`]), and hands each block on (to

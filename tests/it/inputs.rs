@@ -292,6 +292,66 @@ fn a_truncated_gzip_is_an_error_after_the_findings_before_the_damage() {
     assert_eq!(doc.findings.iter().filter(|f| f.file == LOG).count(), 20);
 }
 
+/// `bytes` xz-compressed, as `xz -c` writes it.
+fn xz(bytes: &[u8]) -> Vec<u8> {
+    let mut enc = liblzma::write::XzEncoder::new(Vec::new(), 6);
+    enc.write_all(bytes).expect("in memory");
+    enc.finish().expect("in memory")
+}
+
+/// `bytes` bzip2-compressed, as `bzip2 -c` writes it.
+fn bzip2(bytes: &[u8]) -> Vec<u8> {
+    let mut enc = bzip2::write::BzEncoder::new(Vec::new(), bzip2::Compression::best());
+    enc.write_all(bytes).expect("in memory");
+    enc.finish().expect("in memory")
+}
+
+#[test]
+fn xz_and_bzip2_archives_give_the_findings_of_the_plain_log() {
+    let bytes = log();
+    let (want, _) = json(&[LOG, "--allow", ALLOW]);
+    let want = without_file(&want);
+    assert_eq!(want.len(), 20);
+    let dir = tempfile::tempdir().expect("tempdir");
+    for (kind, packed) in [("xz", xz(&bytes)), ("bzip2", bzip2(&bytes))] {
+        // Named like a plain log: recognised by content.
+        let path = write(dir.path(), &format!("{kind}/audit.log"), &packed);
+        for extra in [&[][..], &["--no-mmap"]] {
+            let (doc, out) = json(&[&[path.as_str(), "--allow", ALLOW], extra].concat());
+            assert_eq!(code(&out), 1, "{kind}: {}", stderr(&out));
+            assert_eq!(without_file(&doc), want, "{kind}");
+            let input = only_input(&doc);
+            assert_eq!(input.compression.as_deref(), Some(kind));
+            assert_eq!(input.compressed_bytes, Some(packed.len() as u64), "{kind}");
+            assert_eq!(input.bytes, bytes.len() as u64, "{kind}");
+        }
+        // On standard input too.
+        let (doc, out) = json_stdin(&["-", "--allow", ALLOW], packed.clone());
+        assert_eq!(code(&out), 1, "{kind}: {}", stderr(&out));
+        assert_eq!(without_file(&doc), want, "{kind} on standard input");
+        // Cut short: the findings before the damage, then the archive's error.
+        let cut = &packed[..packed.len() * 3 / 4];
+        let cut_path = write(dir.path(), &format!("{kind}/cut.log"), cut);
+        let (doc, out) = json(&[&cut_path, "--allow", ALLOW]);
+        assert_eq!(code(&out), 2, "{kind}: {}", stderr(&out));
+        let err = stderr(&out);
+        for part in [
+            format!(
+                "error: {cut_path}: the {kind} data ends early (truncated) at compressed byte "
+            ),
+            format!(" of {}, after ", cut.len()),
+            format!("`{kind} -t` checks the archive"),
+        ] {
+            assert!(err.contains(&part), "{part:?} not in:\n{err}");
+        }
+        let got = without_file(&doc);
+        assert!(
+            want.starts_with(&got),
+            "{kind}: only findings before the cut"
+        );
+    }
+}
+
 /// Lines in the API server's `legacy` audit format.
 const LEGACY: &str = r#"2026-03-01T10:00:00.123456789Z AUDIT: id="0f9d2c61-5b1e-4a8e-9d53-1b1f0c7e4d2a" stage="RequestReceived" ip="10.0.0.5" method="create" user="alice@example.com" groups="\"system:authenticated\"" as="<self>" asgroups="<lookup>" user-agent="kubectl/v1.29.2" namespace="default" uri="/api/v1/namespaces/default/pods"
 2026-03-01T10:00:00.223456789Z AUDIT: id="0f9d2c61-5b1e-4a8e-9d53-1b1f0c7e4d2a" stage="ResponseComplete" ip="10.0.0.5" method="create" user="alice@example.com" groups="\"system:authenticated\"" as="<self>" asgroups="<lookup>" user-agent="kubectl/v1.29.2" namespace="default" uri="/api/v1/namespaces/default/pods" response="201"

@@ -1,5 +1,5 @@
 //! Several inputs read at once equal one input at a time on one thread: for any mix of plain,
-//! compressed and damaged files, any number of worker threads and of inputs in flight, the run's
+//! compressed (gzip, zstd, xz, bzip2) and damaged files, any number of worker threads and of inputs in flight, the run's
 //! findings (attributed across inputs), counters, errors, workload records and progress total
 //! are the same.
 
@@ -21,15 +21,21 @@ pub(super) enum Stored {
     Zstd,
     /// gzip cut short: an error after the lines before the cut.
     TruncatedGzip,
+    /// xz.
+    Xz,
+    /// bzip2.
+    Bzip2,
 }
 
 impl Stored {
     /// Every way, for the strategy.
-    const ALL: [Stored; 4] = [
+    const ALL: [Stored; 6] = [
         Stored::Plain,
         Stored::Gzip,
         Stored::Zstd,
         Stored::TruncatedGzip,
+        Stored::Xz,
+        Stored::Bzip2,
     ];
 
     /// `text` stored this way.
@@ -55,6 +61,16 @@ impl Stored {
                 let mut gz = gzip(&[text]);
                 gz.truncate(gz.len() * 2 / 3);
                 gz
+            }
+            Stored::Xz => {
+                let mut enc = liblzma::write::XzEncoder::new(Vec::new(), 1);
+                enc.write_all(text).expect("in memory");
+                enc.finish().expect("in memory")
+            }
+            Stored::Bzip2 => {
+                let mut enc = bzip2::write::BzEncoder::new(Vec::new(), bzip2::Compression::fast());
+                enc.write_all(text).expect("in memory");
+                enc.finish().expect("in memory")
             }
         }
     }
@@ -107,7 +123,7 @@ proptest! {
     #[test]
     fn inputs_read_at_once_equal_one_at_a_time_on_one_thread(
         files in proptest::collection::vec(
-            (proptest::collection::vec((0usize..64, any::<bool>()), 0..40), 0usize..4),
+            (proptest::collection::vec((0usize..64, any::<bool>()), 0..40), 0usize..6),
             1..7,
         ),
         threads in 1usize..5,
