@@ -289,7 +289,7 @@ fn check_kind(path: &Path, name: &str) -> anyhow::Result<()> {
 }
 
 /// Opens an input: a memory map when `mmap` is set and the file is uncompressed and allows it,
-/// else a stream (decoded if it starts with a gzip or zstd magic number).
+/// else a stream (decoded if it starts with the magic number of a compression).
 pub(crate) fn open(input: &Input, mmap: bool) -> anyhow::Result<Opened> {
     open_shared(input, mmap, 1)
 }
@@ -400,9 +400,43 @@ impl<R: Read> Read for SizedAtOpen<R> {
     }
 }
 
+/// A reader that stays at its end once it has reached it. A terminal ends the input once for
+/// each Ctrl-D and can be read again after it, so a reader that looks again after the end (the
+/// peek at the first bytes stops at the end, then the stream reads on) would wait for a second
+/// Ctrl-D.
+pub struct Fused<R> {
+    /// The source.
+    inner: R,
+    /// It has returned the end once.
+    ended: bool,
+}
+
+impl<R> Fused<R> {
+    /// `inner`, read up to its first end.
+    pub fn new(inner: R) -> Self {
+        Fused {
+            inner,
+            ended: false,
+        }
+    }
+}
+
+impl<R: Read> Read for Fused<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        if self.ended || buf.is_empty() {
+            return Ok(0);
+        }
+        let n = self.inner.read(buf)?;
+        self.ended = n == 0;
+        Ok(n)
+    }
+}
+
 /// Peeks at the first bytes of `reader` for a magic number, puts them back in front, and
-/// decodes what follows if they name a compression. `len` is the size of a regular file.
-fn sniffed<R: Read + Send + 'static>(mut reader: R, len: Option<u64>) -> io::Result<Stream> {
+/// decodes what follows if they name a compression. `len` is the size of a regular file. The
+/// stream ends at the first end `reader` reports.
+fn sniffed<R: Read + Send + 'static>(reader: R, len: Option<u64>) -> io::Result<Stream> {
+    let mut reader = Fused::new(reader);
     let mut head = Vec::with_capacity(MAGIC_LEN);
     (&mut reader)
         .take(MAGIC_LEN as u64)
@@ -521,6 +555,46 @@ mod tests {
             let stream = sniffed(Trickle(short.to_vec(), 0), None).expect("sniffed");
             assert_eq!(stream.compression, None);
             assert_eq!(drain(stream), short);
+        }
+    }
+
+    /// A terminal: each chunk is what one read returns, an empty one is a Ctrl-D; reading on
+    /// after the chunks would wait for the user to type more.
+    struct Terminal(Vec<&'static [u8]>);
+    impl Read for Terminal {
+        fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+            assert!(
+                !self.0.is_empty(),
+                "read again after the end: the user has to press Ctrl-D once more"
+            );
+            let chunk = self.0[0];
+            let n = chunk.len().min(buf.len());
+            buf[..n].copy_from_slice(&chunk[..n]);
+            if n == chunk.len() {
+                self.0.remove(0);
+            } else {
+                self.0[0] = &chunk[n..];
+            }
+            Ok(n)
+        }
+    }
+
+    #[test]
+    fn one_ctrl_d_ends_the_input_from_a_terminal() {
+        // Fewer bytes than the magic-number peek wants (an empty input too): the peek meets the
+        // end, and the stream must not read past it.
+        for typed in [&b""[..], b"{}\n", b"{\"kind\":\"Event\"}\n"] {
+            let stream = sniffed(Terminal(vec![typed, b"", b"after"]), None).expect("sniffed");
+            let mut blocks = lines::LineBlocks::new(stream.reader, 1 << 20, 1 << 20);
+            let read: Vec<u8> = blocks
+                .by_ref()
+                .map(|piece| match piece.expect("readable") {
+                    lines::Piece::Lines(bytes) => bytes,
+                    lines::Piece::Oversized { .. } => unreachable!("short"),
+                })
+                .collect::<Vec<_>>()
+                .concat();
+            assert_eq!(read, typed);
         }
     }
 
