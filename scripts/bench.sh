@@ -1,170 +1,290 @@
 #!/usr/bin/env bash
-# Times falco-pod-scan side by side with `wc -l` (the memory-bandwidth floor) and a
-# `rg | rg | jq` pipeline on a generated audit log (docs/performance.md), then samples the tool's peak
-# anonymous memory on the same file and counts its findings by how they were attributed.
+# The benchmark record (docs/performance.md): falco-pod-scan against `wc -l` (the memory-bandwidth
+# floor), a `rg | rg | jq` pipeline, and the stock decoders (`gzip -dc`, `pigz -dc`, `zstd -dc`) on
+# the same generated audit logs, and the same log as one `.gz`, as a directory of 8 `.gz` files and
+# as a mixed directory (plain, gzip, zstd). Every command runs once per round, all rounds
+# interleaved, so a change of load on a shared machine hits every command alike; the table gives,
+# per ratio, the median over the rounds and its quartiles (the spread). Then it samples the tool's
+# peak anonymous memory.
 #
 # usage: scripts/bench.sh
-#   BENCH_DIR      where the log and the results go   (default /tmp/falco-pod-scan-bench)
-#   BENCH_SIZE_MB  size of the generated log           (default 1024)
-#   BENCH_SEED     generator seed                      (default 42)
-#   BENCH_WORKLOAD_FACTOR  share of pod and workload traffic, times the default (default 1)
+#   BENCH_DIR      where the logs and the results go    (default /tmp/falco-pod-scan-bench)
+#   BENCH_SIZE_MB  size of each generated log            (default 1024)
+#   BENCH_SEED     generator seed                        (default 42)
+#   BENCH_MIXES    workload factors to measure: the share of pod and workload traffic, times
+#                  the generator's default               (default "1 10")
 #   BENCH_WORKLOAD_WRITES  stop pod and workload traffic after this many workload writes
 #                          (default: no limit)
-#   BENCH_RUNS     hyperfine runs per command          (default 10)
-#   BENCH_PAIRS    interleaved tool / wc -l pairs      (default 20)
-#   BENCH_BASELINE another falco-pod-scan binary (an older build) to alternate with this one
-#                  pair by pair on the same file        (default: none)
-#   BENCH_ALLOW    the allowlist                        (default testdata/allow.yaml)
+#   BENCH_ROUNDS   interleaved rounds                    (default 10)
+#   BENCH_PIPELINE_ROUNDS  rounds that also run the slow `rg | rg | jq` pipeline (default 3)
+#   BENCH_BASELINE another falco-pod-scan binary (an older build): its time on each of the
+#                  tool's inputs is measured in the same rounds, as this build / baseline
+#   BENCH_ALLOW    the allowlist                         (default testdata/allow.yaml)
+#   BENCH_BIN      a falco-pod-scan binary to measure instead of building this checkout's
+#                  (the generator is still built, unless target/release/examples has it)
 #   BENCH_MEMORY_ONLY=1  skip the timings, only sample memory
-# needs: cargo, hyperfine, rg, jq (apt-get update && apt-get install -y hyperfine ripgrep jq)
+#   BENCH_MEMORY_GZ_FILES  also sample memory on a directory of this many .gz files (default 50)
+# needs: cargo, rg, jq, gzip, pigz, zstd, GNU split
+#   (apt-get update && apt-get install -y ripgrep jq pigz zstd)
 #
-# The log is made by examples/gen-audit-log.rs (benches/common/gen.rs) once and reused; delete it
-# to make a new one. Results: $BENCH_DIR/results.md (hyperfine's table) and results.json.
+# The logs are made by examples/gen-audit-log.rs (benches/common/gen.rs) once and reused, with
+# their compressed copies; delete BENCH_DIR to make new ones. The table is also written to
+# $BENCH_DIR/results.md, the raw times (seconds, one line per command per round) to
+# $BENCH_DIR/times.tsv.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 dir=${BENCH_DIR:-/tmp/falco-pod-scan-bench}
 size_mb=${BENCH_SIZE_MB:-1024}
 seed=${BENCH_SEED:-42}
-factor=${BENCH_WORKLOAD_FACTOR:-1}
+mixes=${BENCH_MIXES:-1 10}
 writes=${BENCH_WORKLOAD_WRITES:-}
-runs=${BENCH_RUNS:-10}
-pairs=${BENCH_PAIRS:-20}
+rounds=${BENCH_ROUNDS:-10}
+pipeline_rounds=${BENCH_PIPELINE_ROUNDS:-3}
 baseline=${BENCH_BASELINE:-}
 memory_only=${BENCH_MEMORY_ONLY:-0}
-log="$dir/audit-${size_mb}m-seed${seed}"
-[[ $factor == 1 ]] || log+="-wf${factor}"
-[[ -z $writes ]] || log+="-ww${writes}"
-log+=.log
-bin=target/release/falco-pod-scan
-allow=${BENCH_ALLOW:-testdata/allow.yaml}
+memory_gz_files=${BENCH_MEMORY_GZ_FILES:-50}
+bin=${BENCH_BIN:-$PWD/target/release/falco-pod-scan}
+allow=$PWD/${BENCH_ALLOW:-testdata/allow.yaml}
 
 missing=()
-for tool in cargo hyperfine rg jq; do
+for tool in cargo rg jq gzip pigz zstd split; do
     command -v "$tool" >/dev/null || missing+=("$tool")
 done
 if ((${#missing[@]})); then
     echo "bench.sh: missing: ${missing[*]}" >&2
-    echo "bench.sh: install with: apt-get update && apt-get install -y hyperfine ripgrep jq" >&2
+    echo "bench.sh: install with: apt-get update && apt-get install -y ripgrep jq pigz zstd" >&2
     exit 2
 fi
 
-echo "== building (release)"
-cargo build --release --quiet --bin falco-pod-scan --example gen-audit-log
-
-mkdir -p "$dir"
-if [[ ! -s $log ]]; then
-    echo "== generating $log ($size_mb MiB, seed $seed, workload factor $factor${writes:+, $writes workload writes})"
-    target/release/examples/gen-audit-log --seed "$seed" --size-mb "$size_mb" \
-        --workload-factor "$factor" ${writes:+--workload-writes "$writes"} >"$log.tmp" 2>"$log.stats"
-    mv "$log.tmp" "$log"
+if [[ -z ${BENCH_BIN:-} ]]; then
+    echo "== building (release)"
+    cargo build --release --quiet --bin falco-pod-scan --example gen-audit-log
+elif [[ ! -x target/release/examples/gen-audit-log ]]; then
+    echo "== building the generator (release)"
+    cargo build --release --quiet --example gen-audit-log
 fi
-[[ -s $log.stats ]] && echo "generator: $(cat "$log.stats")"
-bytes=$(stat -c %s "$log")
 
-echo "== warming the page cache"
-cat "$log" >/dev/null
+cpu=$(awk -F': *' '/^model name/ { print $2; exit }' /proc/cpuinfo)
+machine="$cpu, $(nproc) cores, $(free -g | awk '/^Mem:/ { print $2 }') GiB, kernel $(uname -r)"
+commit=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
+git diff --quiet HEAD 2>/dev/null || commit+="+changes"
+mkdir -p "$dir"
 
-tool_cmd="$bin $log --allow $allow --format jsonl --quiet"
-# Times the tool against `wc -l` and the pipeline, and, with a baseline, against that build.
-timings() {
-    echo "== timing ($runs runs each, after 1 warm-up; exit statuses ignored: the tool exits 1 with findings)"
-    pipeline_cmd="rg -F '\"resource\":\"pods\"' $log | rg -F '\"verb\":\"create\"' | jq -c 'select(.stage==\"ResponseComplete\" and .objectRef.subresource==null)'"
-    hyperfine -i --warmup 1 --runs "$runs" \
-        --export-markdown "$dir/results.md" --export-json "$dir/results.json" \
-        -n falco-pod-scan "$tool_cmd" \
-        -n "wc -l" "wc -l $log" \
-        -n "rg | rg | jq" "$pipeline_cmd"
-
-    mean() { jq -r --arg name "$1" '.results[] | select(.command == $name) | .mean' "$dir/results.json"; }
-    tool=$(mean falco-pod-scan)
-    wc=$(mean "wc -l")
-    pipeline=$(mean "rg | rg | jq")
-    echo
-    cat "$dir/results.md"
-    echo
-    awk -v b="$bytes" -v t="$tool" -v w="$wc" -v p="$pipeline" 'BEGIN {
-        printf "input:             %.0f MiB\n", b / 1048576
-        printf "falco-pod-scan:    %.3f s  (%.2f GB/s)\n", t, b / t / 1e9
-        printf "wc -l:             %.3f s  (%.2f GB/s)\n", w, b / w / 1e9
-        printf "rg | rg | jq:      %.3f s  (%.2f GB/s)\n", p, b / p / 1e9
-        printf "tool / wc -l:      %.2fx\n", t / w
-        printf "pipeline / tool:   %.2fx\n", p / t
-    }'
-
-    # hyperfine runs all of one command, then all of the next; on a shared machine the load can change
-    # between those phases and move the ratio by a third. Alternating the two commands run by run and
-    # taking the median of the per-pair ratios cancels that drift.
-    echo
-    echo "== interleaved: $pairs pairs of (falco-pod-scan, wc -l), alternating"
-    ratios=()
-    for ((i = 0; i < pairs; i++)); do
-        t0=$EPOCHREALTIME
-        $tool_cmd >/dev/null || true
-        t1=$EPOCHREALTIME
-        wc -l "$log" >/dev/null
-        t2=$EPOCHREALTIME
-        ratios+=("$(awk -v a="$t0" -v b="$t1" -v c="$t2" 'BEGIN { printf "%.4f", (b - a) / (c - b) }')")
-    done
-    printf '%s\n' "${ratios[@]}" | sort -n | awk '
-        { r[NR] = $1 }
-        END {
-            m = int((NR + 1) / 2)
-            printf "tool / wc -l, median of %d pairs: %.2fx (quartiles %.2fx and %.2fx)\n", NR, r[m], r[int((NR + 3) / 4)], r[int((3 * NR + 1) / 4)]
-        }'
-
-    if [[ -n $baseline ]]; then
-        # The same, against another build: per pair, this build's wall and CPU (user + system) time
-        # over the baseline's.
-        echo
-        echo "== interleaved: $pairs pairs of (falco-pod-scan, $baseline), alternating"
-        base_cmd="$baseline $log --allow $allow --format jsonl --quiet"
-        timed() { # prints "wall cpu" in seconds
-            local TIMEFORMAT='%3R %3U %3S' t
-            t=$({ time "$@" >/dev/null 2>&1; } 2>&1) || true
-            awk '{ printf "%s %.3f\n", $1, $2 + $3 }' <<<"$t"
-        }
-        rows=()
-        for ((i = 0; i < pairs; i++)); do
-            read -r w_tool c_tool < <(timed $tool_cmd)
-            read -r w_base c_base < <(timed $base_cmd)
-            rows+=("$(awk -v a="$w_tool" -v b="$w_base" -v x="$c_tool" -v y="$c_base" 'BEGIN { printf "%.4f %.4f", a / b, x / y }')")
-        done
-        for column in 1 2; do
-            what=wall
-            [[ $column == 2 ]] && what=CPU
-            printf '%s\n' "${rows[@]}" | awk -v k="$column" '{ print $k }' | sort -n | awk -v what="$what" '
-                { r[NR] = $1 }
-                END {
-                    m = int((NR + 1) / 2)
-                    printf "this build / baseline, %s time, median of %d pairs: %.3f (quartiles %.3f and %.3f)\n", what, NR, r[m], r[int((NR + 3) / 4)], r[int((3 * NR + 1) / 4)]
-                }'
-        done
+# Makes the log of workload factor $1 and its copies, once; prints the log's path.
+prepare() {
+    local factor=$1 log="$dir/audit-${size_mb}m-seed${seed}-wf$1${writes:+-ww$writes}"
+    if [[ ! -s $log.log ]]; then
+        echo "== generating $log.log ($size_mb MiB, seed $seed, workload factor $factor${writes:+, $writes workload writes})" >&2
+        target/release/examples/gen-audit-log --seed "$seed" --size-mb "$size_mb" \
+            --workload-factor "$factor" ${writes:+--workload-writes "$writes"} \
+            >"$log.tmp" 2>"$log.stats"
+        mv "$log.tmp" "$log.log"
     fi
+    if [[ ! -s $log.log.gz ]]; then
+        echo "== compressing $log.log (gzip -6, zstd -3, 8 parts of each)" >&2
+        pigz -6 -c "$log.log" >"$log.log.gz"
+        zstd -q -3 -T0 -c "$log.log" >"$log.log.zst"
+        rm -rf "$log.parts" "$log.gz8" "$log.mixed"
+        mkdir -p "$log.parts" "$log.gz8" "$log.mixed"
+        # 8 parts at line boundaries, in order: what rotation leaves.
+        split -n l/8 -d -a 1 --additional-suffix=.log "$log.log" "$log.parts/audit-"
+        local i=0 part
+        for part in "$log.parts"/audit-*.log; do
+            pigz -6 -c "$part" >"$log.gz8/$(basename "$part").gz"
+            # The mixed directory: plain, gzip and zstd in turn.
+            case $((i % 3)) in
+            0) cp "$part" "$log.mixed/" ;;
+            1) pigz -6 -c "$part" >"$log.mixed/$(basename "$part").gz" ;;
+            2) zstd -q -3 -c "$part" >"$log.mixed/$(basename "$part").zst" ;;
+            esac
+            i=$((i + 1))
+        done
+        rm -rf "$log.parts"
+    fi
+    echo "$log"
 }
 
-[[ $memory_only == 1 ]] || timings
+# Wall-clock seconds of one run of "$@", output discarded (the tool exits 1 with findings).
+timed() {
+    local t0 t1
+    t0=$EPOCHREALTIME
+    "$@" >/dev/null 2>&1 || true
+    t1=$EPOCHREALTIME
+    awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.4f", b - a }'
+}
+
+# "median (q1–q3)" of the numbers on standard input.
+spread() {
+    sort -g | awk '
+        { r[NR] = $1 }
+        END {
+            if (NR == 0) { print "—"; exit }
+            printf "%.2f× (%.2f–%.2f)", r[int((NR + 1) / 2)], r[int((NR + 3) / 4)], r[int((3 * NR + 1) / 4)]
+        }'
+}
+
+times=$dir/times.tsv
+: >"$times"
+table=$dir/results.md
+
+# Runs every command once per round for the log $1 (mix $2), appending "mix round name seconds".
+measure() {
+    local log=$1 mix=$2 round name
+    local scan="$bin --allow $allow --format jsonl --quiet"
+    declare -A cmds=(
+        [tool]="$scan $log.log"
+        [wc]="wc -l $log.log"
+        [tool_gz]="$scan $log.log.gz"
+        [gzip]="gzip -dc $log.log.gz"
+        [pigz]="pigz -dc $log.log.gz"
+        [tool_zst]="$scan $log.log.zst"
+        [zstd]="zstd -dc $log.log.zst"
+        [tool_gz8]="$scan $log.gz8"
+        [tool_mixed]="$scan $log.mixed"
+    )
+    local order=(tool wc tool_gz gzip pigz tool_zst zstd tool_gz8 tool_mixed)
+    if [[ -n $baseline ]]; then
+        local base="$baseline --allow $allow --format jsonl --quiet"
+        cmds+=([base]="$base $log.log" [base_gz]="$base $log.log.gz" [base_gz8]="$base $log.gz8" [base_mixed]="$base $log.mixed")
+        order+=(base base_gz base_gz8 base_mixed)
+    fi
+    echo "== timing mix $mix: $rounds interleaved rounds (the pipeline in the first $pipeline_rounds)" >&2
+    cat "$log.log" "$log.log.gz" "$log.log.zst" "$log.gz8"/* "$log.mixed"/* >/dev/null
+    for ((round = 1; round <= rounds; round++)); do
+        # Rotate the order each round, so that no command always follows the same one.
+        local n=${#order[@]} k
+        for ((k = 0; k < n; k++)); do
+            name=${order[$(((k + round) % n))]}
+            # Word splitting of the command line is intended: paths have no spaces.
+            # shellcheck disable=SC2086
+            echo "$mix $round $name $(timed ${cmds[$name]})" >>"$times"
+        done
+        if ((round <= pipeline_rounds)); then
+            echo "$mix $round pipeline $(timed bash -c "rg -F '\"resource\":\"pods\"' $log.log | rg -F '\"verb\":\"create\"' | jq -c 'select(.stage==\"ResponseComplete\" and .objectRef.subresource==null)'")" >>"$times"
+        fi
+        printf '.' >&2
+    done
+    echo >&2
+}
+
+# The per-round ratio a/b for mix $1, as "median (quartiles)".
+ratio() {
+    awk -v mix="$1" -v a="$2" -v b="$3" '
+        $1 == mix && $3 == a { x[$2] = $4 }
+        $1 == mix && $3 == b { y[$2] = $4 }
+        END { for (r in x) if (r in y && y[r] > 0) print x[r] / y[r] }' "$times" | spread
+}
+
+# The median time of command $2 for mix $1, in seconds.
+median() {
+    awk -v mix="$1" -v name="$2" '$1 == mix && $3 == name { print $4 }' "$times" | sort -g |
+        awk '{ r[NR] = $1 } END { if (NR) printf "%.3f s", r[int((NR + 1) / 2)]; else print "—" }'
+}
+
+# Peak RssAnon and VmHWM (MiB) of "$@", sampled every 10 ms: "anon hwm status".
+peak_memory() {
+    "$@" >/dev/null 2>&1 &
+    local pid=$! peak_anon=0 peak_hwm=0 state=R key value status=0
+    # Until it exits (a finished child stays a zombie, state Z, until `wait` reaps it).
+    while [[ $state != Z && -r /proc/$pid/status ]]; do
+        while read -r key value _; do
+            case $key in
+            State:) state=$value ;;
+            RssAnon:) ((value > peak_anon)) && peak_anon=$value ;;
+            VmHWM:) ((value > peak_hwm)) && peak_hwm=$value ;;
+            esac
+        done </proc/$pid/status 2>/dev/null || state=Z
+        sleep 0.01
+    done
+    wait "$pid" || status=$?
+    echo "$((peak_anon / 1024)) $((peak_hwm / 1024)) $status"
+}
+
+logs=()
+for mix in $mixes; do
+    logs+=("$(prepare "$mix")")
+done
+
+if [[ $memory_only != 1 ]]; then
+    i=0
+    for mix in $mixes; do
+        measure "${logs[$i]}" "$mix"
+        i=$((i + 1))
+    done
+    {
+        echo "machine: $machine"
+        echo "commit: $commit, $(date -u +%Y-%m-%d), $size_mb MiB logs of seed $seed, $rounds interleaved rounds (pipeline: $pipeline_rounds)"
+        echo
+        echo "Per-round ratios, median (quartiles); below 1× the first command is faster."
+        echo
+        header="| ratio |"
+        rule="|---|"
+        for mix in $mixes; do
+            header+=" mix ×$mix |"
+            rule+="---|"
+        done
+        echo "$header"
+        echo "$rule"
+        rows=(
+            "tool / \`wc -l\`|tool wc"
+            "\`rg | rg | jq\` / tool|pipeline tool"
+            "tool on .gz / \`gzip -dc\`|tool_gz gzip"
+            "tool on .gz / \`pigz -dc\`|tool_gz pigz"
+            "tool on .zst / \`zstd -dc\`|tool_zst zstd"
+            "tool on .gz / tool on the log|tool_gz tool"
+            "8 .gz files / one .gz|tool_gz8 tool_gz"
+            "mixed dir (plain, gzip, zstd) / one .gz|tool_mixed tool_gz"
+            "mixed dir / one .zst|tool_mixed tool_zst"
+        )
+        if [[ -n $baseline ]]; then
+            rows+=(
+                "this build / baseline, the log|tool base"
+                "this build / baseline, one .gz|tool_gz base_gz"
+                "this build / baseline, 8 .gz files|tool_gz8 base_gz8"
+                "this build / baseline, mixed dir|tool_mixed base_mixed"
+            )
+        fi
+        for row in "${rows[@]}"; do
+            line="| ${row%%|*} |"
+            read -r a b <<<"${row#*|}"
+            for mix in $mixes; do
+                line+=" $(ratio "$mix" "$a" "$b") |"
+            done
+            echo "$line"
+        done
+        line="| medians: tool, \`wc -l\`, tool on .gz, 8 .gz |"
+        for mix in $mixes; do
+            line+=" $(median "$mix" tool), $(median "$mix" wc), $(median "$mix" tool_gz), $(median "$mix" tool_gz8) |"
+        done
+        echo "$line"
+    } >"$table"
+    echo
+    cat "$table"
+fi
 
 echo
-echo "== peak memory of falco-pod-scan (RssAnon sampled every 10 ms; VmHWM includes mapped file pages)"
-findings="$dir/findings.jsonl"
-$bin "$log" --allow "$allow" --format jsonl --quiet >"$findings" &
-pid=$!
-peak_anon=0
-peak_hwm=0
-state=R
-# Until it exits (a finished child stays a zombie, state Z, until `wait` reaps it).
-while [[ $state != Z && -r /proc/$pid/status ]]; do
-    while read -r key value _; do
-        case $key in
-        State:) state=$value ;;
-        RssAnon:) ((value > peak_anon)) && peak_anon=$value ;;
-        VmHWM:) ((value > peak_hwm)) && peak_hwm=$value ;;
-        esac
-    done </proc/$pid/status 2>/dev/null || state=Z
-    sleep 0.01
+echo "== peak memory (RssAnon sampled every 10 ms; VmHWM also counts the mapped file's pages)"
+i=0
+for mix in $mixes; do
+    log=${logs[$i]}
+    i=$((i + 1))
+    read -r anon hwm status < <(peak_memory "$bin" "$log.log" --allow "$allow" --format jsonl --quiet)
+    echo "mix ×$mix, the log: RssAnon $anon MiB, VmHWM $hwm MiB, exit status $status"
+    read -r anon hwm status < <(peak_memory "$bin" "$log.gz8" --allow "$allow" --format jsonl --quiet)
+    echo "mix ×$mix, 8 .gz files: RssAnon $anon MiB, VmHWM $hwm MiB, exit status $status"
+    "$bin" "$log.log" --allow "$allow" --format jsonl --quiet >"$dir/findings.jsonl" || true
+    echo "mix ×$mix, findings by attribution: $(jq -r '.attribution.how // "none (--falco)"' "$dir/findings.jsonl" | sort | uniq -c | awk '{ printf "%s%s %s", sep, $1, $2; sep = ", " }')"
 done
-status=0
-wait "$pid" || status=$?
-echo "peak RssAnon: $((peak_anon / 1024)) MiB; VmHWM: $((peak_hwm / 1024)) MiB; exit status $status; findings: $(wc -l <"$findings")"
-echo "findings by attribution: $(jq -r '.attribution.how // "none (--falco)"' "$findings" | sort | uniq -c | awk '{ printf "%s%s %s", sep, $1, $2; sep = ", " }')"
+if ((memory_gz_files > 0)); then
+    # The first mix's log in $memory_gz_files gzip files.
+    many="${logs[0]}.gz$memory_gz_files"
+    if [[ ! -d $many ]]; then
+        mkdir -p "$many.tmp"
+        split -n l/"$memory_gz_files" -d -a 3 --additional-suffix=.log "${logs[0]}.log" "$many.tmp/audit-"
+        pigz -6 "$many.tmp"/*.log
+        mv "$many.tmp" "$many"
+    fi
+    read -r anon hwm status < <(peak_memory "$bin" "$many" --allow "$allow" --format jsonl --quiet)
+    echo "mix ×${mixes%% *}, $memory_gz_files .gz files: RssAnon $anon MiB, VmHWM $hwm MiB, exit status $status"
+fi
