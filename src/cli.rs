@@ -45,7 +45,7 @@ const USAGE: &str = "\
 falco-pod-scan [OPTIONS] --allow <FILE> <PATH>...
        falco-pod-scan [OPTIONS] --suggest-allowlist <PATH>...
        falco-pod-scan [OPTIONS] --merge <REPORT>...
-       falco-pod-scan --generate <bash|zsh|fish|elvish|powershell|man>";
+       falco-pod-scan --generate <bash|zsh|fish|elvish|powershell|man|json-schema>";
 
 /// Find pods that ran container images outside an allowlist, in Kubernetes audit logs.
 ///
@@ -166,11 +166,8 @@ pub struct Cli {
 
     /// Print an allowlist (YAML) of every repository in the pod requests the API server accepted,
     /// with counts and first/last seen as comments: seed an allowlist from a known-good period.
-    #[arg(
-        long,
-        help_heading = "Output",
-        conflicts_with_all = ["falco", "format"]
-    )]
+    /// With --format json, the same as one JSON document.
+    #[arg(long, help_heading = "Output", conflicts_with = "falco")]
     pub suggest_allowlist: bool,
 
     /// Write the report to FILE instead of stdout, in full or not at all (a temporary file in
@@ -264,7 +261,8 @@ pub struct Cli {
     )]
     pub merge: bool,
 
-    /// Print shell completions or the man page (generated from these options) and exit.
+    /// Print shell completions or the man page (generated from these options), or the JSON
+    /// schema of the json and jsonl outputs, and exit.
     #[arg(
         long,
         value_enum,
@@ -428,6 +426,8 @@ pub enum Generate {
     PowerShell,
     /// The man page (roff), `falco-pod-scan.1`.
     Man,
+    /// The JSON schema of the `json` and `jsonl` outputs (docs/schema/report-v1.json).
+    JsonSchema,
 }
 
 #[cfg(test)]

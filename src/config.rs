@@ -245,6 +245,11 @@ fn delivery(cli: &Cli, view: View, format: Format) -> anyhow::Result<Delivery> {
 /// The report asked for; `--summary` has no Falco form.
 fn view(cli: &Cli, format: Format) -> anyhow::Result<View> {
     if cli.suggest_allowlist {
+        if !matches!(cli.format, None | Some(cli::Format::Json)) {
+            anyhow::bail!(
+                "--suggest-allowlist writes YAML, or JSON with --format json; no other --format"
+            );
+        }
         return Ok(View::SuggestedAllowlist {
             compare: !cli.allow.is_empty(),
         });
@@ -313,6 +318,7 @@ fn generated(what: cli::Generate) -> Generated {
         cli::Generate::Elvish => Generated::Elvish,
         cli::Generate::PowerShell => Generated::PowerShell,
         cli::Generate::Man => Generated::Man,
+        cli::Generate::JsonSchema => Generated::JsonSchema,
     }
 }
 

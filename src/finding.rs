@@ -6,6 +6,7 @@
 //! finding, so every mode's findings come out the same way. Strings are copied only here, so an
 //! allowed request costs no allocation beyond its image parse.
 
+use schemars::{JsonSchema, Schema, SchemaGenerator, json_schema};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use crate::attribution::{Attribution, How, Requester, WorkloadKind};
@@ -15,7 +16,7 @@ use crate::filter::Subject;
 
 /// The ways a request can put an image into a pod, or into a workload's pod template (see
 /// docs/events.md).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum Action {
     /// `create` on `pods`.
@@ -49,7 +50,7 @@ impl Action {
 }
 
 /// A pod request whose images are not all allowed. Every key is always serialized.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct Finding {
     /// The input the chosen event came from (`-` for stdin).
     pub file: String,
@@ -129,6 +130,24 @@ impl Serialize for ObjectKind {
     }
 }
 
+/// `Pod` or one of the workload kinds, as a string.
+impl JsonSchema for ObjectKind {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "ObjectKind".into()
+    }
+
+    fn json_schema(_: &mut SchemaGenerator) -> Schema {
+        let kinds: Vec<&str> = std::iter::once("Pod")
+            .chain(WorkloadKind::ALL.iter().map(|k| k.as_str()))
+            .collect();
+        json_schema!({
+            "description": "The kind of object the request is about: Pod, or a workload kind.",
+            "type": "string",
+            "enum": kinds,
+        })
+    }
+}
+
 /// Read back from a saved report (`--merge`): `Pod`, or a workload kind as Kubernetes writes it.
 impl<'de> Deserialize<'de> for ObjectKind {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
@@ -147,7 +166,7 @@ impl<'de> Deserialize<'de> for ObjectKind {
 }
 
 /// One container of a finding.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct ContainerVerdict {
     /// The container's name.
     pub name: Option<String>,
@@ -162,7 +181,7 @@ pub struct ContainerVerdict {
 }
 
 /// What the API server did with the request.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum Outcome {
     /// A 2xx status.
@@ -207,7 +226,9 @@ impl Outcome {
 }
 
 /// Why a request is a finding.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, JsonSchema,
+)]
 #[serde(rename_all = "kebab-case")]
 pub enum Reason {
     /// At least one image is not allowed (or is not a valid reference).

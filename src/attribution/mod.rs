@@ -117,7 +117,7 @@ impl OwnerRef {
 }
 
 /// Who made a request, from where, when, and where it was logged: a finding's initiator.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Requester {
     /// `user.username`.
     pub user: Option<String>,
@@ -180,7 +180,7 @@ pub struct WorkloadRecord {
 }
 
 /// How a finding was attributed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum How {
     /// The requester put the image there itself: a pod made without a controller owner, a pod
@@ -205,7 +205,7 @@ impl How {
 }
 
 /// Who is behind a finding.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Attribution {
     /// How it was found.
     pub how: How,

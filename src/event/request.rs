@@ -121,7 +121,9 @@ impl<'de: 'a, 'a> Deserialize<'de> for Body<'a> {
 }
 
 /// The container list a container was declared in.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize, schemars::JsonSchema,
+)]
 #[serde(rename_all = "kebab-case")]
 pub enum ContainerKind {
     /// `spec.containers`.

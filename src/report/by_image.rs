@@ -29,7 +29,7 @@ use crate::filter::parse_time;
 use crate::finding::{Finding, Outcome, Reason};
 
 /// One disallowed image and what is known about its findings.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct ImageRow<'a> {
     /// The image as written; `null` for the findings whose images are unknown.
     pub image: Option<&'a str>,
@@ -59,7 +59,7 @@ pub struct ImageRow<'a> {
 }
 
 /// Findings per outcome; every key always present.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub struct Outcomes {
     /// 2xx: the pod was created or changed.

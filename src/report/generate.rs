@@ -22,6 +22,8 @@ pub enum Generated {
     PowerShell,
     /// The man page (roff).
     Man,
+    /// The JSON schema of the `json` and `jsonl` outputs.
+    JsonSchema,
 }
 
 /// Writes completions for a shell, or the man page (roff), for `command`.
@@ -34,6 +36,7 @@ pub fn write_generated(
     use clap_complete::Shell;
 
     let shell = match what {
+        Generated::JsonSchema => return out.write_all(super::schema::generate().as_bytes()),
         Generated::Bash => Shell::Bash,
         Generated::Zsh => Shell::Zsh,
         Generated::Fish => Shell::Fish,
@@ -126,13 +129,16 @@ fn man(command: clap::Command, out: &mut impl Write) -> io::Result<()> {
     Ok(())
 }
 
-/// Refuses: this build has no generators.
+/// Refuses: this build has no generators, but the JSON schema, which needs none.
 #[cfg(not(feature = "generate"))]
 pub fn write_generated(
     what: Generated,
     _command: clap::Command,
-    _out: &mut impl Write,
+    out: &mut impl Write,
 ) -> io::Result<()> {
+    if what == Generated::JsonSchema {
+        return out.write_all(super::schema::generate().as_bytes());
+    }
     Err(io::Error::other(format!(
         "--generate {what:?}: this build has no generators (built without the `generate` feature)"
     )))
@@ -160,6 +166,15 @@ mod tests {
             assert!(text.contains("some-tool"), "{what:?}");
             assert!(text.contains("some-option"), "{what:?}");
         }
+    }
+
+    #[test]
+    fn the_json_schema_is_generated_whatever_the_command() {
+        let mut out = Vec::new();
+        write_generated(Generated::JsonSchema, clap::Command::new("x"), &mut out)
+            .expect("generates");
+        let schema: serde_json::Value = serde_json::from_slice(&out).expect("JSON");
+        assert_eq!(schema["$id"], "urn:falco-pod-scan:report:v1");
     }
 
     #[test]

@@ -26,6 +26,7 @@ mod junit;
 mod markdown;
 #[cfg(test)]
 mod sample;
+mod schema;
 mod stats_summary;
 mod suggested_allowlist;
 mod table;
@@ -135,9 +136,12 @@ pub fn write(report: &Report<'_>, options: &Options, out: &mut impl Write) -> io
     match options.view {
         View::Findings => write_findings(report, options, out),
         View::ByImage => write_by_image(report, options, out),
-        View::SuggestedAllowlist { compare } => match report.accepted {
-            Some(accepted) => suggested_allowlist::write(accepted, compare, out),
-            None => Ok(()),
+        View::SuggestedAllowlist { compare } => match (report.accepted, options.format) {
+            (Some(accepted), Format::Json) => {
+                suggested_allowlist::write_json(accepted, compare, out)
+            }
+            (Some(accepted), _) => suggested_allowlist::write(accepted, compare, out),
+            (None, _) => Ok(()),
         },
     }
 }

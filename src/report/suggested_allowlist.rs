@@ -63,6 +63,60 @@ pub fn write(r: &Repositories, compare: bool, out: &mut impl Write) -> io::Resul
     write_left_out(r, out)
 }
 
+/// One repository (or invalid image) of the JSON form.
+#[derive(serde::Serialize)]
+struct UsageJson<'a> {
+    /// The normalized repository, or the invalid image as written.
+    repository: &'a str,
+    /// Accepted requests that used it.
+    requests: u64,
+    /// Of those, requests whose image the given allowlist does not allow (`null` without one).
+    not_allowed: Option<u64>,
+    /// The earliest readable time, RFC 3339.
+    first_seen: Option<String>,
+    /// The latest readable time, RFC 3339.
+    last_seen: Option<String>,
+    /// The namespaces of those requests, sorted.
+    namespaces: &'a std::collections::BTreeSet<String>,
+}
+
+/// The JSON form of the suggestion.
+#[derive(serde::Serialize)]
+struct SuggestionJson<'a> {
+    /// The patterns an allowlist's `images:` would list, sorted.
+    images: Vec<&'a str>,
+    /// Each repository with its use.
+    repositories: Vec<UsageJson<'a>>,
+    /// Images that are not valid references, which no pattern can allow.
+    invalid: Vec<UsageJson<'a>>,
+    /// Accepted pod requests counted.
+    requests: u64,
+    /// Of those, requests with an image that could not be determined.
+    unknown_images: u64,
+}
+
+/// Writes the suggestion as one JSON document (`--suggest-allowlist --format json`): the
+/// `images` to allow, and each repository's requests, times and namespaces.
+pub fn write_json<'a>(r: &'a Repositories, compare: bool, out: &mut impl Write) -> io::Result<()> {
+    let usage = |(name, u): (&'a String, &'a Usage)| UsageJson {
+        repository: name,
+        requests: u.requests,
+        not_allowed: compare.then_some(u.not_allowed),
+        first_seen: u.first.map(|t| t.to_string()),
+        last_seen: u.last.map(|t| t.to_string()),
+        namespaces: &u.namespaces,
+    };
+    let doc = SuggestionJson {
+        images: r.by_repository.keys().map(String::as_str).collect(),
+        repositories: r.by_repository.iter().map(usage).collect(),
+        invalid: r.invalid.iter().map(usage).collect(),
+        requests: r.requests,
+        unknown_images: r.unknown_images,
+    };
+    serde_json::to_writer_pretty(&mut *out, &doc)?;
+    writeln!(out)
+}
+
 /// A repository as a pattern that matches exactly it: glob characters (`[` and `]` of an IPv6
 /// registry, `[::1]:5000/app`) escaped with a backslash, and then single-quoted for YAML unless
 /// it is a plain scalar.

@@ -12,7 +12,8 @@ use falco_pod_scan::{
 use serde_json::Value;
 
 use crate::util::{
-    ALLOW, ATTRIBUTION, Event, SAMPLE, code, json, json_as, parse_lines, root, run, stdout,
+    ALLOW, ATTRIBUTION, Event, MIXED, SAMPLE, code, json, json_as, parse_lines, root, run, stderr,
+    stdout,
 };
 
 /// Renders the findings of `paths` as a table through the library, at a fixed width.
@@ -612,4 +613,94 @@ fn markdown_is_one_table_row_per_finding_with_every_cell_escaped() {
             .ends_with("6 findings among 9 pod request events; read 2 inputs, 59 lines."),
         "{text}"
     );
+}
+
+/// Validates, with Python's `jsonschema` (installed by `.ci/run`), each output against the
+/// committed schema: a `json` document against the root, each `jsonl` line against the
+/// definition `def`.
+fn assert_valid_json(outputs: &[(String, Option<&str>)]) {
+    const CHECK: &str = r##"
+import json, sys, jsonschema
+schema = json.load(open(sys.argv[1]))
+jsonschema.Draft202012Validator.check_schema(schema)
+for path, kind in zip(sys.argv[2::2], sys.argv[3::2]):
+    text = open(path).read()
+    if kind == "-":
+        jsonschema.Draft202012Validator(schema).validate(json.loads(text))
+    else:
+        line_schema = dict(schema)
+        del line_schema["anyOf"]
+        line_schema["$ref"] = "#/$defs/" + kind
+        validator = jsonschema.Draft202012Validator(line_schema)
+        for line in text.splitlines():
+            validator.validate(json.loads(line))
+"##;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut args = vec![root().join("docs/schema/report-v1.json")];
+    let mut kinds = Vec::new();
+    for (n, (text, def)) in outputs.iter().enumerate() {
+        let path = dir.path().join(format!("{n}.json"));
+        std::fs::write(&path, text).expect("write");
+        args.push(path);
+        kinds.push(def.unwrap_or("-"));
+    }
+    let mut command = std::process::Command::new("python3");
+    command.args(["-c", CHECK]).arg(&args[0]);
+    for (path, kind) in args[1..].iter().zip(&kinds) {
+        command.arg(path).arg(kind);
+    }
+    let out = command.output().expect("python3 runs");
+    let why = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        !why.contains("No module named 'jsonschema'"),
+        "install the validator: python3 -m pip install 'jsonschema~=4.26'"
+    );
+    assert!(out.status.success(), "{why}");
+}
+
+#[test]
+fn every_json_and_jsonl_output_of_the_fixtures_validates_against_the_schema() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let hostile = hostile_log(dir.path());
+    let mut runs: Vec<Vec<String>> = [
+        vec![SAMPLE],
+        vec![MIXED],
+        ATTRIBUTION.to_vec(),
+        vec![hostile.as_str()],
+        vec![SAMPLE, "--falco"],
+        vec!["testdata/attribution", "--workloads"],
+    ]
+    .iter()
+    .map(|args| args.iter().map(|a| (*a).to_owned()).collect())
+    .collect();
+    runs.extend(attribution_cases().into_iter().map(|(args, _)| args));
+    let mut outputs = Vec::new();
+    for args in &runs {
+        let mut args: Vec<&str> = args.iter().map(String::as_str).collect();
+        if !args.contains(&"--allow") {
+            args.extend(["--allow", ALLOW]);
+        }
+        for (extra, def) in [
+            (&["--format", "json"][..], None),
+            (&["--format", "jsonl", "--quiet"], Some("Finding")),
+            (&["--format", "json", "--summary"], None),
+            (
+                &["--format", "jsonl", "--summary", "--quiet"],
+                Some("ImageRow"),
+            ),
+        ] {
+            let text = stdout(&run(&[&args[..], extra].concat()));
+            assert!(!text.is_empty() || def.is_some(), "{args:?} {extra:?}");
+            outputs.push((text, def));
+        }
+    }
+    assert_valid_json(&outputs);
+}
+
+#[test]
+fn suggest_allowlist_takes_format_json() {
+    let out = run(&[SAMPLE, "--suggest-allowlist", "--format", "json"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let doc: Value = serde_json::from_str(&stdout(&out)).expect("a JSON document");
+    assert!(doc.is_object(), "{doc}");
 }
