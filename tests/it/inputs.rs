@@ -481,3 +481,60 @@ fn several_paths_keep_argument_order() {
         .map(|f| format!("testdata/{f}"))
     );
 }
+
+/// What Python's `pty` does for the test below: runs the binary with a terminal as its standard
+/// input, types `LINE` (if any) and one Ctrl-D, and prints `exit N`, or `hung` if the binary is
+/// still waiting after 20 seconds.
+const ONE_CTRL_D: &str = r#"
+import os, pty, select, sys, time
+binary, allow, line = sys.argv[1], sys.argv[2], sys.argv[3]
+pid, fd = pty.fork()
+if pid == 0:
+    os.execv(binary, [binary, "-", "--allow", allow, "--format", "jsonl", "--quiet"])
+if line:
+    os.write(fd, line.encode() + b"\n")
+time.sleep(0.5)
+os.write(fd, b"\x04")
+deadline = time.time() + 20
+while time.time() < deadline:
+    done, status = os.waitpid(pid, os.WNOHANG)
+    if done:
+        print("exit", os.waitstatus_to_exitcode(status))
+        sys.exit(0)
+    try:
+        if select.select([fd], [], [], 0.05)[0]:
+            os.read(fd, 65536)
+    except OSError:
+        pass
+os.kill(pid, 9)
+print("hung")
+"#;
+
+#[test]
+fn one_ctrl_d_ends_input_typed_at_a_terminal() {
+    let Ok(probe) = std::process::Command::new("python3")
+        .args(["-c", "import pty"])
+        .output()
+    else {
+        panic!("this test needs python3 (with its pty module) to give the binary a terminal");
+    };
+    assert!(probe.status.success(), "python3 cannot import pty");
+    let line = crate::util::Event::create("typed")
+        .image("evil.example/miner:1")
+        .line();
+    assert!(line.len() < 4000, "a terminal line holds 4095 bytes");
+    for (typed, want) in [("", "exit 0"), (line.as_str(), "exit 1")] {
+        let out = std::process::Command::new("python3")
+            .args([
+                "-c",
+                ONE_CTRL_D,
+                env!("CARGO_BIN_EXE_falco-pod-scan"),
+                &root().join(ALLOW).display().to_string(),
+                typed,
+            ])
+            .output()
+            .expect("python3 runs");
+        let said = String::from_utf8_lossy(&out.stdout);
+        assert_eq!(said.trim(), want, "typed {typed:?}; {}", stderr(&out));
+    }
+}
