@@ -227,27 +227,28 @@ if [[ $memory_only != 1 ]]; then
         echo "$header"
         echo "$rule"
         rows=(
-            "tool / \`wc -l\`|tool wc"
-            "\`rg | rg | jq\` / tool|pipeline tool"
-            "tool on .gz / \`gzip -dc\`|tool_gz gzip"
-            "tool on .gz / \`pigz -dc\`|tool_gz pigz"
-            "tool on .zst / \`zstd -dc\`|tool_zst zstd"
-            "tool on .gz / tool on the log|tool_gz tool"
-            "8 .gz files / one .gz|tool_gz8 tool_gz"
-            "mixed dir (plain, gzip, zstd) / one .gz|tool_mixed tool_gz"
-            "mixed dir / one .zst|tool_mixed tool_zst"
+            "tool / \`wc -l\`::tool wc"
+            "\`rg \\| rg \\| jq\` / tool::pipeline tool"
+            "tool on .gz / \`gzip -dc\`::tool_gz gzip"
+            "tool on .gz / \`pigz -dc\`::tool_gz pigz"
+            "tool on .zst / \`zstd -dc\`::tool_zst zstd"
+            "tool on .gz / tool on the log::tool_gz tool"
+            "8 .gz files / one .gz::tool_gz8 tool_gz"
+            "mixed dir (plain, gzip, zstd) / one .gz::tool_mixed tool_gz"
+            "mixed dir / one .zst::tool_mixed tool_zst"
         )
         if [[ -n $baseline ]]; then
             rows+=(
-                "this build / baseline, the log|tool base"
-                "this build / baseline, one .gz|tool_gz base_gz"
-                "this build / baseline, 8 .gz files|tool_gz8 base_gz8"
-                "this build / baseline, mixed dir|tool_mixed base_mixed"
+                "this build / baseline, the log::tool base"
+                "this build / baseline, one .gz::tool_gz base_gz"
+                "this build / baseline, 8 .gz files::tool_gz8 base_gz8"
+                "this build / baseline, mixed dir::tool_mixed base_mixed"
             )
         fi
         for row in "${rows[@]}"; do
-            line="| ${row%%|*} |"
-            read -r a b <<<"${row#*|}"
+            # "label::a b": the label holds `|` (the pipeline's), so `::` separates it.
+            line="| ${row%%::*} |"
+            read -r a b <<<"${row#*::}"
             for mix in $mixes; do
                 line+=" $(ratio "$mix" "$a" "$b") |"
             done
