@@ -150,6 +150,15 @@ pub fn check_run(paths: &[PathBuf], inputs: &[Input], stats: &mut Stats) -> Vec<
 /// What bytes that hold no audit event look like, as a kind and as words for people (quoting
 /// the first line when it is text).
 pub fn describe(head: &[u8]) -> (Content, String) {
+    if let Some(nested) = nested_compression(head) {
+        return (
+            Content::Archive,
+            format!(
+                "once decompressed it is {nested} again (compressed twice): decompress the outer \
+                 layer first and scan the result"
+            ),
+        );
+    }
     if let Some(archive) = archive(head) {
         return (
             Content::Archive,
@@ -178,11 +187,24 @@ pub fn describe(head: &[u8]) -> (Content, String) {
     }
 }
 
-/// The kind of archive or compression `head` starts with, of those not read.
+/// The compression `head` starts with, of those the tool decodes: seen in the bytes an input
+/// decoded to, it is a file compressed twice (only the outer layer is decoded).
+fn nested_compression(head: &[u8]) -> Option<&'static str> {
+    const MAGIC: [(&[u8], &str); 4] = [
+        (b"\x1F\x8B", "gzip"),
+        (b"\x28\xB5\x2F\xFD", "zstd"),
+        (b"\xFD7zXZ\x00", "xz"),
+        (b"BZh", "bzip2"),
+    ];
+    MAGIC
+        .iter()
+        .find(|(magic, _)| head.starts_with(magic))
+        .map(|&(_, what)| what)
+}
+
+/// The kind of archive `head` starts with, of those not read.
 fn archive(head: &[u8]) -> Option<&'static str> {
-    const MAGIC: [(&[u8], &str); 7] = [
-        (b"\xFD7zXZ\x00", "an xz archive"),
-        (b"BZh", "a bzip2 archive"),
+    const MAGIC: [(&[u8], &str); 5] = [
         (b"PK\x03\x04", "a zip archive"),
         (b"7z\xBC\xAF\x27\x1C", "a 7-Zip archive"),
         (b"\x04\x22\x4D\x18", "an lz4 archive"),
@@ -290,6 +312,17 @@ mod tests {
         assert_eq!(kind(b"\xFD7zXZ\x00\x00"), Content::Archive);
         assert_eq!(kind(b"BZh91AY&SY"), Content::Archive);
         assert_eq!(kind(b"PK\x03\x04rest"), Content::Archive);
+        // A decoded input that starts with a compression the tool reads was compressed twice.
+        for twice in [&b"\x1F\x8B\x08"[..], b"\x28\xB5\x2F\xFD", b"\xFD7zXZ\x00"] {
+            let (kind, words) = describe(twice);
+            assert_eq!(kind, Content::Archive);
+            assert!(words.contains("compressed twice"), "{words}");
+        }
+        let (_, words) = describe(b"PK\x03\x04rest");
+        assert!(
+            words.contains("a zip archive, which this tool does not read"),
+            "{words}"
+        );
         let (_, words) = describe(b"images:\n  - nginx\n");
         assert!(words.contains("`images:`"), "{words}");
         // A character cut in two at the end of the head is still text.
