@@ -630,3 +630,58 @@ proptest! {
         }
     }
 }
+
+/// The memo gives what a fresh parse gives: for the same string under another default
+/// registry (which empties it), again from the memo, and after it has started over.
+#[test]
+fn memo_is_transparent() {
+    let image = "nginx:1.27";
+    for registry in [DOCKER_HUB, "quay.io", DOCKER_HUB] {
+        let fresh = ImageRef::parse_uncached(image, registry);
+        assert_eq!(ImageRef::parse(image, registry), fresh, "{registry}");
+        assert_eq!(
+            ImageRef::parse(image, registry),
+            fresh,
+            "{registry}, remembered"
+        );
+    }
+    for i in 0..=MEMO_MAX {
+        let name = format!("app{i}:v1");
+        assert_eq!(
+            ImageRef::parse(&name, DOCKER_HUB),
+            ImageRef::parse_uncached(&name, DOCKER_HUB)
+        );
+    }
+    // Errors are remembered too.
+    for _ in 0..2 {
+        assert_eq!(ImageRef::parse("", DOCKER_HUB), Err(Empty));
+        assert_eq!(ImageRef::parse("a b", DOCKER_HUB), Err(Format));
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(2000))]
+
+    /// Remembered results are the results: whatever was parsed before on the thread, under
+    /// whichever default registry.
+    #[test]
+    fn memo_agrees_with_a_fresh_parse(
+        strings in proptest::collection::vec(
+            prop_oneof![any::<String>(), REFERENCE_LIKE, Just("nginx".to_owned())],
+            1..8,
+        ),
+        registries in proptest::collection::vec(
+            prop_oneof![Just(DOCKER_HUB), Just("quay.io")],
+            1..4,
+        ),
+    ) {
+        for registry in registries {
+            for s in &strings {
+                prop_assert_eq!(
+                    ImageRef::parse(s, registry),
+                    ImageRef::parse_uncached(s, registry)
+                );
+            }
+        }
+    }
+}
