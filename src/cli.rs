@@ -11,6 +11,7 @@ use clap::{Parser, ValueEnum, ValueHint};
 use jiff::Timestamp;
 
 use crate::filter::parse_bound;
+pub use crate::finding::{Action, Outcome, Reason};
 use crate::shard::{Shard, parse_shard};
 
 /// The help text after the options: the allowlist syntax in two lines, and an example.
@@ -358,45 +359,6 @@ pub enum Format {
     Junit,
     /// A GitHub-flavoured Markdown table (for `$GITHUB_STEP_SUMMARY`) and a summary line.
     Markdown,
-}
-
-/// `--outcome`: what the API server did with a request (docs/output.md).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum Outcome {
-    /// A 2xx answer: the pod (or object) was created or changed.
-    Created,
-    /// A 4xx or 5xx answer.
-    Rejected,
-    /// A dry run (`dryRun` in the request URI): nothing was stored.
-    DryRun,
-    /// No status logged (an earlier stage, or a `Panic`).
-    Unknown,
-}
-
-/// `--reason`: why a request is a finding.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum Reason {
-    /// An image outside the allowlist.
-    DisallowedImage,
-    /// The images could not be read from the log.
-    ImagesUnknown,
-}
-
-/// `--action`: how a request put an image into a pod, or into a workload's template.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum Action {
-    /// `create` on `pods`.
-    Create,
-    /// A server-side apply that created the pod.
-    ApplyCreate,
-    /// A `patch` or `update` that sets a pod's images.
-    ImageChange,
-    /// An ephemeral container (`kubectl debug`).
-    Ephemeral,
-    /// A workload object created (`--workloads`).
-    WorkloadCreate,
-    /// A workload template changed (`--workloads`).
-    WorkloadChange,
 }
 
 /// A yes/no/detect switch.

@@ -6,6 +6,7 @@
 //! finding, so every mode's findings come out the same way. Strings are copied only here, so an
 //! allowed request costs no allocation beyond its image parse.
 
+use clap::ValueEnum;
 use schemars::{JsonSchema, Schema, SchemaGenerator, json_schema};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
@@ -16,7 +17,7 @@ use crate::filter::Subject;
 
 /// The ways a request can put an image into a pod, or into a workload's pod template (see
 /// docs/events.md).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema, ValueEnum)]
 #[serde(rename_all = "kebab-case")]
 pub enum Action {
     /// `create` on `pods`.
@@ -181,7 +182,7 @@ pub struct ContainerVerdict {
 }
 
 /// What the API server did with the request.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema, ValueEnum)]
 #[serde(rename_all = "kebab-case")]
 pub enum Outcome {
     /// A 2xx status.
@@ -227,7 +228,18 @@ impl Outcome {
 
 /// Why a request is a finding.
 #[derive(
-    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, JsonSchema,
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    Serialize,
+    Deserialize,
+    JsonSchema,
+    ValueEnum,
 )]
 #[serde(rename_all = "kebab-case")]
 pub enum Reason {
