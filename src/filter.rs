@@ -98,7 +98,9 @@ pub enum Admission {
 }
 
 /// What the filter did to the findings, for the summary.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema,
+)]
 pub struct FilterStats {
     /// Findings left out by the filters.
     pub excluded: u64,

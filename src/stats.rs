@@ -9,6 +9,7 @@
 
 use std::ops::AddAssign;
 
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use crate::input::sniff::Compression;
@@ -17,13 +18,13 @@ use crate::input::sniff::Compression;
 pub const MAX_LOCATIONS: usize = 5;
 
 /// What a scan saw.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct Stats {
     /// Inputs scanned (files and standard input).
     pub files: u64,
     /// Bytes read (after decompression).
     pub bytes: u64,
-    /// Compressed bytes read, from gzip and zstd inputs.
+    /// Compressed bytes read, from the compressed inputs (gzip, zstd, xz, bzip2).
     pub compressed_bytes: u64,
     /// Lines read (as `wc -l` counts them, plus a last line without a newline).
     pub lines: u64,
@@ -58,18 +59,19 @@ pub struct Stats {
     pub repaired: u64,
     /// Where the first repaired lines are, and what was wrong with them.
     pub repaired_at: Vec<Skip>,
-    /// One entry per input, in scan order (empty inside a worker).
+    /// One entry per input, in scan order.
+    // (Empty inside a worker: the scan adds each input's entry after its chunks.)
     pub inputs: Vec<InputStats>,
 }
 
 /// What one input was and how much of it was read.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct InputStats {
     /// The input's name (`-` for standard input).
     pub file: String,
     /// The layout of its (decompressed) content; `null` when it could not be opened.
     pub format: Option<InputFormat>,
-    /// `gzip`, `zstd`, or `null` for an uncompressed input.
+    /// The compression it was decoded from, `null` for an uncompressed input.
     pub compression: Option<Compression>,
     /// Bytes read (after decompression).
     pub bytes: u64,
@@ -117,7 +119,7 @@ impl InputStats {
 }
 
 /// Why an input is in error, for programs reading the JSON summary (docs/output.md).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum ErrorKind {
     /// It does not exist (or a link points nowhere).
@@ -155,7 +157,9 @@ impl ErrorKind {
 }
 
 /// What an input that held no audit event looks like.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, JsonSchema,
+)]
 #[serde(rename_all = "kebab-case")]
 pub enum Content {
     /// YAML (an allowlist, a test expectation, a manifest).
@@ -199,7 +203,7 @@ impl Content {
 }
 
 /// The layout of an input's content (docs/inputs.md).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum InputFormat {
     /// No content at all.
@@ -212,14 +216,16 @@ pub enum InputFormat {
     Legacy,
 }
 
-/// One skipped line.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// One skipped (or repaired) line: where it is and why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct Skip {
-    /// The input's name (empty inside a worker, filled in by the merge).
+    /// The input's name.
+    // (Empty inside a worker, filled in by the merge: `Stats::locate`.)
     pub file: String,
-    /// 1-based line (0-based and chunk-relative inside a worker).
+    /// The 1-based line.
+    // (0-based and chunk-relative inside a worker.)
     pub line: u64,
-    /// Why it was skipped.
+    /// Why it was skipped (or what was repaired).
     pub why: String,
 }
 

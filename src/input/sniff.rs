@@ -21,7 +21,7 @@ pub const BOM: &[u8] = b"\xEF\xBB\xBF";
 pub const MAGIC_LEN: usize = 6;
 
 /// A compressed container that is decoded while it is read.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Compression {
     /// gzip (RFC 1952), one member or several concatenated (`audit-*.log.gz`).

@@ -7,12 +7,15 @@
 //! fails when it differs from what the types generate (`UPDATE_SCHEMA=1 cargo test --lib schema`
 //! rewrites it). The root is either `json` document, `{"findings":[…],"summary":{…}}` or, with
 //! `--summary`, `{"images":[…],"summary":{…}}`; a `jsonl` line is a `#/$defs/Finding` (or a
-//! `#/$defs/ImageRow`). The summary's keys are described in docs/output.md (The summary).
+//! `#/$defs/ImageRow`). The summary is typed too (`#/$defs/Summary`), from the type
+//! the documents serialize, with its error kinds; docs/output.md (The summary) says the same in
+//! prose.
 
 use schemars::transform::RecursiveTransform;
 use schemars::{JsonSchema, Schema, generate::SchemaSettings};
-use serde_json::{Map, Value};
+use serde_json::Value;
 
+use super::StatsSummaryJson;
 use super::by_image::ImageRow;
 use crate::finding::Finding;
 
@@ -26,11 +29,11 @@ pub const VERSION: u32 = 1;
     dead_code,
     reason = "a shape for the schema only; json.rs writes the document"
 )]
-struct FindingsDocument {
+struct FindingsDocument<'a> {
     /// Every finding, in input order.
     findings: Vec<Finding>,
     /// The run summary (docs/output.md, The summary).
-    summary: Map<String, Value>,
+    summary: StatsSummaryJson<'a>,
 }
 
 /// `--summary --format json`: one row per disallowed image and the run summary.
@@ -44,7 +47,7 @@ struct ImagesDocument<'a> {
     /// One row per disallowed image.
     images: Vec<ImageRow<'a>>,
     /// The run summary, as with the findings.
-    summary: Map<String, Value>,
+    summary: StatsSummaryJson<'a>,
 }
 
 /// What `--format json` writes.
@@ -56,7 +59,7 @@ struct ImagesDocument<'a> {
 )]
 enum Document<'a> {
     /// The findings.
-    Findings(FindingsDocument),
+    Findings(FindingsDocument<'a>),
     /// One row per image.
     Images(ImagesDocument<'a>),
 }
@@ -133,5 +136,69 @@ mod tests {
         let properties = finding["properties"].as_object().expect("properties");
         assert_eq!(required.len(), properties.len(), "{required:?}");
         assert!(required.contains(&"attribution") && required.contains(&"item"));
+    }
+
+    #[test]
+    fn every_summary_key_has_a_type_and_a_description() {
+        let schema: Value = serde_json::from_str(&generate()).expect("JSON");
+        let defs = &schema["$defs"];
+        for document in ["FindingsDocument", "ImagesDocument"] {
+            assert_eq!(
+                defs[document]["properties"]["summary"]["$ref"], "#/$defs/Summary",
+                "{document}"
+            );
+        }
+        let summary = &defs["Summary"];
+        let properties = summary["properties"].as_object().expect("properties");
+        // Every key of a written summary, of every shape: the counters, the nested objects.
+        let stats = crate::stats::Stats {
+            inputs: vec![crate::stats::InputStats::new("a.log")],
+            ..crate::stats::Stats::default()
+        };
+        let report = super::super::Report {
+            findings: &[],
+            stats: &stats,
+            errors: &[],
+            elapsed: std::time::Duration::ZERO,
+            filtered: crate::filter::FilterStats::default(),
+            accepted: None,
+        };
+        let written = serde_json::to_value(StatsSummaryJson::new(&report)).expect("JSON");
+        let keys = written.as_object().expect("an object");
+        let required: Vec<&str> = summary["required"]
+            .as_array()
+            .expect("required keys")
+            .iter()
+            .filter_map(Value::as_str)
+            .collect();
+        assert_eq!(keys.len(), properties.len(), "{properties:?}");
+        for (key, value) in keys {
+            let property = &properties[key];
+            assert!(required.contains(&key.as_str()), "{key} is always written");
+            assert!(
+                property["description"]
+                    .as_str()
+                    .is_some_and(|d| !d.is_empty()),
+                "{key} has no description"
+            );
+            let typed = property.get("type").or_else(|| property.get("$ref"));
+            assert!(typed.is_some(), "{key} has no type: {property}");
+            if let Some(object) = value.as_object() {
+                let name = property["$ref"]
+                    .as_str()
+                    .and_then(|r| r.strip_prefix("#/$defs/"))
+                    .expect("a nested object is a definition");
+                let nested = defs[name]["properties"].as_object().expect("properties");
+                for inner in object.keys() {
+                    assert!(nested.contains_key(inner), "{key}.{inner} is not described");
+                }
+            }
+        }
+        let input = defs["InputStats"]["properties"]
+            .as_object()
+            .expect("properties");
+        for key in written["inputs"][0].as_object().expect("an entry").keys() {
+            assert!(input[key].get("description").is_some(), "inputs[].{key}");
+        }
     }
 }

@@ -5,6 +5,7 @@
 use std::collections::BTreeMap;
 use std::io::{self, Write};
 
+use schemars::JsonSchema;
 use serde::Serialize;
 
 use super::Report;
@@ -15,24 +16,28 @@ use crate::finding::{Finding, ObjectKind, Outcome, Reason};
 use crate::input::sniff::Compression;
 use crate::stats::{Content, Skip, Stats};
 
-/// The `summary` object of `--format json`.
-#[derive(Debug, Serialize)]
+/// The run summary: what was read, what was found, what went wrong, how long it took. The
+/// `summary` object of `--format json` (docs/output.md, The summary).
+#[derive(Debug, Serialize, JsonSchema)]
+#[schemars(rename = "Summary")]
 pub struct StatsSummaryJson<'a> {
     /// The scan counters.
     #[serde(flatten)]
     stats: &'a Stats,
-    /// Number of findings.
+    /// Findings reported (after the filters).
     findings: usize,
-    /// Findings per reason (both keys always present).
-    findings_by_reason: BTreeMap<&'static str, usize>,
-    /// Findings per way they were attributed (every key always present; all zero in Falco
-    /// parity mode, which does not attribute).
-    findings_by_attribution: BTreeMap<&'static str, usize>,
-    /// What `--since`/`--until`/`--namespace`/`--user` did to the findings.
+    /// Findings per reason.
+    findings_by_reason: ByReason,
+    /// Findings per way they were attributed (all zero in Falco parity mode, which does not
+    /// attribute).
+    findings_by_attribution: ByAttribution,
+    /// What `--since`/`--until`/`--namespace`/`--user` (and the other filters) did to the
+    /// findings.
     filters: FilterStats,
-    /// Inputs that could not be read (fully).
+    /// Every error of the run, in words, as printed on stderr; the run's exit status is 2 when
+    /// there is one.
     errors: &'a [String],
-    /// Wall-clock time of the scan.
+    /// Wall-clock time of the scan, in seconds.
     elapsed_seconds: f64,
     /// Bytes read per second of wall-clock time.
     bytes_per_second: f64,
@@ -44,7 +49,7 @@ impl<'a> StatsSummaryJson<'a> {
         StatsSummaryJson {
             stats: report.stats,
             findings: report.findings.len(),
-            findings_by_reason: by_reason(report),
+            findings_by_reason: by_reason(report.findings),
             findings_by_attribution: by_how(report.findings),
             filters: report.filtered,
             errors: report.errors,
@@ -54,26 +59,50 @@ impl<'a> StatsSummaryJson<'a> {
     }
 }
 
+/// Findings counted per reason; every key is always present.
+#[derive(Debug, Default, Serialize, JsonSchema)]
+struct ByReason {
+    /// Findings with an image that is not allowed (or not a valid reference).
+    #[serde(rename = "disallowed-image")]
+    disallowed_image: usize,
+    /// Findings whose images cannot be determined.
+    #[serde(rename = "images-unknown")]
+    images_unknown: usize,
+}
+
+/// Findings counted per way they were attributed; every key is always present.
+#[derive(Debug, Default, Serialize, JsonSchema)]
+struct ByAttribution {
+    /// Attributed to the request itself.
+    direct: usize,
+    /// Attributed through the owner chain of a controller-made pod.
+    #[serde(rename = "owner-chain")]
+    owner_chain: usize,
+    /// Attribution could not be resolved from the logs read.
+    unresolved: usize,
+}
+
 /// Findings counted per reason.
-fn by_reason(report: &Report<'_>) -> BTreeMap<&'static str, usize> {
-    let mut counts = BTreeMap::from([
-        (Reason::DisallowedImage.as_str(), 0),
-        (Reason::ImagesUnknown.as_str(), 0),
-    ]);
-    for f in report.findings {
-        *counts.entry(f.reason.as_str()).or_default() += 1;
+fn by_reason(findings: &[Finding]) -> ByReason {
+    let mut counts = ByReason::default();
+    for f in findings {
+        match f.reason {
+            Reason::DisallowedImage => counts.disallowed_image += 1,
+            Reason::ImagesUnknown => counts.images_unknown += 1,
+        }
     }
     counts
 }
 
 /// Findings counted per way they were attributed.
-fn by_how(findings: &[Finding]) -> BTreeMap<&'static str, usize> {
-    let mut counts: BTreeMap<&'static str, usize> = [How::Direct, How::OwnerChain, How::Unresolved]
-        .into_iter()
-        .map(|how| (how.as_str(), 0))
-        .collect();
+fn by_how(findings: &[Finding]) -> ByAttribution {
+    let mut counts = ByAttribution::default();
     for a in findings.iter().filter_map(|f| f.attribution.as_ref()) {
-        *counts.entry(a.how.as_str()).or_default() += 1;
+        match a.how {
+            How::Direct => counts.direct += 1,
+            How::OwnerChain => counts.owner_chain += 1,
+            How::Unresolved => counts.unresolved += 1,
+        }
     }
     counts
 }
@@ -89,9 +118,7 @@ fn attribution_lines(findings: &[Finding]) -> Vec<String> {
     let counts = by_how(findings);
     let mut lines = vec![format!(
         "attributed: {} through an owner chain, {} to the request itself, {} unresolved",
-        counts[How::OwnerChain.as_str()],
-        counts[How::Direct.as_str()],
-        counts[How::Unresolved.as_str()],
+        counts.owner_chain, counts.direct, counts.unresolved,
     )];
     let mut notes: BTreeMap<(usize, &str), u64> = BTreeMap::new();
     for a in findings.iter().filter_map(|f| f.attribution.as_ref()) {
@@ -185,13 +212,13 @@ pub fn write_text(report: &Report<'_>, out: &mut impl Write) -> io::Result<()> {
             plural(s.pod_requests, "pod request event"),
         )?;
     } else {
-        let counts = by_reason(report);
+        let counts = by_reason(report.findings);
         writeln!(
             out,
             "falco-pod-scan: {} ({} disallowed-image, {} images-unknown) among {}{}",
             plural(report.findings.len() as u64, "finding"),
-            counts[Reason::DisallowedImage.as_str()],
-            counts[Reason::ImagesUnknown.as_str()],
+            counts.disallowed_image,
+            counts.images_unknown,
             plural(s.pod_requests, "pod request event"),
             workload_requests(s),
         )?;

@@ -704,3 +704,42 @@ fn suggest_allowlist_takes_format_json() {
     let doc: Value = serde_json::from_str(&stdout(&out)).expect("a JSON document");
     assert!(doc.is_object(), "{doc}");
 }
+
+#[test]
+fn the_schema_types_the_summary_so_a_summary_of_the_wrong_shape_fails_validation() {
+    // Each change makes a field of the summary a value of another type, or a kind outside its
+    // list; an untyped summary would let every one through.
+    const CHECK: &str = r#"
+import copy, json, sys, jsonschema
+schema = json.load(open(sys.argv[1]))
+doc = json.load(open(sys.argv[2]))
+validator = jsonschema.Draft202012Validator(schema)
+validator.validate(doc)
+def files(s): s["files"] = "12"
+def by_reason(s): s["findings_by_reason"] = {"disallowed-image": "3", "images-unknown": 2}
+def errors(s): s["errors"] = [1]
+def error_kind(s): s["inputs"][0]["error_kind"] = "gone"
+def skipped_at(s): s["skipped_at"] = [{"file": "a.log", "line": -1, "why": "x"}]
+def missing(s): del s["elapsed_seconds"]
+for change in [files, by_reason, errors, error_kind, skipped_at, missing]:
+    bad = copy.deepcopy(doc)
+    change(bad["summary"])
+    if validator.is_valid(bad):
+        sys.exit("accepted a summary with a wrong " + change.__name__)
+"#;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("report.json");
+    let text = stdout(&run(&[SAMPLE, "--allow", ALLOW, "--format", "json"]));
+    std::fs::write(&path, text).expect("write");
+    let out = std::process::Command::new("python3")
+        .args(["-c", CHECK])
+        .arg(root().join("docs/schema/report-v1.json"))
+        .arg(&path)
+        .output()
+        .expect("python3 runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
