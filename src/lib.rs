@@ -145,13 +145,15 @@ pub fn run(config: &Config) -> anyhow::Result<ExitStatus> {
         progress: progress.as_ref().map(Progress::counter),
         ..config.scan.clone()
     };
-    let scan = pool.install(|| scan::scan(&config.paths, &config.policy, &opts));
+    let mut scan = pool.install(|| scan::scan(&config.paths, &config.policy, &opts));
     if let Some(progress) = progress {
         progress.finish();
     }
     let mut errors = scan.errors;
     if config.strict && scan.stats.skipped > 0 {
-        errors.push(strict_error(&scan.stats));
+        let strict = strict_error(&scan.stats);
+        errors.push(strict.message.clone());
+        scan.stats.run_errors.push(strict);
     }
     let report = Report {
         findings: &scan.findings,
@@ -225,8 +227,9 @@ fn deliver(
     })
 }
 
-/// The `--strict` error: how many lines were not events, and the first of them.
-fn strict_error(stats: &stats::Stats) -> String {
+/// The `--strict` error: how many lines were not events, and the first of them. An error of the
+/// run, not of an input: the lines may be in any of them.
+fn strict_error(stats: &stats::Stats) -> stats::RunError {
     let first = stats
         .skipped_at
         .first()
@@ -236,7 +239,12 @@ fn strict_error(stats: &stats::Stats) -> String {
         1 => "1 line is not an audit event".to_owned(),
         n => format!("{n} lines are not audit events"),
     };
-    format!("--strict: {what}{first}; fix or remove them, or run without --strict to skip them")
+    stats::RunError::new(
+        stats::RunErrorKind::StrictViolation,
+        format!(
+            "--strict: {what}{first}; fix or remove them, or run without --strict to skip them"
+        ),
+    )
 }
 
 /// Is a broken pipe anywhere in this error's chain (the reader of stdout went away)?

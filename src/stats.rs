@@ -62,6 +62,47 @@ pub struct Stats {
     /// One entry per input, in scan order.
     // (Empty inside a worker: the scan adds each input's entry after its chunks.)
     pub inputs: Vec<InputStats>,
+    /// The errors of the run as a whole, which no one input has: a `--strict` violation, not
+    /// one audit event in any input. An error with one input is in that input's entry instead
+    /// (`error`, `error_kind`).
+    #[serde(default)]
+    pub run_errors: Vec<RunError>,
+}
+
+/// An error of the whole run rather than of one input; its message is among the run's
+/// `errors` too.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct RunError {
+    /// What kind of error it is, for programs.
+    pub kind: RunErrorKind,
+    /// What went wrong, in words (the line printed on stderr).
+    pub message: String,
+}
+
+impl RunError {
+    /// An error of kind `kind` that says `message`.
+    pub fn new(kind: RunErrorKind, message: String) -> RunError {
+        RunError { kind, message }
+    }
+}
+
+/// Why a run as a whole is in error, for programs reading the JSON summary (docs/output.md).
+/// The list is closed: a new kind is a new version of the report schema.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum RunErrorKind {
+    /// `--strict` was given and lines that are not audit events were read (`skipped` counts
+    /// them; `skipped_at` says where the first are).
+    StrictViolation,
+    /// The inputs held bytes, but not one audit event among them all: every file met in the
+    /// directories given was ignored as holding none (`ignored` inputs).
+    NoAuditEvents,
+    /// A directory given could not be walked, and the error names no file in it.
+    Unreadable,
+    /// `--merge`: a saved report could not be read, or is not a report of this tool.
+    UnreadableReport,
+    /// `--merge`: a directory given holds no report.
+    EmptyDirectory,
 }
 
 /// What one input was and how much of it was read.
@@ -118,7 +159,8 @@ impl InputStats {
     }
 }
 
-/// Why an input is in error, for programs reading the JSON summary (docs/output.md).
+/// Why an input is in error, for programs reading the JSON summary (docs/output.md). The list
+/// is closed: a new kind is a new version of the report schema.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum ErrorKind {
@@ -305,6 +347,7 @@ impl AddAssign for Stats {
         self.repaired_at
             .extend(other.repaired_at.into_iter().take(room));
         self.inputs.extend(other.inputs);
+        self.run_errors.extend(other.run_errors);
     }
 }
 

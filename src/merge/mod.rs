@@ -33,7 +33,7 @@ use crate::finding::{Action, Finding, ObjectKind};
 use crate::input::{self, Input};
 use crate::rules::stage::{Identity, Stage, choose, hash_finding, same_finding};
 use crate::sink::is_temporary;
-use crate::stats::Stats;
+use crate::stats::{RunError, RunErrorKind, Stats};
 
 pub use read::Saved;
 
@@ -44,7 +44,8 @@ pub struct Merged {
     pub findings: Vec<Finding>,
     /// The reports' counters added up.
     pub stats: Stats,
-    /// The reports' errors, then the merge's own (a report that could not be read).
+    /// The reports' errors, then the merge's own (a report that could not be read), which
+    /// `stats.run_errors` also holds with their kinds.
     pub errors: Vec<String>,
     /// The time the reports' runs took, added up.
     pub elapsed: Duration,
@@ -63,19 +64,29 @@ pub fn merge_paths(paths: &[PathBuf], filter: &Filter) -> Merged {
     for path in paths {
         let walked = path.is_dir();
         let (inputs, problems) = input::expand(std::slice::from_ref(path));
-        errors.extend(problems.iter().map(|e| format!("{e:#}")));
+        errors.extend(
+            problems
+                .iter()
+                .map(|e| RunError::new(RunErrorKind::Unreadable, format!("{e:#}"))),
+        );
         // The temporary file of a report whose writer was killed is not a report.
         let inputs: Vec<Input> = inputs
             .into_iter()
             .filter(|i| !walked || !i.path().is_some_and(is_leftover))
             .collect();
         if inputs.is_empty() && problems.is_empty() {
-            errors.push(format!("{}: no report in this directory", path.display()));
+            errors.push(RunError::new(
+                RunErrorKind::EmptyDirectory,
+                format!("{}: no report in this directory", path.display()),
+            ));
         }
         for input in &inputs {
             match read::read(input) {
                 Ok(report) => reports.push(report),
-                Err(e) => errors.push(format!("{e:#}")),
+                Err(e) => errors.push(RunError::new(
+                    RunErrorKind::UnreadableReport,
+                    format!("{e:#}"),
+                )),
             }
         }
     }
@@ -89,8 +100,9 @@ fn is_leftover(path: &std::path::Path) -> bool {
         .is_some_and(is_temporary)
 }
 
-/// Merges `reports`, in order, with the errors met reading the others.
-pub fn merge(reports: Vec<Saved>, filter: &Filter, errors: Vec<String>) -> Merged {
+/// Merges `reports`, in order, with the errors met reading the others (errors of the merge run:
+/// in its `errors`, and with their kinds among its `run_errors`).
+pub fn merge(reports: Vec<Saved>, filter: &Filter, errors: Vec<RunError>) -> Merged {
     let mut merged = Merged::default();
     let mut seconds = 0.0;
     let mut kept_without_time = 0;
@@ -109,7 +121,10 @@ pub fn merge(reports: Vec<Saved>, filter: &Filter, errors: Vec<String>) -> Merge
         }
         findings.extend(report.findings);
     }
-    merged.errors.extend(errors);
+    merged
+        .errors
+        .extend(errors.iter().map(|e| e.message.clone()));
+    merged.stats.run_errors.extend(errors);
     merged.elapsed = Duration::try_from_secs_f64(seconds).unwrap_or_default();
     let (findings, repeats) = one_per_request(findings);
     merged.stats.duplicate_events += repeats;

@@ -330,9 +330,17 @@ fn summaries_add_up_and_errors_carry_over() {
     let merged = merge(
         reports,
         &Filter::default(),
-        vec!["bad.json: not a report".into()],
+        vec![crate::stats::RunError::new(
+            crate::stats::RunErrorKind::UnreadableReport,
+            "bad.json: not a report".into(),
+        )],
     );
-    assert_eq!(merged.stats, whole.stats);
+    let mut expected = whole.stats.clone();
+    expected.run_errors.push(crate::stats::RunError::new(
+        crate::stats::RunErrorKind::UnreadableReport,
+        "bad.json: not a report".into(),
+    ));
+    assert_eq!(merged.stats, expected);
     assert_eq!(merged.stats.skipped, 8);
     assert_eq!(merged.stats.skipped_at.len(), crate::stats::MAX_LOCATIONS);
     // The missing log was not read: two inputs were.

@@ -60,7 +60,9 @@ const EXIT_STATUS: [(&str, &str); 3] = [
     (
         "2",
         "An error: an unreadable input, a bad allowlist or option, a --strict violation. The \
-         findings read before it are still written. A closed standard output is not an error.",
+         findings read before it are still written. A closed standard output is not an error. \
+         The JSON summary gives each error a kind: an input's in its error_kind, the run's in \
+         run_errors.",
     ),
 ];
 

@@ -44,7 +44,7 @@ use crate::input::{self, Input, Opened, Source};
 use crate::progress::Counter;
 use crate::rules::workload::{self as record, Staged};
 use crate::rules::{self, Candidate, Policy};
-use crate::stats::{ErrorKind, InputFormat, InputStats, Stats};
+use crate::stats::{ErrorKind, InputFormat, InputStats, RunError, RunErrorKind, Stats};
 use crate::suggest::Repositories;
 
 use block::BlockResult;
@@ -123,6 +123,12 @@ pub fn scan(paths: &[PathBuf], policy: &Policy, opts: &ScanOptions) -> Scan {
         errors: errors.iter().map(|e| format!("{e:#}")).collect(),
         ..Scan::default()
     };
+    // Walking a directory failed without naming a file in it: no input's entry can say so.
+    scan.stats.run_errors = scan
+        .errors
+        .iter()
+        .map(|e| RunError::new(RunErrorKind::Unreadable, e.clone()))
+        .collect();
     let sizes: Vec<Option<u64>> = inputs.iter().map(Input::size).collect();
     if let Some(progress) = &opts.progress {
         progress.set_total(sizes.iter().copied().sum());

@@ -19,7 +19,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, PoisonError};
 
 use crate::input::{Input, Origin};
-use crate::stats::{Content, ErrorKind, InputStats, Stats};
+use crate::stats::{Content, ErrorKind, InputStats, RunError, RunErrorKind, Stats};
 
 use super::InputScan;
 
@@ -116,7 +116,8 @@ pub fn judge(named: bool, head: &Head, scan: &mut InputScan) -> Option<String> {
 }
 
 /// The errors of a whole run that belong to no one input: a directory given on the command
-/// line that holds no file, or inputs with bytes of which not one held an audit event.
+/// line that holds no file (an entry of its own in `stats.inputs`), or inputs with bytes of which
+/// not one held an audit event (in `stats.run_errors`, with its kind).
 pub fn check_run(paths: &[PathBuf], inputs: &[Input], stats: &mut Stats) -> Vec<String> {
     let mut errors = Vec::new();
     for dir in paths.iter().filter(|p| p.is_dir()) {
@@ -136,13 +137,17 @@ pub fn check_run(paths: &[PathBuf], inputs: &[Input], stats: &mut Stats) -> Vec<
     let failed = stats.inputs.iter().any(|i| i.error.is_some());
     let ignored: Vec<&InputStats> = stats.inputs.iter().filter(|i| i.ignored).collect();
     if stats.events == 0 && !failed && stats.bytes > 0 && !ignored.is_empty() {
-        errors.push(format!(
+        let message = format!(
             "not one audit event in {} read: {} ignored as holding none ({}); is this the \
              directory of the audit logs?",
             plural(stats.inputs.len() as u64, "input"),
             plural(ignored.len() as u64, "file"),
             Content::tally(ignored.iter().filter_map(|i| i.content)),
-        ));
+        );
+        stats
+            .run_errors
+            .push(RunError::new(RunErrorKind::NoAuditEvents, message.clone()));
+        errors.push(message);
     }
     errors
 }

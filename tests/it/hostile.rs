@@ -593,3 +593,134 @@ fn files_without_events_in_a_directory_are_ignored_once() {
         stderr(&out)
     );
 }
+
+/// Every error of a run is in the JSON summary with a kind a program can test: an input's in
+/// its entry (`error_kind`), the run's own in `run_errors`, each message also among `errors`.
+fn assert_every_error_has_a_kind(doc: &Report) {
+    let s = &doc.summary;
+    for e in &s.errors {
+        let of_input = s.inputs.iter().any(|i| {
+            i.error_kind.is_some() && i.error.as_deref().is_some_and(|m| m.contains(e.as_str()))
+        });
+        let of_run = s.run_errors.iter().any(|r| &r.message == e);
+        assert!(of_input ^ of_run, "{e:?} has no kind, or two: {s:#?}");
+    }
+    for r in &s.run_errors {
+        assert!(s.errors.contains(&r.message), "{r:?}");
+    }
+}
+
+/// The kinds of the run's own errors, in order.
+fn run_error_kinds(doc: &Report) -> Vec<&str> {
+    doc.summary
+        .run_errors
+        .iter()
+        .map(|r| r.kind.as_str())
+        .collect()
+}
+
+#[test]
+fn errors_of_the_whole_run_have_kinds_in_the_json_summary() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = |name: &str| dir.path().join(name).display().to_string();
+    // A clean run has none.
+    let (doc, out) = json(&[SAMPLE_LOG, "--allow", ALLOW]);
+    assert_eq!(code(&out), 1);
+    assert!(doc.summary.run_errors.is_empty() && doc.summary.errors.is_empty());
+
+    // --strict: the skipped lines may be in any input, so the error is the run's.
+    let (doc, out) = json(&[
+        SAMPLE_LOG,
+        "testdata/garbage-lines.jsonl",
+        "--allow",
+        ALLOW,
+        "--strict",
+    ]);
+    assert_eq!(code(&out), 2);
+    assert_eq!(run_error_kinds(&doc), ["strict-violation"]);
+    let message = &doc.summary.run_errors[0].message;
+    assert!(message.starts_with("--strict: "), "{message}");
+    assert!(
+        stderr(&out).contains(&format!("falco-pod-scan: error: {message}\n")),
+        "the same words on stderr: {}",
+        stderr(&out)
+    );
+    assert!(doc.summary.inputs.iter().all(|i| i.error_kind.is_none()));
+    assert_every_error_has_a_kind(&doc);
+
+    // A directory of files without one audit event among them: each is ignored, and the run
+    // is in error.
+    std::fs::create_dir(path("expectations")).expect("mkdir");
+    std::fs::write(path("expectations/a.yaml"), "images:\n  - nginx\n").expect("write");
+    std::fs::write(path("expectations/b.yaml"), "- nginx\n").expect("write");
+    let (doc, out) = json(&[&path("expectations"), "--allow", ALLOW]);
+    assert_eq!(code(&out), 2, "{}", stderr(&out));
+    assert_eq!(run_error_kinds(&doc), ["no-audit-events"]);
+    assert!(
+        doc.summary
+            .inputs
+            .iter()
+            .all(|i| i.ignored && i.error_kind.is_none())
+    );
+    assert_every_error_has_a_kind(&doc);
+
+    // An empty directory and a missing file are errors of the paths named: their entries say
+    // so, and the run has no error of its own.
+    std::fs::create_dir(path("empty")).expect("mkdir");
+    let (doc, out) = json(&[
+        &path("empty"),
+        &path("missing.log"),
+        SAMPLE_LOG,
+        "--allow",
+        ALLOW,
+    ]);
+    assert_eq!(code(&out), 2);
+    assert!(
+        doc.summary.run_errors.is_empty(),
+        "{:?}",
+        doc.summary.run_errors
+    );
+    let kinds: Vec<Option<&str>> = doc
+        .summary
+        .inputs
+        .iter()
+        .map(|i| i.error_kind.as_deref())
+        .collect();
+    assert!(
+        kinds.contains(&Some("empty-directory")) && kinds.contains(&Some("not-found")),
+        "{kinds:?}"
+    );
+    assert_every_error_has_a_kind(&doc);
+}
+
+#[test]
+fn a_merge_keeps_the_kinds_of_the_reports_errors_and_gives_its_own_one() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = |name: &str| dir.path().join(name).display().to_string();
+    let strict = run(&[
+        "testdata/garbage-lines.jsonl",
+        "--allow",
+        ALLOW,
+        "--strict",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(code(&strict), 2);
+    std::fs::write(path("strict.json"), stdout(&strict)).expect("write");
+    std::fs::write(path("table.txt"), "not a report\n").expect("write");
+    std::fs::create_dir(path("none")).expect("mkdir");
+    let (doc, out) = json(&[
+        "--merge",
+        &path("strict.json"),
+        &path("table.txt"),
+        &path("none"),
+    ]);
+    assert_eq!(code(&out), 2, "{}", stderr(&out));
+    assert_eq!(
+        run_error_kinds(&doc),
+        ["strict-violation", "unreadable-report", "empty-directory"],
+        "{:#?}",
+        doc.summary
+    );
+    assert_every_error_has_a_kind(&doc);
+}

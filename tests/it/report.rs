@@ -159,6 +159,8 @@ pub struct Summary {
     pub repaired_at: Vec<Location>,
     /// One entry per input.
     pub inputs: Vec<Input>,
+    /// The errors of the run as a whole (not of one input), with their kinds.
+    pub run_errors: Vec<RunError>,
     /// Number of findings.
     pub findings: u64,
     /// Findings per reason.
@@ -167,12 +169,23 @@ pub struct Summary {
     pub findings_by_attribution: BTreeMap<String, u64>,
     /// What the filters did.
     pub filters: Filters,
-    /// Inputs that could not be read (fully).
+    /// Every error of the run, in words: those of the inputs and those of the run.
     pub errors: Vec<String>,
     /// Wall-clock time of the scan.
     pub elapsed_seconds: f64,
     /// Bytes read per second.
     pub bytes_per_second: f64,
+}
+
+/// An error of the whole run.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RunError {
+    /// `strict-violation`, `no-audit-events`, `unreadable`, `unreadable-report`,
+    /// `empty-directory`.
+    pub kind: String,
+    /// The error, in words: one of the summary's `errors`.
+    pub message: String,
 }
 
 /// A line of an input, and what is wrong with it.
