@@ -100,6 +100,9 @@ pub struct Delivery {
     pub quiet: bool,
     /// Findings do not make the exit status 1 (`--exit-zero`).
     pub exit_zero: bool,
+    /// The width of the terminal stderr is, which the summary and the messages are wrapped to;
+    /// `None` when stderr is not a terminal (each is one line, for a program to read).
+    pub stderr_width: Option<u16>,
 }
 
 impl Config {
@@ -239,6 +242,7 @@ fn delivery(cli: &Cli, view: View, format: Format) -> anyhow::Result<Delivery> {
         destination,
         quiet: cli.quiet,
         exit_zero: cli.exit_zero,
+        stderr_width: stderr_width(),
     })
 }
 
@@ -344,6 +348,13 @@ fn style(color: When) -> Style {
         width,
         base: std::env::current_dir().ok(),
     }
+}
+
+/// The width of the terminal stderr is, or `None` when it is not one (or reports no size).
+fn stderr_width() -> Option<u16> {
+    let mut probe = comfy_table::Table::new();
+    probe.use_stderr();
+    probe.width().filter(|&w| w > 0)
 }
 
 /// Whether a progress bar may be drawn. `auto` needs someone watching: stderr a terminal, stdout

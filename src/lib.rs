@@ -209,14 +209,15 @@ fn deliver(
     let written = report::write(report, &delivery.output, &mut sink);
     sink.finish(written)?;
     let mut err = io::stderr().lock();
+    let width = delivery.stderr_width;
     if !delivery.quiet {
         if !delivery.output.has_inline_stats_summary() {
-            report::write_stats_summary(report, &mut err)?;
+            report::write_stats_summary(report, width, &mut err)?;
         }
-        report::write_notes(notes.notes, &mut err)?;
+        report::write_notes(notes.notes, width, &mut err)?;
     }
-    report::write_warnings(notes.warnings, &mut err)?;
-    report::write_errors(report.errors, &mut err)?;
+    report::write_warnings(notes.warnings, width, &mut err)?;
+    report::write_errors(report.errors, width, &mut err)?;
     Ok(if !report.errors.is_empty() {
         ExitStatus::Failed
     } else if report.findings.is_empty() || report.accepted.is_some() || delivery.exit_zero {

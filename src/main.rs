@@ -12,8 +12,9 @@ fn main() -> ExitCode {
         Ok(status) => ExitCode::from(status.code()),
         Err(e) if is_broken_pipe(&e) => ExitCode::SUCCESS,
         Err(e) => {
-            // Nothing useful is left to do if stderr itself is gone.
-            let _ = write_errors(&[format!("{e:#}")], &mut std::io::stderr().lock());
+            // Nothing useful is left to do if stderr itself is gone. (The configuration, which
+            // knows the terminal's width, may be what failed: the message is one line.)
+            let _ = write_errors(&[format!("{e:#}")], None, &mut std::io::stderr().lock());
             ExitCode::from(2)
         }
     }

@@ -1,5 +1,5 @@
-//! Fitting text into a width: eliding a value in the middle, and sharing a terminal's width
-//! between table columns.
+//! Fitting text into a width: eliding a value in the middle, sharing a terminal's width between
+//! table columns, and wrapping a line of prose (the summary and messages on stderr, [`wrap`]).
 //!
 //! A column either keeps its width (short, fixed-shape values such as a time or an outcome) or
 //! can be narrowed: first to its *soft* width, in the order the caller gives (the least important
@@ -81,6 +81,59 @@ pub fn elide(s: &str, max: usize) -> String {
     head.push(ELLIPSIS);
     head.extend(tail.iter().rev());
     head
+}
+
+/// How much deeper than its own indent the continuation lines of a wrapped line are: enough to
+/// tell them from the next line of the same level.
+pub const HANG: usize = 4;
+
+/// `line` wrapped at spaces into lines of at most `width` display columns (for any `width` of
+/// 16 or more), for a terminal: the first keeps the line's own indent, the others hang
+/// [`HANG`] columns deeper. A word never breaks (a path, an image, a `file:line`): one too wide
+/// for a line of its own is shortened in the middle with `…` ([`elide`]), as the table
+/// shortens its values.
+pub fn wrap(line: &str, max: usize) -> Vec<String> {
+    if width(line) <= max {
+        return vec![line.to_owned()];
+    }
+    let body = line.trim_start_matches(' ');
+    // Deep indents give way on a narrow terminal, so that a word keeps some room.
+    let indent = (line.len() - body.len()).min(max / 4);
+    let hang = (indent + HANG).min(max / 4);
+    let room = max.saturating_sub(hang).max(1);
+    let words: Vec<String> = body.split(' ').map(|word| elide(word, room)).collect();
+    let body = words.join(" ");
+    let first = " ".repeat(indent);
+    let rest = " ".repeat(hang);
+    let options = textwrap::Options::new(max)
+        .initial_indent(&first)
+        .subsequent_indent(&rest)
+        .break_words(false)
+        .word_separator(textwrap::WordSeparator::AsciiSpace)
+        .word_splitter(textwrap::WordSplitter::NoHyphenation)
+        .wrap_algorithm(textwrap::WrapAlgorithm::FirstFit);
+    textwrap::wrap(&body, options)
+        .into_iter()
+        .map(std::borrow::Cow::into_owned)
+        .collect()
+}
+
+/// Writes `line` and a newline: wrapped to `width` ([`wrap`]) on a terminal, whole without one
+/// (in a pipe or a file, where a program may read it).
+pub fn write_wrapped(
+    line: &str,
+    width: Option<u16>,
+    out: &mut impl std::io::Write,
+) -> std::io::Result<()> {
+    match width {
+        Some(width) => {
+            for part in wrap(line, usize::from(width)) {
+                writeln!(out, "{part}")?;
+            }
+            Ok(())
+        }
+        None => writeln!(out, "{line}"),
+    }
 }
 
 /// How a column may be narrowed.
@@ -268,7 +321,66 @@ mod tests {
         assert_eq!(widths(&[wide_header], &[0], 17, Pass::Soft), Some(vec![17]));
     }
 
+    #[test]
+    fn wrapped_prose_hangs_under_its_line_and_breaks_no_word() {
+        let line = "  hint: 3 pod requests were logged without the pod spec; log pods at level \
+                    Request or higher";
+        assert_eq!(
+            wrap(line, 40),
+            [
+                "  hint: 3 pod requests were logged",
+                "      without the pod spec; log pods at",
+                "      level Request or higher",
+            ]
+        );
+        assert_eq!(wrap(line, 200), [line], "a line that fits is left alone");
+        // A word wider than a line of its own is shortened in the middle; a hyphen is no place
+        // to break.
+        let path = "    testdata/some/very/deep/directory/of/rotated-audit-logs/kube-apiserver-audit.log:31";
+        // Continuation lines hang at 8, so a word gets 32 columns: the mark, 12 (two fifths of
+        // 31) from the start and 19 from the end.
+        assert_eq!(
+            wrap(&format!("{path} (not valid JSON)"), 40),
+            [
+                "    testdata/som…server-audit.log:31",
+                "        (not valid JSON)"
+            ]
+        );
+        assert_eq!(
+            wrap(
+                "falco-pod-scan: 3 findings (2 disallowed-image, 1 images-unknown)",
+                30
+            ),
+            [
+                "falco-pod-scan: 3 findings (2",
+                "    disallowed-image, 1",
+                "    images-unknown)",
+            ]
+        );
+    }
+
     proptest! {
+        #[test]
+        fn wrapped_lines_fit_and_keep_every_word_in_order(
+            indent in 0usize..9,
+            words in prop::collection::vec("[a-z./:-]{1,12}|[a-z/]{30,90}|镜像{1,9}", 1..30),
+            max in 16usize..200,
+        ) {
+            let line = format!("{}{}", " ".repeat(indent), words.join(" "));
+            let lines = wrap(&line, max);
+            for l in &lines {
+                prop_assert!(width(l) <= max, "{} > {max}: {l:?}", width(l));
+            }
+            let shown: Vec<&str> = lines.iter().flat_map(|l| l.split_whitespace()).collect();
+            prop_assert_eq!(shown.len(), words.len());
+            for (shown, word) in shown.iter().zip(&words) {
+                if shown != word {
+                    let (head, tail) = shown.split_once(ELLIPSIS).expect("elided");
+                    prop_assert!(word.starts_with(head) && word.ends_with(tail));
+                }
+            }
+        }
+
         #[test]
         fn elided_text_fits_and_keeps_real_pieces(s in "\\PC{0,60}", max in 0usize..40) {
             let cut = elide(&s, max);

@@ -185,23 +185,32 @@ fn write_by_image(report: &Report<'_>, options: &Options, out: &mut impl Write) 
     }
 }
 
-/// Writes the stats summary for people (stderr).
-pub fn write_stats_summary(report: &Report<'_>, out: &mut impl Write) -> io::Result<()> {
-    stats_summary::write_text(report, out)
+/// Writes the stats summary for people (stderr), fitted to `width` (stderr's terminal).
+pub fn write_stats_summary(
+    report: &Report<'_>,
+    width: Option<u16>,
+    out: &mut impl Write,
+) -> io::Result<()> {
+    stats_summary::write_text(report, width, out)
 }
 
-/// Writes one error line per message, escaped.
-pub fn write_errors(errors: &[String], out: &mut impl Write) -> io::Result<()> {
-    errors::write(errors, out)
+/// Writes one error line per message, escaped, fitted to `width` (stderr's terminal, when it is
+/// known).
+pub fn write_errors(errors: &[String], width: Option<u16>, out: &mut impl Write) -> io::Result<()> {
+    errors::write(errors, width, out)
 }
 
 /// Writes one note line per message, escaped: what a run could not count, which is no error.
-pub fn write_notes(notes: &[String], out: &mut impl Write) -> io::Result<()> {
-    errors::write_notes(notes, out)
+pub fn write_notes(notes: &[String], width: Option<u16>, out: &mut impl Write) -> io::Result<()> {
+    errors::write_notes(notes, width, out)
 }
 
 /// Writes one `warning:` line per message, escaped: what the configuration does that is
 /// probably not meant (an allowlist that allows nothing, an item that names nothing).
-pub fn write_warnings(warnings: &[String], out: &mut impl Write) -> io::Result<()> {
-    errors::write_warnings(warnings, out)
+pub fn write_warnings(
+    warnings: &[String],
+    width: Option<u16>,
+    out: &mut impl Write,
+) -> io::Result<()> {
+    errors::write_warnings(warnings, width, out)
 }

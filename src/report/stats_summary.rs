@@ -8,7 +8,7 @@ use std::io::{self, Write};
 use schemars::JsonSchema;
 use serde::Serialize;
 
-use super::Report;
+use super::{Report, fit};
 use crate::attribution::{How, Unresolved};
 use crate::escape::escape;
 use crate::filter::FilterStats;
@@ -200,34 +200,43 @@ fn workload_requests(s: &Stats) -> String {
     )
 }
 
-/// Writes the summary for people, one fact per line.
-pub fn write_text(report: &Report<'_>, out: &mut impl Write) -> io::Result<()> {
+/// Writes the summary for people, one fact per line; on a terminal of `width` columns, each
+/// wrapped to fit it ([`fit::wrap`]).
+pub fn write_text(report: &Report<'_>, width: Option<u16>, out: &mut impl Write) -> io::Result<()> {
+    for line in text_lines(report) {
+        fit::write_wrapped(&line, width, out)?;
+    }
+    Ok(())
+}
+
+/// The lines of the summary for people, each indented by its level, none wrapped.
+fn text_lines(report: &Report<'_>) -> Vec<String> {
     let s = report.stats;
+    let mut lines = Vec::new();
     if let Some(accepted) = report.accepted {
-        writeln!(
-            out,
+        lines.push(format!(
             "falco-pod-scan: suggested {} from {} the API server accepted, among {}",
             plural(accepted.by_repository.len() as u64, "repository pattern"),
             plural(accepted.requests, "pod request"),
             plural(s.pod_requests, "pod request event"),
-        )?;
+        ));
     } else {
         let counts = by_reason(report.findings);
-        writeln!(
-            out,
+        lines.push(format!(
             "falco-pod-scan: {} ({} disallowed-image, {} images-unknown) among {}{}",
             plural(report.findings.len() as u64, "finding"),
             counts.disallowed_image,
             counts.images_unknown,
             plural(s.pod_requests, "pod request event"),
             workload_requests(s),
-        )?;
-        for line in attribution_lines(report.findings) {
-            writeln!(out, "  {line}")?;
-        }
+        ));
+        lines.extend(
+            attribution_lines(report.findings)
+                .into_iter()
+                .map(|line| format!("  {line}")),
+        );
     }
-    writeln!(
-        out,
+    lines.push(format!(
         "  read {}{}, {}, {} in {:.2} s ({}/s); parsed {}, {}",
         plural(s.files, "input"),
         compressed_note(s),
@@ -237,39 +246,37 @@ pub fn write_text(report: &Report<'_>, out: &mut impl Write) -> io::Result<()> {
         human_bytes(rate(report)),
         plural(s.parsed, "line"),
         plural(s.events, "audit event"),
-    )?;
+    ));
     if s.skipped > 0 {
         let what = if s.skipped == 1 {
             "1 line that is not an audit event".to_owned()
         } else {
             format!("{} lines that are not audit events", s.skipped)
         };
-        writeln!(out, "  skipped {what}:")?;
-        for at in locations(&s.skipped_at, s.skipped) {
-            writeln!(out, "    {at}")?;
-        }
+        lines.push(format!("  skipped {what}:"));
+        lines.extend(
+            locations(&s.skipped_at, s.skipped)
+                .into_iter()
+                .map(|at| format!("    {at}")),
+        );
     }
-    if let Some(line) = ignored_line(s) {
-        writeln!(out, "  {line}")?;
-    }
-    if let Some(line) = identity_line(s) {
-        writeln!(out, "  {line}")?;
-    }
-    for line in damage_lines(s) {
-        writeln!(out, "  {line}")?;
-    }
+    let facts = ignored_line(s)
+        .into_iter()
+        .chain(identity_line(s))
+        .chain(damage_lines(s));
+    lines.extend(facts.map(|line| format!("  {line}")));
     if report.accepted.is_some() {
         // The findings of a suggestion run (against an empty or a compared allowlist) are not
         // what it reports.
-        return Ok(());
+        return lines;
     }
-    if let Some(note) = filter_note(report.filtered) {
-        writeln!(out, "  {note}")?;
-    }
-    for hint in unknown_hints(report.findings) {
-        writeln!(out, "  hint: {hint}")?;
-    }
-    Ok(())
+    lines.extend(filter_note(report.filtered).map(|note| format!("  {note}")));
+    lines.extend(
+        unknown_hints(report.findings)
+            .into_iter()
+            .map(|hint| format!("  hint: {hint}")),
+    );
+    lines
 }
 
 /// What the filters did, or `None` when they left nothing out and kept nothing untimed.
@@ -595,5 +602,167 @@ mod tests {
         let line = identity_line(&s).expect("a line");
         assert!(line.starts_with("3 events were found again"), "{line}");
         assert!(line.contains("; 2 requests share an auditID"), "{line}");
+    }
+
+    /// A run with one of every kind of summary line: attribution counts and unresolved notes,
+    /// compressed inputs, skipped lines in a deep directory, files ignored, events read twice and
+    /// a reused audit ID, repaired lines, a truncated and an unreadable input, what the filters
+    /// did, and a hint for each cause of unknown images.
+    fn everything() -> (Vec<Finding>, Stats) {
+        use crate::report::sample::{REPLICASET_CONTROLLER, owner_chain, pod, request, resolved};
+        use crate::stats::{InputFormat, InputStats};
+
+        let unknown = |name: &str| {
+            let mut f = pod(name, "mallory@example.com");
+            f.reason = Reason::ImagesUnknown;
+            f.disallowed_images = Vec::new();
+            f
+        };
+        let mut not_logged = unknown("ghost");
+        not_logged.images = None;
+        not_logged.containers = None;
+        not_logged.outcome = Outcome::Rejected;
+        let mut empty = unknown("empty");
+        empty.images = Some(Vec::new());
+        empty.containers = Some(Vec::new());
+        let mut no_image = unknown("no-image");
+        if let Some(c) = no_image.containers.as_mut().and_then(|cs| cs.first_mut()) {
+            c.image = None;
+        }
+        let findings = vec![
+            pod("web-1", "bob@example.com"),
+            owner_chain("web-6f8b9d7c4d-x2x9k", request("bob@example.com", 7)),
+            resolved(
+                pod("web-6f8b9d7c4d-q7v2n", REPLICASET_CONTROLLER),
+                "ReplicaSet",
+                "web-6f8b9d7c4d",
+            ),
+            not_logged,
+            empty,
+            no_image,
+        ];
+        let deep = "/var/log/kubernetes/archive/cluster-production-eu-west-1/kube-apiserver-audit-2026-03-02T09-00-00.000.log";
+        let skip = |line, why: &str| Skip {
+            file: deep.to_owned(),
+            line,
+            why: why.to_owned(),
+        };
+        let input = |file: &str| InputStats {
+            format: Some(InputFormat::JsonLines),
+            ..InputStats::new(file)
+        };
+        let mut inputs = vec![
+            InputStats {
+                compression: Some(Compression::Gzip),
+                ..input("audit-2026-03-01.log.gz")
+            },
+            input(deep),
+            InputStats {
+                error: Some("ends early".to_owned()),
+                compression: Some(Compression::Zstd),
+                ..input("logs/audit-2026-03-03.log.zst")
+            },
+            InputStats {
+                error: Some("not found".to_owned()),
+                format: None,
+                ..input("logs/audit-2026-03-04.log")
+            },
+        ];
+        for name in [
+            "cronjob-chain",
+            "deployment-chain",
+            "forged-owner",
+            "missing-owner",
+        ] {
+            inputs.push(InputStats {
+                ignored: true,
+                content: Some(Content::Yaml),
+                ..input(&format!("logs/_expectations/{name}.yaml"))
+            });
+        }
+        let stats = Stats {
+            files: 8,
+            bytes: 3 << 30,
+            compressed_bytes: 412 << 20,
+            lines: 4_204_117,
+            parsed: 38_411,
+            events: 4_204_000,
+            pod_requests: 42,
+            workload_requests: 3,
+            duplicate_events: 2,
+            audit_id_collisions: 1,
+            skipped: 17,
+            skipped_at: vec![
+                skip(3, "not valid JSON: expected value, at column 1"),
+                skip(
+                    4,
+                    "not valid JSON: EOF while parsing a string, at column 748 (the line ends \
+                     early: cut short?)",
+                ),
+                skip(5, "not an audit event"),
+            ],
+            repaired: 2,
+            repaired_at: vec![skip(16, "two events on one line"), skip(19, "NUL bytes")],
+            inputs,
+            ..Stats::default()
+        };
+        (findings, stats)
+    }
+
+    /// The text summary of [`everything`], fitted to `width`.
+    fn summary_at(width: Option<u16>) -> String {
+        let (findings, stats) = everything();
+        let report = Report {
+            findings: &findings,
+            stats: &stats,
+            errors: &[],
+            elapsed: std::time::Duration::from_millis(2_500),
+            filtered: FilterStats {
+                excluded: 3,
+                kept_without_time: 2,
+            },
+            accepted: None,
+        };
+        let mut out = Vec::new();
+        write_text(&report, width, &mut out).expect("written to memory");
+        String::from_utf8(out).expect("UTF-8")
+    }
+
+    #[test]
+    fn the_summary_fits_the_terminal_it_is_given() {
+        let whole = summary_at(None);
+        // Without a terminal each fact is one line, however long, for programs and logs.
+        let (findings, stats) = everything();
+        let facts = text_lines(&Report {
+            findings: &findings,
+            stats: &stats,
+            errors: &[],
+            elapsed: std::time::Duration::from_millis(2_500),
+            filtered: FilterStats {
+                excluded: 3,
+                kept_without_time: 2,
+            },
+            accepted: None,
+        });
+        assert_eq!(whole.lines().count(), facts.len());
+        assert!(whole.lines().any(|l| fit::width(l) > 120), "{whole}");
+        for width in [40u16, 60, 80, 100, 120, 200] {
+            let text = summary_at(Some(width));
+            for line in text.lines() {
+                assert!(
+                    fit::width(line) <= usize::from(width),
+                    "wider than {width}: {line}\n{text}"
+                );
+            }
+            // Every word is still there, in order, whole or shortened in the middle.
+            let words = |t: &str| t.split_whitespace().map(str::to_owned).collect::<Vec<_>>();
+            assert_eq!(words(&text).len(), words(&whole).len(), "{width}");
+        }
+    }
+
+    #[test]
+    fn summary_snapshots_at_80_and_120_columns() {
+        insta::assert_snapshot!("summary_80", summary_at(Some(80)));
+        insta::assert_snapshot!("summary_120", summary_at(Some(120)));
     }
 }

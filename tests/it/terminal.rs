@@ -129,6 +129,70 @@ fn on_a_terminal_the_table_fits_and_keeps_who_and_how_in_one_row() {
     assert!(lines[row + 1].contains("┆ via Deployment/web "), "{text}");
 }
 
+#[test]
+fn on_a_terminal_the_summary_and_the_errors_fit_its_width() {
+    let bin = env!("CARGO_BIN_EXE_falco-pod-scan");
+    // Skipped and repaired lines, attribution notes, every kind of hint, files ignored in a
+    // directory, a truncated archive, a missing file, a warning and a --strict error: every kind
+    // of line the summary and the messages have.
+    let dir = tempfile::tempdir().expect("tempdir");
+    let ignored = dir.path().join("_expectations");
+    std::fs::create_dir(&ignored).expect("mkdir");
+    for name in ["a-rather-long-expectation-name.yaml", "b.yaml"] {
+        std::fs::write(ignored.join(name), "images:\n  - nginx\n").expect("write");
+    }
+    let gz = std::fs::read(root().join("testdata/sample-audit-multimember.log.gz")).expect("read");
+    let cut = dir.path().join("cut.log.gz");
+    std::fs::write(&cut, &gz[..gz.len() / 2]).expect("write");
+    let inputs = [
+        "testdata/garbage-lines.jsonl".to_owned(),
+        "testdata/damaged-lines.jsonl".to_owned(),
+        SAMPLE.to_owned(),
+        ATTRIBUTION.join(" "),
+        ignored.display().to_string(),
+        cut.display().to_string(),
+        "missing.log".to_owned(),
+    ]
+    .join(" ");
+    let args =
+        format!("{inputs} --allow testdata/allow-empty.yaml --strict --since 2026-03-02T09:12:00Z");
+    for cols in [80, 120] {
+        let shown = without_colour(&on_terminal(
+            &format!("stty cols {cols}; {bin} {args} > /dev/null"),
+            &[],
+        ));
+        for needle in [
+            "skipped ",
+            "repaired ",
+            "ignored 2 files",
+            "unresolved: ",
+            "hint: ",
+            "truncated: ",
+            "warning: ",
+            "error: --strict",
+        ] {
+            assert!(shown.contains(needle), "{cols}: no {needle:?} in\n{shown}");
+        }
+        for line in shown.lines() {
+            let line = line.trim_end_matches('\r');
+            assert!(
+                unicode_width::UnicodeWidthStr::width(line) <= cols,
+                "wider than {cols}: {line}\n{shown}"
+            );
+        }
+    }
+    // In a pipe each fact and each message stays one line, for programs and logs.
+    let piped = cmd().args(args.split(' ')).output().expect("runs");
+    let text = stderr(&piped);
+    assert!(
+        text.lines()
+            .any(|l| l.starts_with("falco-pod-scan: error: --strict: ")
+                && l.ends_with("run without --strict to skip them")),
+        "{text}"
+    );
+    assert!(text.lines().any(|l| l.len() > 120), "{text}");
+}
+
 /// A log just over the 64 MiB from which `--progress auto` draws (the sample, repeated).
 fn large_log(dir: &Path) -> String {
     let sample = std::fs::read(root().join(SAMPLE)).expect("read");
