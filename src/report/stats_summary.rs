@@ -497,10 +497,11 @@ fn unknown_hint(findings: &[Finding]) -> Option<String> {
     } else {
         (format!("{total} {requests}s"), "were")
     };
-    let refused = if refused > 0 {
-        format!(" ({refused} of them refused before the body was read)")
-    } else {
-        String::new()
+    let refused = match (refused, total) {
+        (0, _) => String::new(),
+        (1, 1) => " (refused before the body was read)".to_owned(),
+        (r, t) if r == t => " (all refused before the body was read)".to_owned(),
+        (r, _) => format!(" ({r} of them refused before the body was read)"),
     };
     let resources = match resources.split_last() {
         Some((last, rest)) if !rest.is_empty() => format!("{} and {last}", rest.join(", ")),
@@ -764,5 +765,27 @@ mod tests {
     fn summary_snapshots_at_80_and_120_columns() {
         insta::assert_snapshot!("summary_80", summary_at(Some(80)));
         insta::assert_snapshot!("summary_120", summary_at(Some(120)));
+    }
+
+    #[test]
+    fn the_hint_counts_refused_requests_only_when_some_were_not() {
+        let refused = |outcome| {
+            let mut f = crate::report::sample::pod("ghost", "mallory@example.com");
+            f.reason = Reason::ImagesUnknown;
+            f.images = None;
+            f.containers = None;
+            f.outcome = outcome;
+            f
+        };
+        let hint = |findings: &[Finding]| unknown_hint(findings).expect("a hint");
+        assert!(
+            hint(&[refused(Outcome::Rejected)])
+                .starts_with("1 pod request was logged without the pod spec (refused before"),
+        );
+        let both = [refused(Outcome::Rejected), refused(Outcome::Rejected)];
+        assert!(hint(&both).contains("pod spec (all refused before the body was read);"));
+        let one = [refused(Outcome::Rejected), refused(Outcome::Created)];
+        assert!(hint(&one).contains("pod spec (1 of them refused before the body was read);"));
+        assert!(hint(&[refused(Outcome::Created)]).contains("pod spec; log pods"));
     }
 }
