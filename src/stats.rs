@@ -79,6 +79,19 @@ pub struct RunError {
     pub message: String,
 }
 
+impl RunErrorKind {
+    /// Its name in the JSON summary and the JUnit report.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RunErrorKind::StrictViolation => "strict-violation",
+            RunErrorKind::NoAuditEvents => "no-audit-events",
+            RunErrorKind::Unreadable => "unreadable",
+            RunErrorKind::UnreadableReport => "unreadable-report",
+            RunErrorKind::EmptyDirectory => "empty-directory",
+        }
+    }
+}
+
 impl RunError {
     /// An error of kind `kind` that says `message`.
     pub fn new(kind: RunErrorKind, message: String) -> RunError {
@@ -182,6 +195,19 @@ pub enum ErrorKind {
 }
 
 impl ErrorKind {
+    /// Its name in the JSON summary and the JUnit report.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ErrorKind::NotFound => "not-found",
+            ErrorKind::PermissionDenied => "permission-denied",
+            ErrorKind::Unreadable => "unreadable",
+            ErrorKind::LegacyFormat => "legacy-format",
+            ErrorKind::NoAuditEvents => "no-audit-events",
+            ErrorKind::EmptyDirectory => "empty-directory",
+            ErrorKind::Truncated => "truncated",
+        }
+    }
+
     /// The kind of the error `e` met with an input whose layout is `format` (`None`: it was not
     /// opened).
     pub fn of(e: &anyhow::Error, format: Option<InputFormat>) -> ErrorKind {
@@ -313,6 +339,19 @@ impl Stats {
             .filter(|i| i.error.is_some() && i.was_read())
     }
 
+    /// The kind of the error `message` (one of the run's `errors`) and whether it is the run's
+    /// own: that of the run error that says it, else that of the input whose error holds it.
+    pub fn kind_of(&self, message: &str) -> Option<(&'static str, bool)> {
+        if let Some(run) = self.run_errors.iter().find(|r| r.message == message) {
+            return Some((run.kind.as_str(), true));
+        }
+        self.inputs
+            .iter()
+            .filter(|i| i.error.as_deref().is_some_and(|e| e.contains(message)))
+            .find_map(|i| i.error_kind)
+            .map(|kind| (kind.as_str(), false))
+    }
+
     /// Turns chunk-relative 0-based skip lines into absolute locations in `file`.
     pub fn locate(&mut self, file: &str, first_line: u64) {
         for skip in self.skipped_at.iter_mut().chain(&mut self.repaired_at) {
@@ -407,5 +446,30 @@ mod tests {
             at,
             ["a.log:1", "a.log:2", "a.log:3", "b.log:11", "b.log:12"]
         );
+    }
+
+    #[test]
+    fn kinds_are_named_as_serialized() {
+        let name = |v: serde_json::Value| v.as_str().expect("a string").to_owned();
+        for kind in [
+            ErrorKind::NotFound,
+            ErrorKind::PermissionDenied,
+            ErrorKind::Unreadable,
+            ErrorKind::LegacyFormat,
+            ErrorKind::NoAuditEvents,
+            ErrorKind::EmptyDirectory,
+            ErrorKind::Truncated,
+        ] {
+            assert_eq!(kind.as_str(), name(serde_json::json!(kind)));
+        }
+        for kind in [
+            RunErrorKind::StrictViolation,
+            RunErrorKind::NoAuditEvents,
+            RunErrorKind::Unreadable,
+            RunErrorKind::UnreadableReport,
+            RunErrorKind::EmptyDirectory,
+        ] {
+            assert_eq!(kind.as_str(), name(serde_json::json!(kind)));
+        }
     }
 }

@@ -10,7 +10,9 @@
 //!   in the class `falco-pod-scan.NAMESPACE`; its `<failure>` has the reason as `type`, a message
 //!   listing the disallowed images and the `file:line`, and the details (outcome, user, who is
 //!   behind it, time, audit ID) as its text;
-//! * one test case with an `<error>` per input that could not be read;
+//! * one test case with an `<error>` per error: an input that could not be read (`input error
+//!   N`), or an error of the run as a whole (`run error N`), its kind as `type` (`not-found`,
+//!   `strict-violation`, the kinds of the JSON summary);
 //! * when there are neither, one passing test case, so an empty report is still a report.
 //!
 //! quick-xml writes the document and escapes markup. XML 1.0 has no way to write most control
@@ -88,16 +90,25 @@ pub fn write(report: &Report<'_>, run: Run<'_>, out: &mut impl Write) -> io::Res
             for f in findings {
                 testcase(f, xml)?;
             }
-            for (n, error) in errors.iter().enumerate() {
+            let (mut inputs, mut runs) = (0, 0);
+            for error in errors {
+                let (kind, of_run) = report.stats.kind_of(error).unwrap_or(("error", false));
+                let (name, class) = if of_run {
+                    runs += 1;
+                    (format!("run error {runs}"), format!("{SUITE}.run"))
+                } else {
+                    inputs += 1;
+                    (format!("input error {inputs}"), format!("{SUITE}.inputs"))
+                };
                 xml.create_element("testcase")
                     .with_attributes([
-                        ("name", format!("input error {}", n + 1).as_str()),
-                        ("classname", &format!("{SUITE}.inputs")),
+                        ("name", name.as_str()),
+                        ("classname", &class),
                         ("time", "0"),
                     ])
                     .write_inner_content(|xml| {
                         xml.create_element("error")
-                            .with_attributes([("type", "input"), ("message", &text(error))])
+                            .with_attributes([("type", kind), ("message", &text(error))])
                             .write_text_content(BytesText::new(&text(error)))?;
                         Ok(())
                     })?;

@@ -743,3 +743,30 @@ for change in [files, by_reason, errors, error_kind, skipped_at, missing]:
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+#[test]
+fn junit_errors_carry_their_kind_and_say_whether_an_input_or_the_run_failed() {
+    let out = run(&[
+        "testdata/garbage-lines.jsonl",
+        "missing.log",
+        "--allow",
+        ALLOW,
+        "--strict",
+        "--format",
+        "junit",
+    ]);
+    assert_eq!(code(&out), 2);
+    let xml = stdout(&out);
+    assert_valid_junit(&xml);
+    assert!(
+        xml.contains(r#"<testcase name="input error 1" classname="falco-pod-scan.inputs""#)
+            && xml.contains(r#"<error type="not-found" message="missing.log: cannot open"#),
+        "{xml}"
+    );
+    assert!(
+        xml.contains(r#"<testcase name="run error 1" classname="falco-pod-scan.run""#)
+            && xml.contains(r#"<error type="strict-violation" message="--strict: 6 lines"#),
+        "{xml}"
+    );
+    assert!(xml.contains(r#"errors="2""#), "{xml}");
+}
