@@ -6,8 +6,9 @@
 //!
 //! * each is opened and read by a **reader** thread of its own ([`stream::read`]), which hands
 //!   its blocks of whole lines to this module's **coordinator** through one channel, each block
-//!   against a permit of the input's pool: its share of [`DEPTH_PER_THREAD`] × threads, at
-//!   least [`DEPTH_PER_THREAD`] ([`depth`]);
+//!   against a permit of the input's pool: its share of [`DEPTH_PER_THREAD`] × threads among
+//!   the inputs actually read at once (a lone input gets all of it), at least
+//!   [`DEPTH_PER_THREAD`] ([`depth`]);
 //! * the coordinator, on the calling thread, spawns a rayon task per block (into the pool the
 //!   run was started in) and merges the results of each input in its own order
 //!   ([`stream::Merger`]); the task gives the permit back once its block is scanned;
@@ -55,11 +56,17 @@ pub fn in_flight(opts: &ScanOptions) -> usize {
     .max(1)
 }
 
-/// How many blocks one of `in_flight` inputs may have read ahead of the scan on `threads`
-/// worker threads: its share of [`DEPTH_PER_THREAD`] per thread, and at least that many.
-pub fn depth(threads: usize, in_flight: usize) -> usize {
+/// How many blocks each input may have read ahead of the scan when a run of `inputs` inputs
+/// reads up to `in_flight` of them at once on `threads` worker threads: its share of
+/// [`DEPTH_PER_THREAD`] per thread among the inputs read at once, and at least that many.
+///
+/// The share is taken among the inputs that can be in flight, not the slots: one archive alone
+/// on two threads may read four blocks ahead, not two. With two its decoder, the thread the
+/// whole input waits on, stalled for a permit whenever the scan of a block was late (a worker
+/// woken late, or busy with another program), and the wall time suffered.
+pub fn depth(threads: usize, in_flight: usize, inputs: usize) -> usize {
     (DEPTH_PER_THREAD * threads)
-        .div_ceil(in_flight.max(1))
+        .div_ceil(in_flight.min(inputs).max(1))
         .max(DEPTH_PER_THREAD)
 }
 
@@ -185,7 +192,7 @@ pub fn scan_all(jobs: Vec<Job<'_>>, policy: &Policy, opts: &ScanOptions) -> Vec<
         done: 0,
     };
     let limit = in_flight(opts);
-    let depth = depth(rayon::current_num_threads(), limit);
+    let depth = depth(rayon::current_num_threads(), limit, run.slots.len());
     std::thread::scope(|threads| {
         rayon::in_place_scope(|tasks| {
             let mut jobs = jobs.into_iter().enumerate();
@@ -488,6 +495,21 @@ fn top_up(progress: &Counter, size: Option<u64>, scanned: &Scanned) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn read_ahead_is_shared_among_the_inputs_read_at_once() {
+        // Two blocks per thread in all: on 4 threads, 8 blocks.
+        assert_eq!(depth(4, 4, 1), 8, "a lone input gets all of it");
+        assert_eq!(depth(4, 4, 2), 4, "two inputs half each");
+        assert_eq!(depth(4, 4, 100), 2, "four in flight, a quarter each");
+        assert_eq!(depth(4, 1, 100), 8, "one in flight at a time");
+        assert_eq!(depth(1, 8, 8), 2, "never fewer than two");
+        assert_eq!(
+            depth(2, 2, 0),
+            4,
+            "no inputs: whatever, but no division by zero"
+        );
+    }
 
     #[test]
     fn permits_are_given_back_when_dropped_and_none_after_closing() {
