@@ -275,6 +275,31 @@ fn line_end_finds_the_newline_and_a_second_event() {
 }
 
 proptest::proptest! {
+    /// The word-at-a-time search finds the first quote or backslash, as a byte-by-byte one does,
+    /// at any offset and alignment, next to any other byte.
+    #[test]
+    fn quote_or_backslash_is_the_first_of_either(
+        bytes in proptest::collection::vec(
+            proptest::prop_oneof![
+                proptest::strategy::Just(b'"'),
+                proptest::strategy::Just(b'\\'),
+                proptest::prelude::any::<u8>(),
+                proptest::prelude::any::<u8>(),
+                proptest::prelude::any::<u8>(),
+                proptest::prelude::any::<u8>(),
+                proptest::prelude::any::<u8>(),
+                proptest::prelude::any::<u8>(),
+            ],
+            0..40,
+        ),
+    ) {
+        for from in 0..=bytes.len() {
+            let rest = &bytes[from..];
+            let want = rest.iter().position(|&b| b == b'"' || b == b'\\');
+            proptest::prop_assert_eq!(quote_or_backslash(rest), want);
+        }
+    }
+
     /// One pass finds what two searches find, for every line of any mix of event starts,
     /// newlines, `E`s and noise.
     #[test]
