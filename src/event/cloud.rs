@@ -21,6 +21,7 @@ use serde::Deserialize;
 use serde::de::value::MapAccessDeserializer;
 use serde::de::{self, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 
+use super::lenient::nested;
 use super::{AuditEvent, Body, Int, List, Obj, ObjectRef, ResponseObject, Str, User};
 
 /// What CloudWatch appends to a message it cut short.
@@ -67,12 +68,16 @@ impl<'de: 'a, 'a> Deserialize<'de> for AksLog<'a> {
                 Ok(AksLog::Text(Cow::Owned(v)))
             }
             fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<AksLog<'a>, A::Error> {
-                AuditEvent::deserialize(MapAccessDeserializer::new(map))
-                    .map(|ev| AksLog::Event(Box::new(ev)))
+                nested(|| {
+                    AuditEvent::deserialize(MapAccessDeserializer::new(map))
+                        .map(|ev| AksLog::Event(Box::new(ev)))
+                })
             }
             fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<AksLog<'a>, A::Error> {
-                while seq.next_element::<IgnoredAny>()?.is_some() {}
-                Ok(AksLog::Other)
+                nested(|| {
+                    while seq.next_element::<IgnoredAny>()?.is_some() {}
+                    Ok(AksLog::Other)
+                })
             }
             fn visit_unit<E: de::Error>(self) -> Result<AksLog<'a>, E> {
                 Ok(AksLog::Absent)

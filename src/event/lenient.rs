@@ -8,8 +8,12 @@
 //!
 //! All of them borrow strings from the input where JSON allows it (no escapes) and own them
 //! otherwise; skipped values go through [`IgnoredAny`], which allocates nothing.
+//!
+//! They also bound how deep a parse by sonic-rs reads ([`bounded`], [`nested`]): below the depth
+//! serde_json refuses, so that sonic-rs never reads a line serde_json would not.
 
 use std::borrow::Cow;
+use std::cell::Cell;
 use std::fmt;
 use std::marker::PhantomData;
 
@@ -92,16 +96,60 @@ impl<T> List<T> {
     }
 }
 
+/// How deep the objects and arrays a bounded parse visits may nest (those skipped unread do not
+/// count). serde_json refuses a value whose visited nesting reaches 128; sonic-rs allows 255. A
+/// parse by sonic-rs is bounded ([`bounded`]) below serde_json's limit, so that it never reads a
+/// line that serde_json refuses (and the slow path then reads differently): such a line goes to
+/// serde_json instead. Real events nest a dozen levels; half of serde_json's limit also keeps
+/// the stack a bounded parse needs below what serde_json's own parse of the line may take.
+const BOUNDED_DEPTH: u32 = 64;
+
+thread_local! {
+    /// While a bounded parse runs, how many visited objects and arrays are open; `None` when no
+    /// bounded parse runs.
+    static OPEN: Cell<Option<u32>> = const { Cell::new(None) };
+}
+
+/// Runs `parse`, one parse of a whole value, bounded: every object or array it visits through
+/// these wrappers counts (the top-level value is one), and visiting one past [`BOUNDED_DEPTH`]
+/// fails.
+pub(crate) fn bounded<R>(parse: impl FnOnce() -> R) -> R {
+    OPEN.set(Some(1));
+    let result = parse();
+    OPEN.set(None);
+    result
+}
+
+/// Visits one object or array that is being read: inside a [`bounded`] parse, an error past
+/// [`BOUNDED_DEPTH`]; otherwise just `visit`. Every visitor of the event structs opens the
+/// objects and arrays it reads through this.
+pub(crate) fn nested<R, E: de::Error>(visit: impl FnOnce() -> Result<R, E>) -> Result<R, E> {
+    let Some(open) = OPEN.get() else {
+        return visit();
+    };
+    if open >= BOUNDED_DEPTH {
+        return Err(E::custom("nested deeper than a bounded parse reads"));
+    }
+    OPEN.set(Some(open + 1));
+    let result = visit();
+    OPEN.set(Some(open));
+    result
+}
+
 /// Consumes the rest of a map without looking at it.
 fn skip_map<'de, A: MapAccess<'de>>(mut map: A) -> Result<(), A::Error> {
-    while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
-    Ok(())
+    nested(|| {
+        while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+        Ok(())
+    })
 }
 
 /// Consumes the rest of a sequence without looking at it.
 fn skip_seq<'de, A: SeqAccess<'de>>(mut seq: A) -> Result<(), A::Error> {
-    while seq.next_element::<IgnoredAny>()?.is_some() {}
-    Ok(())
+    nested(|| {
+        while seq.next_element::<IgnoredAny>()?.is_some() {}
+        Ok(())
+    })
 }
 
 /// Implements the visitor methods for every JSON scalar as "present, other type".
@@ -181,7 +229,7 @@ impl<'de, T: Deserialize<'de>> Deserialize<'de> for Obj<T> {
                 f.write_str("any JSON value")
             }
             fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Obj<T>, A::Error> {
-                T::deserialize(MapAccessDeserializer::new(map)).map(Obj::Map)
+                nested(|| T::deserialize(MapAccessDeserializer::new(map)).map(Obj::Map))
             }
             fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Obj<T>, A::Error> {
                 skip_seq(seq).map(|()| Obj::Other)
@@ -206,7 +254,7 @@ impl<'de, T: Deserialize<'de>> Deserialize<'de> for List<T> {
                 f.write_str("any JSON value")
             }
             fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<List<T>, A::Error> {
-                Vec::<T>::deserialize(SeqAccessDeserializer::new(seq)).map(List::Items)
+                nested(|| Vec::<T>::deserialize(SeqAccessDeserializer::new(seq)).map(List::Items))
             }
             fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<List<T>, A::Error> {
                 skip_map(map).map(|()| List::Other)

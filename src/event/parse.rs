@@ -4,7 +4,12 @@
 //! wrapper around them ([`super::cloud`]). [`for_each_event`] unwraps all of these and calls back
 //! once per event, so callers never see the container shapes.
 //!
-//! The fast path deserializes borrowed structs straight from the bytes. What it rejects goes
+//! The fast path deserializes borrowed structs straight from the bytes: with sonic-rs, which reads
+//! the fields the structs keep faster than serde_json (docs/performance.md, Parsing), then, for
+//! whatever sonic-rs refuses, with serde_json, whose errors are the ones reported. sonic-rs is
+//! only trusted where it agrees with serde_json: a line with an incomplete `\u` escape, or one
+//! nested past a bound while it is read ([`super::lenient`]), goes to serde_json, and a property
+//! test compares the two over hostile lines. What serde_json rejects goes
 //! through a slow path ([`super::salvage`]): first what Go's `encoding/json` (used by the API
 //! server and the container runtimes) accepts — duplicate keys (the last one wins, as in Go),
 //! invalid UTF-8 and lone surrogate escapes (replaced by U+FFFD, as in Go), nesting deeper than
@@ -18,6 +23,7 @@ use serde::de::IgnoredAny;
 use serde_json::Value;
 
 use super::cloud::{self, AksLog, TRUNCATED_SUFFIX};
+use super::lenient::bounded;
 use super::salvage::{self, Part};
 use super::{AuditEvent, LineError, List, Obj};
 
@@ -77,38 +83,108 @@ impl Seen {
 /// The callback that receives each event.
 type Callback<'f> = dyn FnMut(&AuditEvent<'_>) + 'f;
 
+/// Which parser reads valid JSON first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Parser {
+    /// sonic-rs, then serde_json for whatever sonic-rs refuses.
+    Sonic,
+    /// serde_json only: the reference the first must agree with.
+    #[cfg(test)]
+    SerdeJson,
+}
+
+/// The callback, and the parser that feeds it.
+struct Cx<'c, 'f> {
+    /// Receives each event.
+    f: &'c mut Callback<'f>,
+    /// Reads valid JSON first.
+    parser: Parser,
+}
+
 /// Parses one line or document and calls `f` for every audit event in it.
 pub fn for_each_event(bytes: &[u8], f: &mut Callback<'_>) -> Result<Seen, LineError> {
+    each_event(
+        bytes,
+        &mut Cx {
+            f,
+            parser: Parser::Sonic,
+        },
+    )
+}
+
+/// [`for_each_event`] with serde_json alone, as it was before sonic-rs read lines first.
+#[cfg(test)]
+fn for_each_event_serde_json(bytes: &[u8], f: &mut Callback<'_>) -> Result<Seen, LineError> {
+    each_event(
+        bytes,
+        &mut Cx {
+            f,
+            parser: Parser::SerdeJson,
+        },
+    )
+}
+
+/// [`for_each_event`], with the parser to use.
+fn each_event(bytes: &[u8], cx: &mut Cx<'_, '_>) -> Result<Seen, LineError> {
     let Some(&first) = bytes.iter().find(|b| !b.is_ascii_whitespace()) else {
         return Err(LineError::NotAnObject);
     };
     if first != b'{' && first != b'[' {
         if let Some(event) = cloud::strip_timestamp(bytes) {
-            return message(event, f);
+            return message(event, cx);
         }
         if bytes.iter().all(|&b| b == 0 || b.is_ascii_whitespace()) {
             return Err(nul_hole(bytes));
         }
     }
-    match fast_path(bytes, first, f) {
+    match fast_path(bytes, first, cx) {
         Ok(seen) => seen,
-        Err(fast_err) => salvage(bytes, f).unwrap_or_else(|| Err(json_error(&fast_err))),
+        Err(fast_err) => salvage(bytes, cx).unwrap_or_else(|| Err(json_error(&fast_err))),
     }
 }
 
-/// The borrowed parse of one valid JSON value.
+/// The borrowed parse of one valid JSON value: sonic-rs first (faster, and it reads the same
+/// values serde_json does: a property test compares the two over hostile lines), serde_json for
+/// whatever sonic-rs refuses, so that serde_json's error, and the slow path after it, decide
+/// every line sonic-rs cannot read.
 fn fast_path(
     bytes: &[u8],
     first: u8,
-    f: &mut Callback<'_>,
+    cx: &mut Cx<'_, '_>,
 ) -> Result<Result<Seen, LineError>, serde_json::Error> {
-    match first {
-        b'{' => serde_json::from_slice::<AuditEvent<'_>>(bytes).map(|ev| visit(ev, f)),
-        b'[' => {
-            serde_json::from_slice::<Vec<Obj<AuditEvent<'_>>>>(bytes).map(|evs| visit_array(evs, f))
+    if cx.parser == Parser::Sonic && unicode_escapes_complete(bytes) {
+        match first {
+            b'{' => {
+                if let Ok(ev) = bounded(|| sonic_rs::from_slice::<AuditEvent<'_>>(bytes)) {
+                    return Ok(visit(ev, cx));
+                }
+            }
+            b'[' => {
+                if let Ok(evs) = bounded(|| sonic_rs::from_slice::<Vec<Obj<AuditEvent<'_>>>>(bytes))
+                {
+                    return Ok(visit_array(evs, cx));
+                }
+            }
+            _ => {}
         }
+    }
+    match first {
+        b'{' => serde_json::from_slice::<AuditEvent<'_>>(bytes).map(|ev| visit(ev, cx)),
+        b'[' => serde_json::from_slice::<Vec<Obj<AuditEvent<'_>>>>(bytes)
+            .map(|evs| visit_array(evs, cx)),
         _ => serde_json::from_slice::<IgnoredAny>(bytes).map(|_| Err(LineError::NotAnObject)),
     }
+}
+
+/// Is every `\u` in `bytes` followed by four hex digits? sonic-rs does not check that in the
+/// strings it skips, and serde_json refuses the line if one is not; a false alarm (an escaped
+/// backslash before a `u`) only sends the line to serde_json.
+fn unicode_escapes_complete(bytes: &[u8]) -> bool {
+    memchr::memmem::find_iter(bytes, br"\u").all(|at| {
+        bytes
+            .get(at + 2..at + 6)
+            .is_some_and(|hex| hex.iter().all(u8::is_ascii_hexdigit))
+    })
 }
 
 /// Why a line of nothing but NUL bytes (and blanks) is skipped.
@@ -141,9 +217,9 @@ fn json_error(e: &serde_json::Error) -> LineError {
 /// The slow path for what the fast one refused: the line read as Go would read it
 /// ([`salvage::repair`]), else split into the values and the damage it holds. `None` when no
 /// event can be read from it at all, so the caller reports the fast path's error.
-fn salvage(bytes: &[u8], f: &mut Callback<'_>) -> Option<Result<Seen, LineError>> {
+fn salvage(bytes: &[u8], cx: &mut Cx<'_, '_>) -> Option<Result<Seen, LineError>> {
     let repaired = salvage::repair(bytes);
-    if let Some(result) = from_value(&repaired.text, f) {
+    if let Some(result) = from_value(&repaired.text, cx) {
         return Some(result.map(|mut seen| {
             if repaired.controls > 0 {
                 seen.repaired.push(format!(
@@ -155,37 +231,37 @@ fn salvage(bytes: &[u8], f: &mut Callback<'_>) -> Option<Result<Seen, LineError>
             seen
         }));
     }
-    split(bytes, f)
+    split(bytes, cx)
 }
 
 /// The events of one value held in `text`: parsed into an owned [`Value`] (which keeps the last of
 /// duplicate keys, like Go), then read with the same structs. `None` when `text` is not one
 /// value.
-fn from_value(text: &str, f: &mut Callback<'_>) -> Option<Result<Seen, LineError>> {
+fn from_value(text: &str, cx: &mut Cx<'_, '_>) -> Option<Result<Seen, LineError>> {
     let value: Value = serde_json::from_str(text).ok()?;
     match &value {
-        Value::Object(_) => AuditEvent::deserialize(&value).ok().map(|ev| visit(ev, f)),
+        Value::Object(_) => AuditEvent::deserialize(&value).ok().map(|ev| visit(ev, cx)),
         Value::Array(_) => Vec::<Obj<AuditEvent<'_>>>::deserialize(&value)
             .ok()
-            .map(|evs| visit_array(evs, f)),
+            .map(|evs| visit_array(evs, cx)),
         _ => Some(Err(LineError::NotAnObject)),
     }
 }
 
 /// The events of one complete value found inside a damaged line.
-fn one_value(bytes: &[u8], f: &mut Callback<'_>) -> Result<Seen, LineError> {
+fn one_value(bytes: &[u8], cx: &mut Cx<'_, '_>) -> Result<Seen, LineError> {
     let first = bytes.first().copied().unwrap_or(b' ');
-    match fast_path(bytes, first, f) {
+    match fast_path(bytes, first, cx) {
         Ok(result) => result,
         Err(e) => {
-            from_value(&salvage::repair(bytes).text, f).unwrap_or_else(|| Err(json_error(&e)))
+            from_value(&salvage::repair(bytes).text, cx).unwrap_or_else(|| Err(json_error(&e)))
         }
     }
 }
 
 /// Reads every value of a line that holds several, or damage around them ([`salvage::parts`]).
 /// `None` when not one event is among them.
-fn split(bytes: &[u8], f: &mut Callback<'_>) -> Option<Result<Seen, LineError>> {
+fn split(bytes: &[u8], cx: &mut Cx<'_, '_>) -> Option<Result<Seen, LineError>> {
     let split = salvage::parts(bytes);
     let mut seen = Seen::default();
     let mut values = 0;
@@ -194,7 +270,7 @@ fn split(bytes: &[u8], f: &mut Callback<'_>) -> Option<Result<Seen, LineError>> 
         match part {
             Part::Value(range) => {
                 values += 1;
-                match one_value(&bytes[range.clone()], f) {
+                match one_value(&bytes[range.clone()], cx) {
                     Ok(inner) => seen.add(inner),
                     Err(e) => damage.push((range, e.to_string())),
                 }
@@ -248,24 +324,24 @@ fn plural(n: usize, thing: &str) -> String {
 
 /// An event carried as JSON text (a CloudWatch message, an AKS `properties.log`, the rest of an
 /// EKS `TIMESTAMP {event}` line).
-fn message(text: &[u8], f: &mut Callback<'_>) -> Result<Seen, LineError> {
+fn message(text: &[u8], cx: &mut Cx<'_, '_>) -> Result<Seen, LineError> {
     if text.trim_ascii_end().ends_with(TRUNCATED_SUFFIX.as_bytes()) {
         return Ok(Seen {
             truncated: 1,
             ..Seen::default()
         });
     }
-    for_each_event(text, f)
+    each_event(text, cx)
 }
 
 /// Visits one top-level object: an event, or whatever shape wraps events.
-fn visit(mut ev: AuditEvent<'_>, f: &mut Callback<'_>) -> Result<Seen, LineError> {
+fn visit(mut ev: AuditEvent<'_>, cx: &mut Cx<'_, '_>) -> Result<Seen, LineError> {
     if ev.is_event() {
-        f(&ev);
+        (cx.f)(&ev);
         return Ok(Seen::one());
     }
     if ev.is_list() {
-        let mut seen = visit_items(std::mem::take(&mut ev.items), f);
+        let mut seen = visit_items(std::mem::take(&mut ev.items), cx);
         seen.batch = true;
         return Ok(seen);
     }
@@ -276,13 +352,13 @@ fn visit(mut ev: AuditEvent<'_>, f: &mut Callback<'_>) -> Result<Seen, LineError
         };
         for (index, record) in records.into_iter().enumerate() {
             if let Obj::Map(record) = record {
-                seen.add_item(index, visit_record(record, f));
+                seen.add_item(index, visit_record(record, cx));
             }
         }
         return Ok(seen);
     }
     if matches!(ev.properties, Obj::Map(_)) {
-        return visit_record(ev, f);
+        return visit_record(ev, cx);
     }
     for list in [
         std::mem::take(&mut ev.log_events),
@@ -295,7 +371,7 @@ fn visit(mut ev: AuditEvent<'_>, f: &mut Callback<'_>) -> Result<Seen, LineError
             };
             for (index, m) in messages.iter().enumerate() {
                 match m.get().and_then(|m| m.message.get()) {
-                    Some(text) => seen.add_item(index, message(text.as_bytes(), f)),
+                    Some(text) => seen.add_item(index, message(text.as_bytes(), cx)),
                     None => seen.failed.push(LineError::NotAnEvent),
                 }
             }
@@ -303,14 +379,14 @@ fn visit(mut ev: AuditEvent<'_>, f: &mut Callback<'_>) -> Result<Seen, LineError
         }
     }
     if let Some(gke) = cloud::from_gke(&mut ev) {
-        f(&gke);
+        (cx.f)(&gke);
         return Ok(Seen::one());
     }
     Err(LineError::NotAnEvent)
 }
 
 /// An AKS diagnostic record: the event in `properties.log`, if the category is an audit one.
-fn visit_record(mut record: AuditEvent<'_>, f: &mut Callback<'_>) -> Result<Seen, LineError> {
+fn visit_record(mut record: AuditEvent<'_>, cx: &mut Cx<'_, '_>) -> Result<Seen, LineError> {
     if record
         .category
         .get()
@@ -322,16 +398,16 @@ fn visit_record(mut record: AuditEvent<'_>, f: &mut Callback<'_>) -> Result<Seen
         return Err(LineError::NotAnEvent);
     };
     match properties.log {
-        AksLog::Text(text) => message(text.as_bytes(), f),
-        AksLog::Event(ev) => visit(*ev, f),
+        AksLog::Text(text) => message(text.as_bytes(), cx),
+        AksLog::Event(ev) => visit(*ev, cx),
         AksLog::Absent | AksLog::Other => Err(LineError::NotAnEvent),
     }
 }
 
 /// Visits the elements of a top-level array; it must hold at least one event (or be empty).
-fn visit_array(evs: Vec<Obj<AuditEvent<'_>>>, f: &mut Callback<'_>) -> Result<Seen, LineError> {
+fn visit_array(evs: Vec<Obj<AuditEvent<'_>>>, cx: &mut Cx<'_, '_>) -> Result<Seen, LineError> {
     let empty = evs.is_empty();
-    let mut seen = visit_items(List::Items(evs), f);
+    let mut seen = visit_items(List::Items(evs), cx);
     seen.batch = true;
     if seen.events == 0 && seen.truncated == 0 && !empty {
         Err(LineError::NotAnEvent)
@@ -341,12 +417,12 @@ fn visit_array(evs: Vec<Obj<AuditEvent<'_>>>, f: &mut Callback<'_>) -> Result<Se
 }
 
 /// Visits the elements of a list that are events, or wrap events; other elements are ignored.
-fn visit_items(items: List<Obj<AuditEvent<'_>>>, f: &mut Callback<'_>) -> Seen {
+fn visit_items(items: List<Obj<AuditEvent<'_>>>, cx: &mut Cx<'_, '_>) -> Seen {
     let mut seen = Seen::default();
     if let List::Items(items) = items {
         for (index, ev) in items.into_iter().enumerate() {
             if let Obj::Map(ev) = ev
-                && let Ok(inner) = visit(ev, f)
+                && let Ok(inner) = visit(ev, cx)
             {
                 seen.add_item(index, Ok(inner));
             }

@@ -27,8 +27,8 @@ use std::marker::PhantomData;
 use serde::Serialize;
 use serde::de::value::{MapAccessDeserializer, SeqAccessDeserializer};
 use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
-use serde_json::Value;
 
+use super::lenient::nested;
 use super::{Container, List, Obj, PodObject, PodSpec, Str, TemplateSpec};
 
 /// A `requestObject`.
@@ -69,8 +69,120 @@ pub struct PatchOp<'a> {
     #[serde(borrow, default)]
     pub path: Str<'a>,
     /// The value of `add`, `replace` and `test`.
-    #[serde(default)]
-    pub value: Value,
+    #[serde(borrow, default)]
+    pub value: PatchValue<'a>,
+}
+
+/// A JSON patch operation's value: its strings (borrowed from the input where JSON allows it)
+/// and the arrays and objects around them. Numbers, booleans and `null` are all
+/// [`PatchValue::Other`]: a patch sets images with strings, and no number is ever read.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum PatchValue<'a> {
+    /// Absent, `null`, a number or a boolean.
+    #[default]
+    Other,
+    /// A string.
+    Str(Str<'a>),
+    /// An array.
+    Array(Vec<PatchValue<'a>>),
+    /// An object's entries, in input order (a key given twice is in it twice).
+    Object(Vec<(Str<'a>, PatchValue<'a>)>),
+}
+
+impl<'a> PatchValue<'a> {
+    /// The value of `key`, if this is an object that has it: the last one, as Go reads a key
+    /// given twice.
+    pub fn get(&self, key: &str) -> Option<&PatchValue<'a>> {
+        match self {
+            PatchValue::Object(entries) => entries
+                .iter()
+                .rev()
+                .find(|(k, _)| k.is(key))
+                .map(|(_, v)| v),
+            _ => None,
+        }
+    }
+
+    /// The string, if this is one.
+    pub fn as_str(&self) -> Option<&str> {
+        match self {
+            PatchValue::Str(s) => s.get(),
+            _ => None,
+        }
+    }
+
+    /// The items, if this is an array.
+    pub fn as_array(&self) -> Option<&[PatchValue<'a>]> {
+        match self {
+            PatchValue::Array(items) => Some(items),
+            _ => None,
+        }
+    }
+}
+
+impl<'de: 'a, 'a> Deserialize<'de> for PatchValue<'a> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        /// Visitor for [`PatchValue`].
+        struct V<'a>(PhantomData<&'a ()>);
+        impl<'de: 'a, 'a> Visitor<'de> for V<'a> {
+            type Value = PatchValue<'a>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("any JSON value")
+            }
+            fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<PatchValue<'a>, E> {
+                Ok(PatchValue::Str(Str::Text(Cow::Borrowed(v))))
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<PatchValue<'a>, E> {
+                Ok(PatchValue::Str(Str::Text(Cow::Owned(v.to_owned()))))
+            }
+            fn visit_string<E: de::Error>(self, v: String) -> Result<PatchValue<'a>, E> {
+                Ok(PatchValue::Str(Str::Text(Cow::Owned(v))))
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<PatchValue<'a>, A::Error> {
+                nested(|| {
+                    let mut items = Vec::new();
+                    while let Some(item) = seq.next_element()? {
+                        items.push(item);
+                    }
+                    Ok(PatchValue::Array(items))
+                })
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<PatchValue<'a>, A::Error> {
+                nested(|| {
+                    let mut entries = Vec::new();
+                    while let Some(entry) = map.next_entry()? {
+                        entries.push(entry);
+                    }
+                    Ok(PatchValue::Object(entries))
+                })
+            }
+            fn visit_bool<E: de::Error>(self, _: bool) -> Result<PatchValue<'a>, E> {
+                Ok(PatchValue::Other)
+            }
+            fn visit_i64<E: de::Error>(self, _: i64) -> Result<PatchValue<'a>, E> {
+                Ok(PatchValue::Other)
+            }
+            fn visit_u64<E: de::Error>(self, _: u64) -> Result<PatchValue<'a>, E> {
+                Ok(PatchValue::Other)
+            }
+            fn visit_f64<E: de::Error>(self, _: f64) -> Result<PatchValue<'a>, E> {
+                Ok(PatchValue::Other)
+            }
+            fn visit_bytes<E: de::Error>(self, _: &[u8]) -> Result<PatchValue<'a>, E> {
+                Ok(PatchValue::Other)
+            }
+            fn visit_unit<E: de::Error>(self) -> Result<PatchValue<'a>, E> {
+                Ok(PatchValue::Other)
+            }
+            fn visit_none<E: de::Error>(self) -> Result<PatchValue<'a>, E> {
+                Ok(PatchValue::Other)
+            }
+            fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<PatchValue<'a>, D::Error> {
+                d.deserialize_any(self)
+            }
+        }
+        d.deserialize_any(V(PhantomData))
+    }
 }
 
 impl<'de: 'a, 'a> Deserialize<'de> for Body<'a> {
@@ -83,10 +195,10 @@ impl<'de: 'a, 'a> Deserialize<'de> for Body<'a> {
                 f.write_str("any JSON value")
             }
             fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Body<'a>, A::Error> {
-                PodObject::deserialize(MapAccessDeserializer::new(map)).map(Body::Object)
+                nested(|| PodObject::deserialize(MapAccessDeserializer::new(map)).map(Body::Object))
             }
             fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Body<'a>, A::Error> {
-                Vec::deserialize(SeqAccessDeserializer::new(seq)).map(Body::Patch)
+                nested(|| Vec::deserialize(SeqAccessDeserializer::new(seq)).map(Body::Patch))
             }
             fn visit_unit<E: de::Error>(self) -> Result<Body<'a>, E> {
                 Ok(Body::Absent)
@@ -413,7 +525,12 @@ impl Target {
 }
 
 /// The images an `add`/`replace` value sets at `target`, for a pod spec at `at`.
-fn from_value<'e>(target: Target, value: &'e Value, at: SpecAt, out: &mut RequestedImages<'e>) {
+fn from_value<'e>(
+    target: Target,
+    value: &'e PatchValue<'_>,
+    at: SpecAt,
+    out: &mut RequestedImages<'e>,
+) {
     let spec = at.tokens();
     match target {
         Target::Toward(depth) if depth < spec.len() => {
@@ -435,11 +552,14 @@ fn from_value<'e>(target: Target, value: &'e Value, at: SpecAt, out: &mut Reques
             None => out.complete = false,
         },
         Target::Container(kind) => {
-            let image = value.get("image").and_then(Value::as_str);
+            let image = value.get("image").and_then(PatchValue::as_str);
             out.complete &= image.is_some();
             out.containers.push(Requested {
                 kind,
-                name: value.get("name").and_then(Value::as_str).map(Cow::Borrowed),
+                name: value
+                    .get("name")
+                    .and_then(PatchValue::as_str)
+                    .map(Cow::Borrowed),
                 image: image.map(Cow::Borrowed),
             });
         }

@@ -348,3 +348,253 @@ proptest::proptest! {
         }
     }
 }
+
+/// Everything [`for_each_event`] (or its serde_json-only twin) says about `bytes`: each event as
+/// read, in order, then what was seen or the error.
+fn outcome(bytes: &[u8], parse: fn(&[u8], &mut Callback<'_>) -> Result<Seen, LineError>) -> String {
+    let mut events = Vec::new();
+    let result = parse(bytes, &mut |ev| events.push(format!("{ev:?}")));
+    format!("{events:#?}\n{result:?}")
+}
+
+/// [`outcome`] of both parsers, on a thread with room for the deepest nesting either allows in
+/// a debug build.
+fn both(bytes: &[u8]) -> (String, String) {
+    let bytes = bytes.to_vec();
+    std::thread::Builder::new()
+        .stack_size(256 << 20)
+        .spawn(move || {
+            (
+                outcome(&bytes, for_each_event),
+                outcome(&bytes, for_each_event_serde_json),
+            )
+        })
+        .expect("a thread")
+        .join()
+        .expect("no panic")
+}
+
+/// A piece of JSON text for a value's place, valid or not: values of every type, strings with
+/// every kind of escape (surrogate pairs, lone surrogates, short or bad escapes, raw control
+/// characters, multi-byte characters), numbers of every shape (out of range, leading zeros,
+/// cut exponents), nesting around serde_json's depth limit, misspelt literals.
+fn fragment() -> impl proptest::strategy::Strategy<Value = String> {
+    use proptest::prelude::*;
+    let piece = prop_oneof![
+        "[a-z:/._@-]{0,8}",
+        Just(r"\u00e9".to_owned()),
+        Just(r"\ud83d\ude00".to_owned()),
+        Just(r"\ud800".to_owned()),
+        Just(r"\udc00x".to_owned()),
+        Just(r"\ud800\u0041".to_owned()),
+        Just(r"\u12".to_owned()),
+        Just(r"\U0041".to_owned()),
+        Just(r"\x41".to_owned()),
+        Just(r#"\/\b\f\n\r\t\\\""#.to_owned()),
+        Just("\u{1}".to_owned()),
+        Just("\t".to_owned()),
+        Just("\u{7f}".to_owned()),
+        Just("é€😀".to_owned()),
+        Just("\u{2028}".to_owned()),
+    ];
+    let string = proptest::collection::vec(piece, 0..4).prop_map(|p| format!("\"{}\"", p.concat()));
+    let number = prop_oneof![
+        "-?(0|[1-9][0-9]{0,22}|0[0-9]{1,3})(\\.[0-9]{0,20})?([eE][+-]?[0-9]{0,4})?",
+        Just("1e400".to_owned()),
+        Just("-1e400".to_owned()),
+        Just("1e-400".to_owned()),
+        Just("18446744073709551615".to_owned()),
+        Just("18446744073709551616".to_owned()),
+        Just("-9223372036854775808".to_owned()),
+        Just("-9223372036854775809".to_owned()),
+        Just("-0".to_owned()),
+        Just("-0.0e-0".to_owned()),
+        Just(".5".to_owned()),
+        Just("+1".to_owned()),
+        Just("1.".to_owned()),
+        Just("0x1f".to_owned()),
+        Just("NaN".to_owned()),
+        Just("Infinity".to_owned()),
+    ];
+    let literal = prop_oneof![
+        Just("true"),
+        Just("false"),
+        Just("null"),
+        Just("tru"),
+        Just("nul"),
+        Just("True"),
+        Just("nulll"),
+    ]
+    .prop_map(str::to_owned);
+    let nested = (
+        0usize..4,
+        prop_oneof![110usize..140, 0usize..4],
+        prop_oneof![Just(0usize), 0usize..3],
+    )
+        .prop_map(|(shape, depth, missing)| {
+            let (open, close) = match shape {
+                0 => ("[", "]"),
+                1 => (r#"{"a":"#, "}"),
+                2 => (r#"[{"a":"#, "}]"),
+                _ => (r#"{"containers":["#, "]}"),
+            };
+            format!(
+                "{}1{}",
+                open.repeat(depth),
+                close.repeat(depth.saturating_sub(missing))
+            )
+        });
+    let value = json_value().prop_map(|v| v.to_string());
+    let leaf = prop_oneof![string, number, literal, nested, value];
+    leaf.prop_recursive(3, 24, 4, |inner| {
+        let key = prop_oneof![
+            "\"[a-z]{0,3}\"",
+            Just(r#""image""#.to_owned()),
+            Just(r#""name""#.to_owned()),
+            Just(r#""im\u0061ge""#.to_owned()),
+            Just(r#""controller""#.to_owned()),
+        ];
+        prop_oneof![
+            proptest::collection::vec(inner.clone(), 0..4)
+                .prop_map(|v| format!("[{}]", v.join(","))),
+            proptest::collection::vec((key, inner), 0..4).prop_map(|kv| {
+                let fields: Vec<String> = kv.into_iter().map(|(k, v)| format!("{k}:{v}")).collect();
+                format!("{{{}}}", fields.join(","))
+            }),
+        ]
+    })
+}
+
+/// A pod request as the API server logs it, with fragments in the places the structs read (the
+/// user, an image, a status code, an owner reference's `controller`, a patch op's value) and in
+/// places they skip (managed fields, the response's status), a key given twice or not, and
+/// wrapped as a line, a batch or a cloud export.
+fn hostile_event() -> impl proptest::strategy::Strategy<Value = String> {
+    use proptest::prelude::*;
+    (
+        proptest::collection::vec(fragment(), 8),
+        0usize..6,
+        0usize..5,
+        40usize..70,
+    )
+        .prop_map(|(f, duplicate, shape, lists)| {
+            // One key given twice, the first time with a fragment for its value.
+            let dup = |n: usize, k: &str| {
+                if duplicate == n {
+                    format!("{k}:{},", f[7])
+                } else {
+                    String::new()
+                }
+            };
+            let event = format!(
+                r#"{{"kind":"Event","level":"RequestResponse","auditID":"a-1","stage":"ResponseComplete","requestURI":"/api/v1/namespaces/d/pods",{}"verb":"create","user":{{"username":{},"groups":["system:authenticated"]}},"sourceIPs":["10.0.0.1"],"objectRef":{{"resource":"pods","namespace":"d",{}"apiVersion":"v1"}},"responseStatus":{{"metadata":{{}},"code":{}}},"requestObject":{{"kind":"Pod","metadata":{{"name":"p","managedFields":{}}},"spec":{{"containers":[{{"name":"c",{}"image":{}}}]}}}},"responseObject":{{"kind":"Pod","metadata":{{"name":"p","uid":"u-1","ownerReferences":[{{"kind":"ReplicaSet","name":"r","uid":"u-0","controller":{}}}]}},"status":{}}},"requestReceivedTimestamp":"2026-01-01T00:00:00.000000Z","stageTimestamp":"2026-01-01T00:00:00.100000Z","annotations":{{{}"authorization.k8s.io/decision":"allow"}}}}"#,
+                dup(0, r#""verb""#),
+                f[0],
+                dup(1, r#""resource""#),
+                f[1],
+                f[2],
+                dup(2, r#""image""#),
+                f[3],
+                f[4],
+                f[5],
+                dup(3, r#""audit.k8s.io/truncated""#),
+            );
+            let patch = format!(
+                r#"{{"kind":"Event","verb":"patch","objectRef":{{"resource":"pods","name":"p"}},"requestObject":[{{"op":"replace","path":"/spec/containers/0/image","value":{}}},{{"op":"add","path":{},"value":"x"}}]}}"#,
+                f[6], f[0]
+            );
+            match shape {
+                0 => event,
+                1 => format!(r#"{{"kind":"EventList","apiVersion":"audit.k8s.io/v1","items":[{event},{patch}]}}"#),
+                2 => format!("[{patch}, {event}]"),
+                3 => format!(
+                    "{}{event}{}",
+                    r#"{"kind":"EventList","items":["#.repeat(lists),
+                    "]}".repeat(lists)
+                ),
+                _ => format!(
+                    r#"{{"records":[{{"category":"kube-audit","properties":{{"log":{}}}}},{{"category":"kube-audit","properties":{{"log":{event}}}}}]}}"#,
+                    serde_json::to_string(&event).unwrap_or_default()
+                ),
+            }
+        })
+}
+
+/// Damage done to a line: cut at a byte, a byte inserted (a NUL, invalid UTF-8, a lone
+/// continuation byte, structure, whitespace JSON does not allow), a byte removed.
+fn damage() -> impl proptest::strategy::Strategy<Value = (proptest::sample::Index, u8, u8)> {
+    use proptest::prelude::*;
+    let byte = prop_oneof![
+        Just(0u8),
+        Just(0xff),
+        Just(0xc3),
+        Just(0x80),
+        Just(0xed),
+        Just(b'"'),
+        Just(b'\\'),
+        Just(b'{'),
+        Just(b'}'),
+        Just(b'['),
+        Just(b','),
+        Just(b':'),
+        Just(b' '),
+        Just(b'\t'),
+        Just(b'\r'),
+        Just(b'\n'),
+        Just(0x0b),
+        Just(0x0c),
+        Just(0x1f),
+        any::<u8>(),
+    ];
+    (any::<proptest::sample::Index>(), 0u8..3, byte)
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(3000))]
+
+    /// sonic-rs, which reads lines first, changes nothing: over pod requests carrying hostile
+    /// values, wrapped in every batch shape, spaced with every kind of whitespace and damaged
+    /// in every way, every event read, every error and every note on damage are the ones
+    /// serde_json alone gives.
+    #[test]
+    fn sonic_rs_reads_what_serde_json_reads(
+        event in hostile_event(),
+        spaces in proptest::collection::vec((proptest::prelude::any::<proptest::sample::Index>(), proptest::prelude::prop_oneof![proptest::prelude::Just(" "), proptest::prelude::Just("\t"), proptest::prelude::Just("\r\n"), proptest::prelude::Just("\u{a0}"), proptest::prelude::Just("\u{c}")]), 0..3),
+        damages in proptest::collection::vec(damage(), 0..3),
+    ) {
+        let mut bytes = event.into_bytes();
+        for (at, space) in spaces {
+            // Between tokens only where a structural byte is next: elsewhere it lands in a string.
+            let at = at.index(bytes.len());
+            if matches!(bytes[at], b'{' | b'}' | b'[' | b']' | b',' | b':') {
+                bytes.splice(at..at, space.bytes());
+            }
+        }
+        let (got, reference) = both(&bytes);
+        proptest::prop_assert_eq!(got, reference);
+        for (at, how, byte) in damages {
+            let at = at.index(bytes.len() + 1);
+            match how {
+                0 => bytes.truncate(at),
+                1 => bytes.insert(at, byte),
+                _ => {
+                    if at < bytes.len() {
+                        bytes.remove(at);
+                    }
+                }
+            }
+            let (got, reference) = both(&bytes);
+            proptest::prop_assert_eq!(got, reference, "{}", String::from_utf8_lossy(&bytes));
+        }
+    }
+
+    /// The same over any JSON value as a line, and inside an event's bodies.
+    #[test]
+    fn sonic_rs_reads_any_value_as_serde_json_does(value in fragment()) {
+        let wrapped = format!(r#"{{"kind":"Event","verb":"create","objectRef":{{"resource":"pods"}},"requestObject":{value},"responseObject":{value},"x":{value}}}"#);
+        for line in [value, wrapped] {
+            let (got, reference) = both(line.as_bytes());
+            proptest::prop_assert_eq!(got, reference, "{}", line);
+        }
+    }
+}
