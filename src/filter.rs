@@ -170,6 +170,12 @@ impl Filter {
             || self.kinds.is_active()
     }
 
+    /// Can a finding's initiator decide whether it is admitted (`--user` is set)? Without it,
+    /// a finding is judged the same before and after attribution.
+    pub fn reads_initiator(&self) -> bool {
+        self.users.is_some()
+    }
+
     /// Is `--since` or `--until` set?
     pub fn has_time_bound(&self) -> bool {
         self.since.is_some() || self.until.is_some()

@@ -28,7 +28,7 @@ use crate::finding::Finding;
 
 pub use accepted::accepted;
 pub use default::pod_action;
-pub use stage::{Candidate, select, select_all};
+pub use stage::{Candidate, select};
 
 /// Everything that decides a verdict: the allowlist, how unqualified images resolve, and whose
 /// rules apply.

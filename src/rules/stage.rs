@@ -222,26 +222,62 @@ pub struct Identities {
     pub collisions: u64,
 }
 
-/// One request being gathered.
-struct Request<'a> {
-    /// The first event's identity; `verb` and `name` filled in by later events if it had none.
-    id: Identity<'a>,
+/// No place: the end of a chain, or a field of a [`Request`] that found nothing.
+const NONE: u32 = u32::MAX;
+
+/// One request being gathered: places in the items, so that a request costs a few words
+/// however long the strings of its identity are.
+struct Request {
+    /// The item of its first event, whose identity it has.
+    first: u32,
+    /// The first of its events that names a verb, if any.
+    verb: u32,
+    /// The first of its events that names the object, if any.
+    name: u32,
+    /// The next request under the same `auditID`, in the order they started.
+    next: u32,
     /// Its `ResponseComplete` event.
-    completed: Option<usize>,
+    completed: u32,
     /// Its latest other stage: highest stage, then latest in the input.
-    latest: Option<(Stage, usize)>,
+    latest: Option<(Stage, u32)>,
 }
 
-impl Request<'_> {
-    /// Does an event with identity `id` belong to this request?
-    fn admits(&self, id: &Identity<'_>) -> bool {
+impl Request {
+    /// A request that starts with the event at `first`, whose identity is `id`.
+    fn new(first: u32, id: &Identity<'_>) -> Request {
+        Request {
+            first,
+            verb: if id.verb.is_some() { first } else { NONE },
+            name: if id.name.is_some() { first } else { NONE },
+            next: NONE,
+            completed: NONE,
+            latest: None,
+        }
+    }
+
+    /// The request's identity: its first event's, the verb and name filled in by the first
+    /// later event that had them.
+    fn identity<'a>(&self, identity_at: impl Fn(u32) -> Identity<'a>) -> Identity<'a> {
+        let mut id = identity_at(self.first);
+        let other = |place: u32, field: fn(&Identity<'a>) -> Option<&'a str>| {
+            (place != NONE && place != self.first)
+                .then(|| field(&identity_at(place)))
+                .flatten()
+        };
+        id.verb = id.verb.or_else(|| other(self.verb, |i| i.verb));
+        id.name = id.name.or_else(|| other(self.name, |i| i.name));
+        id
+    }
+
+    /// Does an event with identity `id` belong to this request, whose identity is `mine`?
+    fn admits(&self, mine: &Identity<'_>, id: &Identity<'_>) -> bool {
         let agree = |a: Option<&str>, b: Option<&str>| a.is_none() || b.is_none() || a == b;
-        agree(self.id.verb, id.verb)
-            && agree(self.id.name, id.name)
-            && self.id.resource == id.resource
-            && self.id.subresource == id.subresource
-            && self.id.namespace == id.namespace
-            && !(id.stage == Stage::ResponseComplete && self.completed.is_some())
+        agree(mine.verb, id.verb)
+            && agree(mine.name, id.name)
+            && mine.resource == id.resource
+            && mine.subresource == id.subresource
+            && mine.namespace == id.namespace
+            && !(id.stage == Stage::ResponseComplete && self.completed != NONE)
     }
 }
 
@@ -255,16 +291,24 @@ const MAX_REQUESTS_SEARCHED: usize = 256;
 /// equal). Items are in input order. The work is linear in the items, whatever a hostile log
 /// repeats: events are found again by their hash (with keys chosen at random), and an event
 /// looks at most at [`MAX_REQUESTS_SEARCHED`] requests.
+///
+/// It runs when every event of the run is held, so what it adds is kept to a few words per
+/// event: requests and chains of places, no list per `auditID` or per hash.
 pub(crate) fn choose<'a, T>(
     items: &'a [T],
     identity: impl Fn(&'a T) -> Identity<'a>,
     same_event: impl Fn(&T, &T) -> bool,
     hash_event: impl Fn(&T, &mut DefaultHasher),
 ) -> (Vec<bool>, Identities) {
+    let place = |i: usize| u32::try_from(i).expect("fewer than 4 billion events");
+    let identity_at = |i: u32| identity(&items[i as usize]);
     let mut counts = Identities::default();
-    let mut requests: Vec<Request<'a>> = Vec::new();
-    let mut by_id: HashMap<&'a str, Vec<usize>> = HashMap::new();
-    let mut seen: HashMap<u64, Vec<usize>> = HashMap::new();
+    let mut requests: Vec<Request> = Vec::new();
+    // Each auditID's first and last request; the others are chained from the first.
+    let mut by_id: HashMap<&'a str, (u32, u32)> = HashMap::new();
+    // Each event hash's latest event; the earlier ones are chained back through `same_hash`.
+    let mut seen: HashMap<u64, u32> = HashMap::new();
+    let mut same_hash: Vec<u32> = vec![NONE; items.len()];
     let keys = RandomState::new();
     let mut chosen = vec![false; items.len()];
     for (i, item) in items.iter().enumerate() {
@@ -276,44 +320,68 @@ pub(crate) fn choose<'a, T>(
         let mut h = keys.build_hasher();
         id.stage.hash(&mut h);
         hash_event(item, &mut h);
-        let same = seen.entry(h.finish()).or_default();
-        if same.iter().any(|&m| same_event(&items[m], item)) {
+        let latest = seen.entry(h.finish()).or_insert(NONE);
+        let mut m = *latest;
+        let mut again = false;
+        while m != NONE && !again {
+            again = same_event(&items[m as usize], item);
+            m = same_hash[m as usize];
+        }
+        if again {
             counts.duplicates += 1;
             continue;
         }
-        same.push(i);
-        let known = by_id.entry(audit_id).or_default();
-        let joined = known
-            .iter()
-            .take(MAX_REQUESTS_SEARCHED)
-            .copied()
-            .find(|&r| requests[r].admits(&id));
+        same_hash[i] = *latest;
+        *latest = place(i);
+        let mut joined = None;
+        let mut r = by_id.get(audit_id).map_or(NONE, |&(first, _)| first);
+        for _ in 0..MAX_REQUESTS_SEARCHED {
+            if r == NONE {
+                break;
+            }
+            let request = &requests[r as usize];
+            if request.admits(&request.identity(identity_at), &id) {
+                joined = Some(r);
+                break;
+            }
+            r = request.next;
+        }
         let r = if let Some(r) = joined {
             r
         } else {
-            if !known.is_empty() {
-                counts.collisions += 1;
+            let new = place(requests.len());
+            requests.push(Request::new(place(i), &id));
+            match by_id.entry(audit_id) {
+                std::collections::hash_map::Entry::Occupied(mut known) => {
+                    counts.collisions += 1;
+                    let last = &mut known.get_mut().1;
+                    requests[*last as usize].next = new;
+                    *last = new;
+                }
+                std::collections::hash_map::Entry::Vacant(slot) => {
+                    slot.insert((new, new));
+                }
             }
-            known.push(requests.len());
-            requests.push(Request {
-                id,
-                completed: None,
-                latest: None,
-            });
-            requests.len() - 1
+            new
         };
-        let request = &mut requests[r];
-        request.id.verb = request.id.verb.or(id.verb);
-        request.id.name = request.id.name.or(id.name);
+        let request = &mut requests[r as usize];
+        if request.verb == NONE && id.verb.is_some() {
+            request.verb = place(i);
+        }
+        if request.name == NONE && id.name.is_some() {
+            request.name = place(i);
+        }
         if id.stage == Stage::ResponseComplete {
-            request.completed = Some(i);
+            request.completed = place(i);
         } else if request.latest.is_none_or(|(latest, _)| id.stage >= latest) {
-            request.latest = Some((id.stage, i));
+            request.latest = Some((id.stage, place(i)));
         }
     }
     for request in &requests {
-        if let Some(i) = request.completed.or(request.latest.map(|(_, i)| i)) {
-            chosen[i] = true;
+        let completed = (request.completed != NONE).then_some(request.completed);
+        let at = completed.or(request.latest.map(|(_, i)| i));
+        if let Some(i) = at {
+            chosen[i as usize] = true;
         }
     }
     (chosen, counts)
@@ -331,24 +399,44 @@ pub type Selected = (Vec<Finding>, Vec<Accepted>, Identities);
 /// input order, and what request identity found. Falco's rule has no request identity: every
 /// event it raises an alert for is kept, as Falco would alert on it.
 pub fn select_all(candidates: Vec<Candidate>, mode: Mode) -> Selected {
-    let (chosen, identities) = match mode {
+    let (chosen, identities) = chosen(&candidates, mode);
+    let (kept, accepted) = keep(candidates, &chosen);
+    let findings = kept.into_iter().filter_map(|c| c.finding).map(|f| *f);
+    (findings.collect(), accepted, identities)
+}
+
+/// For each candidate, whether it stands for its request under `mode` (see [`select_all`]), and
+/// what request identity found.
+pub fn chosen(candidates: &[Candidate], mode: Mode) -> (Vec<bool>, Identities) {
+    match mode {
         Mode::Default => choose(
-            &candidates,
+            candidates,
             Candidate::identity,
             Candidate::same_event,
             Candidate::hash_event,
         ),
         Mode::Falco => (vec![true; candidates.len()], Identities::default()),
-    };
-    let mut findings = Vec::new();
+    }
+}
+
+/// Keeps the `chosen` candidates that are findings, in input order, without what only choosing
+/// needed, and takes out the accepted requests the chosen ones carry. The rest are dropped here,
+/// before anything else is worked out for them (attribution, the scope filter).
+pub fn keep(candidates: Vec<Candidate>, chosen: &[bool]) -> (Vec<Candidate>, Vec<Accepted>) {
+    let mut kept = Vec::with_capacity(chosen.iter().filter(|&&c| c).count());
     let mut accepted = Vec::new();
-    for (c, chosen) in candidates.into_iter().zip(chosen) {
-        if chosen {
-            findings.extend(c.finding.map(|f| *f));
-            accepted.extend(c.accepted.map(|a| *a));
+    for (mut c, &chosen) in candidates.into_iter().zip(chosen) {
+        if !chosen {
+            continue;
+        }
+        accepted.extend(c.accepted.take().map(|a| *a));
+        if c.finding.is_some() {
+            c.request = None;
+            kept.push(c);
         }
     }
-    (findings, accepted, identities)
+    kept.shrink_to_fit();
+    (kept, accepted)
 }
 
 /// For each item, whether its event stands for its request, given each one's (non-empty)

@@ -36,7 +36,7 @@ use rayon::prelude::*;
 
 use crate::attribution::{PodRequest, Records, WorkloadRecord, resolve};
 use crate::filter::parse_time;
-use crate::filter::{Admission, FilterStats};
+use crate::filter::{Admission, Filter, FilterStats};
 use crate::finding::Finding;
 use crate::input::decode::Meter;
 use crate::input::sniff::{self, BOM, Compression};
@@ -147,8 +147,12 @@ pub fn scan(paths: &[PathBuf], policy: &Policy, opts: &ScanOptions) -> Scan {
         })
         .collect();
     let results = inputs::scan_all(jobs, policy, opts);
-    let mut candidates = Vec::new();
-    let mut workloads = Vec::new();
+    // Gathered into vectors of the exact size: they are held to the end of the run.
+    let (candidates, workloads) = results.iter().fold((0, 0), |(c, w), r| {
+        (c + r.scan.candidates.len(), w + r.scan.workloads.len())
+    });
+    let mut candidates = Vec::with_capacity(candidates);
+    let mut workloads = Vec::with_capacity(workloads);
     for (index, ((input, scanned), head)) in inputs.iter().zip(results).zip(&heads).enumerate() {
         let (mut result, mut errors) = summarize(&input.name, scanned);
         let named = unrecognised::is_named(input, paths);
@@ -165,36 +169,58 @@ pub fn scan(paths: &[PathBuf], policy: &Policy, opts: &ScanOptions) -> Scan {
     let unrecognised = unrecognised::check_run(paths, &inputs, &mut scan.stats);
     scan.errors.extend(unrecognised);
     scan.workloads = record::select(workloads);
-    attribute(&mut candidates, &Records::new(&scan.workloads));
-    let (findings, accepted, identities) = rules::select_all(candidates, policy.mode);
+    // One candidate per request is kept first, then only the kept findings are attributed.
+    let (chosen, identities) = rules::stage::chosen(&candidates, policy.mode);
+    let (kept, accepted) = rules::stage::keep(candidates, &chosen);
+    drop(chosen);
     scan.stats.duplicate_events += identities.duplicates;
     scan.stats.audit_id_collisions += identities.collisions;
     for a in accepted {
         scan.accepted.add(a);
     }
     let filter = &policy.scope.filter;
-    scan.findings = findings
-        .into_iter()
-        .filter(|f| match filter.admit(f.subject()) {
-            Admission::In => true,
-            Admission::Untimed => {
-                scan.filtered.kept_without_time += 1;
-                true
-            }
-            Admission::Out => {
-                scan.filtered.excluded += 1;
-                false
-            }
-        })
-        .collect();
+    (scan.findings, _) = in_scope(kept, &scan.workloads, filter, &mut scan.filtered);
     scan
 }
 
+/// The kept findings the scope filter admits, attributed, in input order, and how many pod
+/// creates were resolved. Without `--user` a finding is admitted or not whatever its initiator,
+/// so the filter goes first and only the findings it admits are resolved; `--user` matches the
+/// initiator too, so then every kept finding is resolved before the filter.
+fn in_scope(
+    mut kept: Vec<Candidate>,
+    workloads: &[WorkloadRecord],
+    filter: &Filter,
+    filtered: &mut FilterStats,
+) -> (Vec<Finding>, usize) {
+    let mut admit = |f: &Finding| match filter.admit(f.subject()) {
+        Admission::In => true,
+        Admission::Untimed => {
+            filtered.kept_without_time += 1;
+            true
+        }
+        Admission::Out => {
+            filtered.excluded += 1;
+            false
+        }
+    };
+    let findings = |kept: Vec<Candidate>| kept.into_iter().filter_map(|c| c.finding).map(|f| *f);
+    if filter.reads_initiator() {
+        let resolved = attribute(&mut kept, &Records::new(workloads));
+        (findings(kept).filter(|f| admit(f)).collect(), resolved)
+    } else {
+        kept.retain(|c| c.finding.as_deref().is_some_and(&mut admit));
+        let resolved = attribute(&mut kept, &Records::new(workloads));
+        (findings(kept).collect(), resolved)
+    }
+}
+
 /// Follows the owner chain of every pod create whose finding claims a controller owner, over
-/// the workload writes of the whole run (docs/attribution.md), in parallel when there are many. Every other finding keeps the
-/// attribution its rule gave it: its own request, or none in Falco parity mode. It runs before
-/// the scope filter, which matches `--user` against the initiator.
-fn attribute(candidates: &mut [Candidate], records: &Records<'_>) {
+/// the workload writes of the whole run (docs/attribution.md), in parallel when there are many,
+/// and says how many it resolved. Every other finding keeps the attribution its rule gave it:
+/// its own request, or none in Falco parity mode. The scan calls it on the findings it keeps
+/// only (one per request, in scope), never on the candidates choosing dropped.
+fn attribute(candidates: &mut [Candidate], records: &Records<'_>) -> usize {
     /// Fewer pod creates than this are resolved on one thread, one batch at least this size
     /// per task otherwise: a resolution takes microseconds.
     const BATCH: usize = 256;
@@ -202,10 +228,12 @@ fn attribute(candidates: &mut [Candidate], records: &Records<'_>) {
         .iter_mut()
         .filter(|c| c.owner.is_some() && c.finding.is_some())
         .collect();
+    let resolved = owned.len();
     owned
         .into_par_iter()
         .with_min_len(BATCH)
         .for_each(|c| attribute_one(c, records));
+    resolved
 }
 
 /// Resolves one pod create's finding (see [`attribute`]).

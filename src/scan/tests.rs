@@ -133,9 +133,15 @@ fn log(picks: &[(usize, bool)]) -> Vec<u8> {
 /// counters and the workload records of a scan, in a comparable form.
 fn outcome(scan: InputScan) -> (Vec<Finding>, Stats, Vec<WorkloadRecord>) {
     let workloads = record::select(scan.workloads);
-    let mut candidates = scan.candidates;
-    attribute(&mut candidates, &Records::new(&workloads));
-    (rules::select(candidates), scan.stats, workloads)
+    let (chosen, _) = rules::stage::chosen(&scan.candidates, policy().mode);
+    let (kept, _) = rules::stage::keep(scan.candidates, &chosen);
+    let (findings, _) = in_scope(
+        kept,
+        &workloads,
+        &Filter::default(),
+        &mut FilterStats::default(),
+    );
+    (findings, scan.stats, workloads)
 }
 
 proptest! {

@@ -262,3 +262,51 @@ fn a_fixed_history_reaches_every_answer() {
     .collect();
     assert_eq!(got, want);
 }
+
+/// Only the findings a run keeps are resolved: an earlier stage of a request that its completion
+/// stands for is dropped before attribution, and so is a finding the scope filter leaves out,
+/// unless `--user` (which matches the initiator) needs the answer to decide. Resolving the
+/// dropped ones would change no output, so the count of resolutions is what shows it.
+#[test]
+fn only_kept_findings_are_resolved() {
+    let rs = Step::ReplicaSet {
+        rs: 0,
+        image: 0,
+        forged: false,
+        bodiless: false,
+    };
+    let pod = |rs| Step::Pod {
+        rs,
+        image: 0,
+        forged: false,
+    };
+    let completed = step_line(1, pod(0));
+    let received = completed.replace("ResponseComplete", "RequestReceived");
+    let lines = [step_line(0, rs), received, completed, step_line(2, pod(1))];
+    let scanned = scan_bytes("log", lines.concat().as_bytes(), &policy(), None);
+    let workloads = record::select(scanned.workloads);
+    let resolved = |filter: &Filter| {
+        let (chosen, _) = rules::stage::chosen(&scanned.candidates, policy().mode);
+        let (kept, _) = rules::stage::keep(scanned.candidates.clone(), &chosen);
+        let (findings, resolved) = in_scope(kept, &workloads, filter, &mut FilterStats::default());
+        (findings.len(), resolved)
+    };
+    let filter = |namespaces: &[&str], users: &[&str]| {
+        let own = |v: &[&str]| v.iter().map(|s| (*s).to_owned()).collect::<Vec<_>>();
+        Filter::new(None, None, &own(namespaces), &own(users)).expect("a filter")
+    };
+    // Three pod-create events, two requests: the completion stands for the first.
+    assert_eq!(scanned.candidates.len(), 3);
+    assert_eq!(resolved(&Filter::default()), (2, 2));
+    // Out of scope whatever the initiator: not resolved.
+    assert_eq!(resolved(&filter(&["elsewhere"], &[])), (0, 0));
+    // `--user` matches the initiator, so the answer is needed to decide.
+    let controller = "*:replicaset-controller";
+    assert_eq!(resolved(&filter(&[], &[controller])), (2, 2));
+    assert_eq!(resolved(&filter(&["elsewhere"], &[controller])), (0, 2));
+}
+
+/// The line of step `i`, with its newline.
+fn step_line(i: usize, s: Step) -> String {
+    super::history::line(i, s) + "\n"
+}
