@@ -15,12 +15,19 @@
 //!   time order, so an owner written in an earlier file, a later file or an older rotated archive
 //!   is found alike.
 //!
-//! Memory grows with the number of workload writes, never with the input size.
+//! Memory grows with the number of workload writes, never with the input size. A record holds
+//! what resolution and the initiator need, and the strings that recur from write to write (users,
+//! user agents, addresses, namespaces, names, images, the input's name) are shared, not copied
+//! ([`shared`]); an initiator's owned [`Requester`] is made only for the findings that name it.
 
 mod identity;
 mod resolve;
+mod shared;
 
 pub use resolve::{Records, Unresolved, resolve};
+pub use shared::{shared, shared_list};
+
+use std::sync::Arc;
 
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
@@ -153,30 +160,92 @@ pub struct Position {
 }
 
 /// One successful (2xx) create, update or patch, without subresource, of a workload object: what
-/// attribution needs of it.
+/// attribution needs of it. Kept from the first input to the last, so it is kept small: strings
+/// that recur from write to write are shared ([`shared`]), and the rest are boxed to their length.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct WorkloadRecord {
     /// The object's kind.
     pub kind: WorkloadKind,
     /// Its namespace (`objectRef.namespace`, else the object's metadata).
-    pub namespace: Option<String>,
+    pub namespace: Option<Arc<str>>,
     /// Its name (response object's metadata, else the request object's, else `objectRef.name`).
-    pub name: Option<String>,
+    pub name: Option<Arc<str>>,
     /// Its uid (response object's metadata, else the request object's, else `objectRef.uid`).
-    pub uid: Option<String>,
+    pub uid: Option<Arc<str>>,
     /// Its controller owner reference (response object, else request object).
-    pub owner: Option<OwnerRef>,
+    pub owner: Option<Box<OwnerRef>>,
     /// The template images the request sets, as normalized references
-    /// (`docker.io/library/nginx:1`), in template order; an image that is not a valid reference is kept as written. `None` when
-    /// the request's body was not logged (level `Metadata`) or was cut by the API server; an
-    /// empty list when the body sets no image (a scale, a label change, a restart).
-    pub images: Option<Vec<String>>,
-    /// Who wrote it, and where that event is.
-    pub requester: Requester,
+    /// (`docker.io/library/nginx:1`), in template order; an image that is not a valid reference
+    /// is kept as written. `None` when the request's body was not logged (level `Metadata`) or
+    /// was cut by the API server; an empty list when the body sets no image (a scale, a label
+    /// change, a restart).
+    pub images: Option<Box<[Arc<str>]>>,
+    /// Who wrote it; the line of its event is [`Position::line`].
+    pub requester: Writer,
     /// The event's time as an instant; `None` when it has none or it does not parse.
     pub at: Option<Timestamp>,
     /// Where it stands in input order.
     pub position: Position,
+}
+
+/// Who made a workload write, from where, when, and in which input: a [`Requester`] as a record
+/// keeps it until it is needed.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Writer {
+    /// `user.username`.
+    pub user: Option<Arc<str>>,
+    /// `impersonatedUser.username`.
+    pub impersonated_user: Option<Arc<str>>,
+    /// `sourceIPs`, as logged.
+    pub source_ips: Option<Arc<[Arc<str>]>>,
+    /// `userAgent`.
+    pub user_agent: Option<Arc<str>>,
+    /// The request's verb.
+    pub verb: Option<Arc<str>>,
+    /// The event's time, as written.
+    pub time: Option<Box<str>>,
+    /// `auditID`.
+    pub audit_id: Option<Box<str>>,
+    /// The input it was read from (`-` for standard input).
+    pub file: Arc<str>,
+}
+
+impl Writer {
+    /// The same, from an owned requester (its `line` aside).
+    pub fn of(requester: &Requester) -> Writer {
+        let shared_opt = |s: &Option<String>| s.as_deref().map(shared);
+        Writer {
+            user: shared_opt(&requester.user),
+            impersonated_user: shared_opt(&requester.impersonated_user),
+            source_ips: (requester.source_ips.as_ref())
+                .map(|ips| shared_list(ips.iter().map(String::as_str))),
+            user_agent: shared_opt(&requester.user_agent),
+            verb: shared_opt(&requester.verb),
+            time: requester.time.as_deref().map(Box::from),
+            audit_id: requester.audit_id.as_deref().map(Box::from),
+            file: shared(&requester.file),
+        }
+    }
+}
+
+impl WorkloadRecord {
+    /// Who made this write, owned, as a finding names its initiator.
+    pub fn initiator(&self) -> Requester {
+        let w = &self.requester;
+        let owned = |s: &Option<Arc<str>>| s.as_deref().map(str::to_owned);
+        Requester {
+            user: owned(&w.user),
+            impersonated_user: owned(&w.impersonated_user),
+            source_ips: (w.source_ips.as_ref())
+                .map(|ips| ips.iter().map(ToString::to_string).collect()),
+            user_agent: owned(&w.user_agent),
+            verb: owned(&w.verb),
+            time: w.time.as_deref().map(str::to_owned),
+            audit_id: w.audit_id.as_deref().map(str::to_owned),
+            file: w.file.to_string(),
+            line: self.position.line,
+        }
+    }
 }
 
 /// How a finding was attributed.

@@ -25,6 +25,8 @@
 
 mod index;
 
+use std::sync::Arc;
+
 use super::identity::{self, Child};
 use super::{Attribution, How, OwnerRef, PodRequest, Requester, WorkloadKind, WorkloadRecord};
 
@@ -241,7 +243,7 @@ fn initiator(
         return Attribution {
             how: How::OwnerChain,
             chain,
-            initiator: Some(setter.requester.clone()),
+            initiator: Some(setter.initiator()),
             note: None,
         };
     }
@@ -257,7 +259,7 @@ fn initiator(
             return Attribution {
                 how: How::OwnerChain,
                 chain,
-                initiator: Some(setter.requester.clone()),
+                initiator: Some(setter.initiator()),
                 note: Some(note),
             };
         }
@@ -285,11 +287,13 @@ fn setter<'r>(parts: [Seen<'_, 'r>; 2], disallowed: &[String]) -> Option<&'r Wor
 /// Whether a write whose template images are `images` set one of the pod's `disallowed` ones.
 /// A pod whose images are unknown (logged without its spec) has none to look for: then any
 /// write that set template images did, as the latest one decided what the pod ran.
-fn sets_any(images: &[String], disallowed: &[String]) -> bool {
+fn sets_any(images: &[Arc<str>], disallowed: &[String]) -> bool {
     if disallowed.is_empty() {
         !images.is_empty()
     } else {
-        images.iter().any(|image| disallowed.contains(image))
+        images
+            .iter()
+            .any(|image| disallowed.iter().any(|d| **d == **image))
     }
 }
 

@@ -12,10 +12,14 @@
 //! The scan's workers call it on the lines they parse, in default mode only; [`select`] keeps
 //! one record per API request, as for pod requests (docs/events.md, Stages).
 
-use crate::attribution::{OwnerRef, Position, WorkloadKind, WorkloadRecord};
-use crate::event::{AuditEvent, Body, Meta, Semantics, request};
+use std::sync::Arc;
+
+use crate::attribution::{
+    OwnerRef, Position, WorkloadKind, WorkloadRecord, Writer, shared, shared_list,
+};
+use crate::event::{AuditEvent, Body, Meta, Semantics, Str, request};
 use crate::filter::parse_time;
-use crate::finding::{self, Outcome, requester};
+use crate::finding::{self, Outcome};
 use crate::image::ImageRef;
 
 use super::stage::{Stage, chosen_by};
@@ -41,24 +45,26 @@ pub fn record(ev: &AuditEvent<'_>, line: u64, default_registry: &str) -> Option<
     let object_ref = ev.object_ref.get()?;
     let response = ev.response_meta();
     let request = ev.request_meta();
-    let of_meta = |field: fn(&Meta<'_>) -> Option<String>| {
-        response.and_then(field).or_else(|| request.and_then(field))
-    };
-    let requester = requester(ev, line);
     Some(Staged {
         record: WorkloadRecord {
             kind,
             namespace: object_ref
                 .namespace
-                .to_owned_string()
-                .or_else(|| of_meta(|m| m.namespace.to_owned_string())),
-            name: object_name(ev).map(str::to_owned),
-            uid: of_meta(|m| m.uid.to_owned_string()).or_else(|| object_ref.uid.to_owned_string()),
+                .get()
+                .or_else(|| response.and_then(|m| m.namespace.get()))
+                .or_else(|| request.and_then(|m| m.namespace.get()))
+                .map(shared),
+            name: object_name(ev).map(shared),
+            uid: (response.and_then(|m| m.uid.get()))
+                .or_else(|| request.and_then(|m| m.uid.get()))
+                .or_else(|| object_ref.uid.get())
+                .map(shared),
             owner: response
                 .and_then(controller_owner)
-                .or_else(|| request.and_then(controller_owner)),
+                .or_else(|| request.and_then(controller_owner))
+                .map(Box::new),
             images: template_images(ev, kind, default_registry),
-            requester,
+            requester: writer(ev),
             at: written_at(ev),
             position: Position {
                 input: 0,
@@ -68,6 +74,24 @@ pub fn record(ev: &AuditEvent<'_>, line: u64, default_registry: &str) -> Option<
         },
         stage: Stage::of(ev.stage.get()),
     })
+}
+
+/// Who made the write `ev` (the `file` is left empty for the scan to fill in): the strings that
+/// recur from write to write shared, the event's own (time, audit ID) boxed.
+fn writer(ev: &AuditEvent<'_>) -> Writer {
+    let own = |s: Option<&str>| s.map(Box::from);
+    Writer {
+        user: ev.user.get().and_then(|u| u.username.get()).map(shared),
+        impersonated_user: (ev.impersonated_user.get())
+            .and_then(|u| u.username.get())
+            .map(shared),
+        source_ips: (ev.source_ips.get()).map(|ips| shared_list(ips.iter().filter_map(Str::get))),
+        user_agent: ev.user_agent.get().map(shared),
+        verb: ev.verb.get().map(shared),
+        time: own(finding::time(ev)),
+        audit_id: own(ev.audit_id.get()),
+        file: shared(""),
+    }
 }
 
 /// When a write can first have taken effect, as an instant: `requestReceivedTimestamp`, else
@@ -98,13 +122,13 @@ pub fn pod_owner(ev: &AuditEvent<'_>) -> Option<OwnerRef> {
     ev.request_meta().and_then(controller_owner)
 }
 
-/// The template images a workload request sets, normalized, in template order: `None` when its
-/// body was not logged or was cut by the API server.
+/// The template images a workload request sets, normalized and shared, in template order: `None`
+/// when its body was not logged or was cut by the API server.
 fn template_images(
     ev: &AuditEvent<'_>,
     kind: WorkloadKind,
     default_registry: &str,
-) -> Option<Vec<String>> {
+) -> Option<Box<[Arc<str>]>> {
     if ev.is_truncated() || matches!(ev.request_object, Body::Absent) {
         return None;
     }
@@ -114,7 +138,7 @@ fn template_images(
             .containers
             .iter()
             .filter_map(|c| c.image.as_deref())
-            .map(|image| normalize(image, default_registry))
+            .map(|image| shared(&normalize(image, default_registry)))
             .collect(),
     )
 }
@@ -132,11 +156,15 @@ pub fn select(staged: Vec<Staged>) -> Vec<WorkloadRecord> {
         let id = s.record.requester.audit_id.as_deref();
         (id.filter(|id| !id.is_empty()), s.stage)
     });
-    staged
-        .into_iter()
-        .zip(chosen)
-        .filter_map(|(s, chosen)| chosen.then_some(s.record))
-        .collect()
+    // Of the exact size: the records are held to the end of the run.
+    let mut kept = Vec::with_capacity(chosen.iter().filter(|&&c| c).count());
+    kept.extend(
+        staged
+            .into_iter()
+            .zip(chosen)
+            .filter_map(|(s, chosen)| chosen.then_some(s.record)),
+    );
+    kept
 }
 
 #[cfg(test)]

@@ -506,8 +506,7 @@ fn merge(name: &str, blocks: Vec<BlockResult>, first_line: u64) -> InputScan {
         for mut s in block.workloads {
             let r = &mut s.record;
             r.position.line += base + 1;
-            r.requester.line = r.position.line;
-            name.clone_into(&mut r.requester.file);
+            r.requester.file = crate::attribution::shared(name);
             out.workloads.push(s);
         }
         block.stats.locate(name, base + 1);

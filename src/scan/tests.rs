@@ -395,9 +395,11 @@ fn workload_records_carry_their_input_and_line_and_one_stands_per_request() {
             (
                 r.position.input,
                 r.position.line,
-                r.requester.file.as_str(),
+                &*r.requester.file,
                 r.requester.audit_id.as_deref(),
-                r.images.clone().unwrap_or_default(),
+                (r.images.iter().flatten())
+                    .map(ToString::to_string)
+                    .collect::<Vec<_>>(),
             )
         })
         .collect();
@@ -521,7 +523,7 @@ fn a_workload_write_appended_to_a_cut_event_is_found_at_every_cut() {
     let ids = |r: &block::BlockResult| -> Vec<Option<String>> {
         record::select(r.workloads.clone())
             .into_iter()
-            .map(|w| w.requester.audit_id)
+            .map(|w| w.requester.audit_id.map(String::from))
             .collect()
     };
     for cut in 1..innocent.len() {

@@ -143,11 +143,11 @@ impl<'r> Records<'r> {
         let mut by_name: HashMap<_, Names> = HashMap::new();
         for (index, &record) in writes.iter().enumerate() {
             if let Some(uid) = &record.uid {
-                let key = (record.kind, uid.as_str());
+                let key = (record.kind, &**uid);
                 by_uid.entry(key).or_default().push(index, record);
             }
             if let (Some(namespace), Some(name)) = (&record.namespace, &record.name) {
-                let key = (record.kind, namespace.as_str(), name.as_str());
+                let key = (record.kind, &**namespace, &**name);
                 let names = by_name.entry(key).or_default();
                 names.all.push(index, record);
                 if record.uid.is_none() {
@@ -276,7 +276,7 @@ impl<'a, 'r> Seen<'a, 'r> {
         if last.last_link == NONE {
             return None;
         }
-        let owner = self.write(run, last.last_link).owner.as_ref()?;
+        let owner = self.write(run, last.last_link).owner.as_deref()?;
         Some((owner, WorkloadKind::from_kind(&owner.kind)?))
     }
 

@@ -10,8 +10,8 @@ mod reference;
 use jiff::Timestamp;
 
 use super::*;
-use crate::attribution::Position;
 use crate::attribution::identity::KUBE_CONTROLLER_MANAGER;
+use crate::attribution::{Position, Writer};
 
 /// The disallowed image of every case, normalized.
 const EVIL: &str = "docker.io/evil/miner:1";
@@ -64,12 +64,12 @@ struct Write(WorkloadRecord);
 fn write(kind: WorkloadKind, name: &str) -> Write {
     Write(WorkloadRecord {
         kind,
-        namespace: Some(NS.to_owned()),
-        name: Some(name.to_owned()),
+        namespace: Some(NS.into()),
+        name: Some(name.into()),
         uid: None,
         owner: None,
-        images: Some(Vec::new()),
-        requester: requester(Some("alice@example.com"), None, 0, 1),
+        images: Some(Box::new([])),
+        requester: Writer::of(&requester(Some("alice@example.com"), None, 0, 1)),
         at: None,
         position: Position {
             input: 0,
@@ -82,19 +82,19 @@ fn write(kind: WorkloadKind, name: &str) -> Write {
 impl Write {
     /// The object's uid.
     fn uid(mut self, uid: &str) -> Write {
-        self.0.uid = Some(uid.to_owned());
+        self.0.uid = Some(uid.into());
         self
     }
 
     /// Its controller owner reference.
     fn owner(mut self, kind: &str, name: &str, uid: Option<&str>) -> Write {
-        self.0.owner = Some(owner(kind, name, uid));
+        self.0.owner = Some(Box::new(owner(kind, name, uid)));
         self
     }
 
     /// The template images the request sets.
     fn images(mut self, images: &[&str]) -> Write {
-        self.0.images = Some(images.iter().map(|&i| i.to_owned()).collect());
+        self.0.images = Some(images.iter().map(|&i| i.into()).collect());
         self
     }
 
@@ -106,21 +106,21 @@ impl Write {
 
     /// Who wrote it.
     fn by(mut self, user: &str) -> Write {
-        self.0.requester.user = Some(user.to_owned());
+        self.0.requester.user = Some(user.into());
         self
     }
 
     /// When, as `2026-03-02T<clock>Z`.
     fn at(mut self, clock: &str) -> Write {
         self.0.at = Some(at(clock));
-        self.0.requester.time = Some(format!("2026-03-02T{clock}Z"));
+        self.0.requester.time = Some(format!("2026-03-02T{clock}Z").into());
         self
     }
 
     /// When, as a whole RFC 3339 time.
     fn at_exactly(mut self, time: &str) -> Write {
         self.0.at = Some(time.parse().expect("a valid time"));
-        self.0.requester.time = Some(time.to_owned());
+        self.0.requester.time = Some(time.into());
         self
     }
 
@@ -131,9 +131,8 @@ impl Write {
             line,
             item: 0,
         };
-        self.0.requester.file = format!("audit-{input}.log");
-        self.0.requester.line = line;
-        self.0.requester.audit_id = Some(format!("audit-{input}-{line}"));
+        self.0.requester.file = format!("audit-{input}.log").into();
+        self.0.requester.audit_id = Some(format!("audit-{input}-{line}").into());
         self
     }
 

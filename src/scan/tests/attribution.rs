@@ -70,12 +70,12 @@ fn answer(run: Scan, layout: &Layout) -> Answer {
         let id = r
             .requester
             .audit_id
-            .clone()
-            .expect("every step has an audit ID");
-        let (file, line) = (&r.requester.file, r.requester.line);
+            .as_deref()
+            .expect("every step has an audit ID")
+            .to_owned();
+        let (file, line) = (&r.requester.file, r.position.line);
         assert_eq!(id_at(layout, file, line), Some(id.as_str()), "{r:?}");
-        assert_eq!(line, r.position.line);
-        (r.requester.file, r.requester.line) = (String::new(), 0);
+        r.requester.file = "".into();
         r.position = Position::default();
         assert!(records.insert(id, r).is_none(), "one record per request");
     }

@@ -471,7 +471,7 @@ fn a_later_patch_that_shows_the_owner_does_not_break_the_link() {
         .line(0, 12);
     let at_request = label.done();
     let mut at_request_response = at_request.clone();
-    at_request_response.owner = Some(owner("Deployment", "web", Some("d1")));
+    at_request_response.owner = Some(Box::new(owner("Deployment", "web", Some("d1"))));
     let rs = owner("ReplicaSet", "web-6b7f9c", Some("r1"));
     let pod = pod(Some(rs), &sa("replicaset-controller"), Some("09:00:03"));
     let chain = ["ReplicaSet/web-6b7f9c", "Deployment/web"];

@@ -123,7 +123,7 @@ fn a_known_uid_beats_the_name_and_excludes_other_incarnations() {
 #[test]
 fn an_owner_reference_without_uid_is_found_by_name() {
     let mut writes = deployment_history(&sa("deployment-controller"));
-    writes[1].owner = Some(owner("Deployment", "web", None));
+    writes[1].owner = Some(Box::new(owner("Deployment", "web", None)));
     let rs = owner("ReplicaSet", "web-6b7f9c", None);
     let pod = pod(Some(rs), &sa("replicaset-controller"), Some("09:00:02"));
     let chain = ["ReplicaSet/web-6b7f9c", "Deployment/web"];
@@ -263,7 +263,7 @@ fn a_cycle_of_forged_owner_references_ends() {
 fn an_image_no_request_set_is_unresolved() {
     // alice's Deployment names nginx; a mutating webhook swapped the image in on the way.
     let mut writes = deployment_history(&sa("deployment-controller"));
-    writes[0].images = Some(vec![NGINX.to_owned()]);
+    writes[0].images = Some(Box::new([NGINX.into()]));
     let rs = owner("ReplicaSet", "web-6b7f9c", Some("r1"));
     let pod = pod(Some(rs), &sa("replicaset-controller"), Some("09:00:02"));
     assert_unresolved(

@@ -118,13 +118,13 @@ fn record() -> impl Strategy<Value = WorkloadRecord> {
     (object, images(), time(), 0..3usize).prop_map(
         |(((kind, name, uid, owner), user), images, time, input)| WorkloadRecord {
             kind,
-            namespace: Some(NS.to_owned()),
-            name: Some(name),
-            uid,
-            owner,
-            images,
+            namespace: Some(NS.into()),
+            name: Some(name.into()),
+            uid: uid.map(Into::into),
+            owner: owner.map(Box::new),
+            images: images.map(|images| images.into_iter().map(Into::into).collect()),
             at: time.as_deref().map(|t| t.parse().expect("a valid time")),
-            requester: requester(Some(&user), time.as_deref(), input, 0),
+            requester: Writer::of(&requester(Some(&user), time.as_deref(), input, 0)),
             position: Position {
                 input,
                 line: 0,
@@ -139,7 +139,6 @@ fn histories() -> impl Strategy<Value = (Vec<WorkloadRecord>, Vec<WorkloadRecord
     prop::collection::vec(record(), 0..32).prop_flat_map(|mut writes| {
         for (line, write) in (1..).zip(&mut writes) {
             write.position.line = line;
-            write.requester.line = line;
         }
         (Just(writes.clone()), Just(writes).prop_shuffle())
     })

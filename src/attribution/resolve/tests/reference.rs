@@ -167,7 +167,9 @@ fn at_top(
                 if pod.disallowed.is_empty() {
                     !images.is_empty()
                 } else {
-                    images.iter().any(|i| pod.disallowed.contains(i))
+                    images
+                        .iter()
+                        .any(|i| pod.disallowed.iter().any(|d| **d == **i))
                 }
             });
             person && sets
@@ -176,7 +178,7 @@ fn at_top(
     let found = |w: &WorkloadRecord, note: Option<String>, chain: Vec<String>| Attribution {
         how: How::OwnerChain,
         chain,
-        initiator: Some(w.requester.clone()),
+        initiator: Some(w.initiator()),
         note,
     };
     if let Some(w) = setter(&top) {
