@@ -25,7 +25,10 @@ use std::collections::HashMap;
 use std::collections::hash_map::{DefaultHasher, RandomState};
 use std::hash::{BuildHasher, Hash, Hasher};
 
-use crate::attribution::OwnerRef;
+use std::sync::Arc;
+
+use crate::attribution::How;
+use crate::attribution::{OwnerRef, Requester, shared};
 use crate::event::AuditEvent;
 use crate::finding::Finding;
 use crate::suggest::Accepted;
@@ -60,17 +63,19 @@ impl Stage {
     }
 }
 
-/// What an event says about the request it belongs to, beyond its `auditID` and stage.
+/// What an event says about the request it belongs to, beyond its `auditID` and stage. Held for
+/// every pod-request event until the run ends, so the fields that recur from event to event
+/// (verb, resource, subresource, namespace) are shared strings ([`shared`]).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
 pub struct RequestRef {
     /// `verb`.
-    pub verb: Option<Box<str>>,
+    pub verb: Option<Arc<str>>,
     /// `objectRef.resource`.
-    pub resource: Option<Box<str>>,
+    pub resource: Option<Arc<str>>,
     /// `objectRef.subresource`.
-    pub subresource: Option<Box<str>>,
+    pub subresource: Option<Arc<str>>,
     /// `objectRef.namespace`.
-    pub namespace: Option<Box<str>>,
+    pub namespace: Option<Arc<str>>,
     /// The object's name: `objectRef.name`, else the request object's, else the response
     /// object's.
     pub name: Option<Box<str>>,
@@ -83,6 +88,7 @@ impl RequestRef {
     /// Reads the request's identity from `ev`.
     fn of(ev: &AuditEvent<'_>) -> RequestRef {
         let own = |s: Option<&str>| s.filter(|s| !s.is_empty()).map(Box::from);
+        let share = |s: Option<&str>| s.filter(|s| !s.is_empty()).map(shared);
         let object = ev.object_ref.get();
         let name = object
             .and_then(|o| o.name.get())
@@ -91,10 +97,10 @@ impl RequestRef {
             .filter(|n| !n.is_empty())
             .or_else(|| ev.response_meta().and_then(|m| m.name.get()));
         RequestRef {
-            verb: own(ev.verb.get()),
-            resource: own(object.and_then(|o| o.resource.get())),
-            subresource: own(object.and_then(|o| o.subresource.get())),
-            namespace: own(object.and_then(|o| o.namespace.get())),
+            verb: share(ev.verb.get()),
+            resource: share(object.and_then(|o| o.resource.get())),
+            subresource: share(object.and_then(|o| o.subresource.get())),
+            namespace: share(object.and_then(|o| o.namespace.get())),
             name: own(name),
             time: own(ev
                 .stage_timestamp
@@ -128,13 +134,67 @@ pub struct Candidate {
     /// The controller owner reference a pod create's object claims, when the finding's
     /// attribution follows it after the scan (this tool's rules only).
     pub owner: Option<Box<OwnerRef>>,
+    /// The request's verb, when the finding's initiator (its own request) is left out until the
+    /// candidate is kept: every other field of it repeats the finding's own ([`keep`]).
+    pub deferred: Option<Deferred>,
+}
+
+/// What a finding's initiator holds beyond the finding's own fields, while it is left out.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Deferred {
+    /// The request's verb.
+    verb: Option<Arc<str>>,
+}
+
+impl Deferred {
+    /// Takes the initiator out of `finding` when it is the finding's own request and holds no
+    /// more than the finding and the verb: it is made again when the candidate is kept.
+    fn take(finding: &mut Finding) -> Option<Deferred> {
+        let attribution = finding.attribution.as_ref()?;
+        let initiator = attribution.initiator.as_ref()?;
+        let deferred = Deferred {
+            verb: initiator.verb.as_deref().map(shared),
+        };
+        let again = deferred.initiator(finding);
+        if attribution.how != How::Direct || *initiator != again {
+            return None;
+        }
+        finding.attribution.as_mut()?.initiator = None;
+        Some(deferred)
+    }
+
+    /// The initiator of `finding`, its own request.
+    fn initiator(&self, finding: &Finding) -> Requester {
+        Requester {
+            user: finding.user.clone(),
+            impersonated_user: finding.impersonated_user.clone(),
+            source_ips: finding.source_ips.clone(),
+            user_agent: finding.user_agent.clone(),
+            verb: self.verb.as_deref().map(str::to_owned),
+            time: finding.time.clone(),
+            audit_id: finding.audit_id.clone(),
+            file: finding.file.clone(),
+            line: finding.line,
+        }
+    }
+
+    /// Puts the initiator back into `finding`.
+    fn restore(&self, finding: &mut Finding) {
+        let initiator = self.initiator(finding);
+        if let Some(attribution) = &mut finding.attribution {
+            attribution.initiator = Some(initiator);
+        }
+    }
 }
 
 impl Candidate {
     /// Wraps the pod-request event `ev`, read at `line`, with its verdict.
-    pub fn new(ev: &AuditEvent<'_>, line: u64, finding: Option<Finding>) -> Candidate {
+    /// A finding attributed to its own request has that initiator left out until the
+    /// candidate is kept ([`Deferred`]): most candidates are not.
+    pub fn new(ev: &AuditEvent<'_>, line: u64, mut finding: Option<Finding>) -> Candidate {
         let audit_id: Option<Box<str>> =
             ev.audit_id.get().filter(|id| !id.is_empty()).map(Box::from);
+        let deferred = finding.as_mut().and_then(Deferred::take);
         Candidate {
             line,
             item: None,
@@ -144,6 +204,7 @@ impl Candidate {
             finding: finding.map(Box::new),
             accepted: None,
             owner: None,
+            deferred,
         }
     }
 
@@ -157,15 +218,15 @@ impl Candidate {
     /// This candidate's identity, for [`choose`].
     fn identity(&self) -> Identity<'_> {
         let request = self.request.as_deref();
-        let field = |f: fn(&RequestRef) -> &Option<Box<str>>| request.and_then(|r| f(r).as_deref());
+        let field = |f: fn(&RequestRef) -> Option<&str>| request.and_then(f);
         Identity {
             audit_id: self.audit_id.as_deref(),
             stage: self.stage,
-            verb: field(|r| &r.verb),
-            resource: field(|r| &r.resource),
-            subresource: field(|r| &r.subresource),
-            namespace: field(|r| &r.namespace),
-            name: field(|r| &r.name),
+            verb: field(|r| r.verb.as_deref()),
+            resource: field(|r| r.resource.as_deref()),
+            subresource: field(|r| r.subresource.as_deref()),
+            namespace: field(|r| r.namespace.as_deref()),
+            name: field(|r| r.name.as_deref()),
         }
     }
 
@@ -419,8 +480,9 @@ pub fn chosen(candidates: &[Candidate], mode: Mode) -> (Vec<bool>, Identities) {
     }
 }
 
-/// Keeps the `chosen` candidates that are findings, in input order, without what only choosing
-/// needed, and takes out the accepted requests the chosen ones carry. The rest are dropped here,
+/// Keeps the `chosen` candidates that are findings, in input order, with their initiators made
+/// again ([`Deferred`]) and without what only choosing needed, and takes out the accepted
+/// requests the chosen ones carry. The rest are dropped here,
 /// before anything else is worked out for them (attribution, the scope filter).
 pub fn keep(candidates: Vec<Candidate>, chosen: &[bool]) -> (Vec<Candidate>, Vec<Accepted>) {
     let mut kept = Vec::with_capacity(chosen.iter().filter(|&&c| c).count());
@@ -430,7 +492,10 @@ pub fn keep(candidates: Vec<Candidate>, chosen: &[bool]) -> (Vec<Candidate>, Vec
             continue;
         }
         accepted.extend(c.accepted.take().map(|a| *a));
-        if c.finding.is_some() {
+        if let Some(finding) = &mut c.finding {
+            if let Some(deferred) = c.deferred.take() {
+                deferred.restore(finding);
+            }
             c.request = None;
             kept.push(c);
         }
@@ -590,12 +655,51 @@ mod tests {
                 finding: bad.then(|| finding(line)),
                 accepted: None,
                 owner: None,
+                deferred: None,
             })
             .collect();
         select(candidates).iter().map(|f| f.line).collect()
     }
 
     use Stage::*;
+
+    /// A finding attributed to its own request holds no copy of that request while it waits to
+    /// be chosen, and gets it back, equal to what the rule made, once it is kept.
+    #[test]
+    fn a_direct_initiator_is_left_out_until_kept_and_then_the_same() {
+        let policy = crate::testing::policy("[nginx]").build();
+        let line = (crate::testing::pod_create().api_server().audit_id("a1"))
+            .complete()
+            .user("alice@example.com")
+            .status(201)
+            .time("2026-03-01T10:00:00Z")
+            .image("evil:1")
+            .line();
+        let mut candidates = Vec::new();
+        crate::event::for_each_event(line.as_bytes(), &mut |ev| {
+            let finding = policy.consider(ev).and_then(crate::rules::Verdict::into_finding);
+            let original = finding.clone().expect("a finding");
+            let c = Candidate::new(ev, 3, finding);
+            let held = c.finding.as_deref().expect("a finding");
+            assert_eq!(held.attribution.as_ref().map(|a| &a.initiator), Some(&None));
+            assert!(c.deferred.is_some());
+            candidates.push((c, original));
+        })
+        .expect("an event");
+        let (mut c, mut original) = candidates.pop().expect("one");
+        // As the scan's merge places a finding and its initiator.
+        for f in [c.finding.as_deref_mut().expect("a finding"), &mut original] {
+            (f.file, f.line) = ("in.log".to_owned(), 3);
+            if let Some(i) = f.attribution.as_mut().and_then(|a| a.initiator.as_mut()) {
+                (i.file, i.line) = ("in.log".to_owned(), 3);
+            }
+        }
+        let (kept, _) = keep(vec![c], &[true]);
+        let kept = kept[0].finding.as_deref().expect("kept");
+        assert_eq!(kept, &original);
+        let initiator = kept.attribution.as_ref().and_then(|a| a.initiator.as_ref());
+        assert_eq!(initiator.and_then(|i| i.verb.as_deref()), Some("create"));
+    }
 
     #[test]
     fn response_complete_wins_whatever_the_order() {
@@ -696,6 +800,7 @@ mod tests {
             finding: Some(f),
             accepted: None,
             owner: None,
+            deferred: None,
         }
     }
 
