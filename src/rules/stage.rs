@@ -485,21 +485,25 @@ pub fn chosen(candidates: &[Candidate], mode: Mode) -> (Vec<bool>, Identities) {
 /// requests the chosen ones carry. The rest are dropped here,
 /// before anything else is worked out for them (attribution, the scope filter).
 pub fn keep(candidates: Vec<Candidate>, chosen: &[bool]) -> (Vec<Candidate>, Vec<Accepted>) {
-    let mut kept = Vec::with_capacity(chosen.iter().filter(|&&c| c).count());
     let mut accepted = Vec::new();
-    for (mut c, &chosen) in candidates.into_iter().zip(chosen) {
-        if !chosen {
-            continue;
-        }
-        accepted.extend(c.accepted.take().map(|a| *a));
-        if let Some(finding) = &mut c.finding {
+    let mut chosen = chosen.iter();
+    // Collected where the candidates were (the standard library reuses the allocation), then
+    // without slack.
+    let mut kept: Vec<Candidate> = candidates
+        .into_iter()
+        .filter_map(|mut c| {
+            if !chosen.next().copied().unwrap_or(false) {
+                return None;
+            }
+            accepted.extend(c.accepted.take().map(|a| *a));
+            let finding = c.finding.as_deref_mut()?;
             if let Some(deferred) = c.deferred.take() {
                 deferred.restore(finding);
             }
             c.request = None;
-            kept.push(c);
-        }
-    }
+            Some(c)
+        })
+        .collect();
     kept.shrink_to_fit();
     (kept, accepted)
 }
@@ -677,7 +681,9 @@ mod tests {
             .line();
         let mut candidates = Vec::new();
         crate::event::for_each_event(line.as_bytes(), &mut |ev| {
-            let finding = policy.consider(ev).and_then(crate::rules::Verdict::into_finding);
+            let finding = policy
+                .consider(ev)
+                .and_then(crate::rules::Verdict::into_finding);
             let original = finding.clone().expect("a finding");
             let c = Candidate::new(ev, 3, finding);
             let held = c.finding.as_deref().expect("a finding");

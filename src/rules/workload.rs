@@ -156,14 +156,14 @@ pub fn select(staged: Vec<Staged>) -> Vec<WorkloadRecord> {
         let id = s.record.requester.audit_id.as_deref();
         (id.filter(|id| !id.is_empty()), s.stage)
     });
-    // Of the exact size: the records are held to the end of the run.
-    let mut kept = Vec::with_capacity(chosen.iter().filter(|&&c| c).count());
-    kept.extend(
-        staged
-            .into_iter()
-            .zip(chosen)
-            .filter_map(|(s, chosen)| chosen.then_some(s.record)),
-    );
+    // Collected where the staged records were (the standard library reuses the allocation),
+    // then without slack: the records are held to the end of the run.
+    let mut chosen = chosen.into_iter();
+    let mut kept: Vec<WorkloadRecord> = staged
+        .into_iter()
+        .filter_map(|s| chosen.next().unwrap_or(false).then_some(s.record))
+        .collect();
+    kept.shrink_to_fit();
     kept
 }
 

@@ -147,25 +147,24 @@ pub fn scan(paths: &[PathBuf], policy: &Policy, opts: &ScanOptions) -> Scan {
         })
         .collect();
     let results = inputs::scan_all(jobs, policy, opts);
-    // Gathered into vectors of the exact size: they are held to the end of the run.
-    let (candidates, workloads) = results.iter().fold((0, 0), |(c, w), r| {
-        (c + r.scan.candidates.len(), w + r.scan.workloads.len())
-    });
-    let mut candidates = Vec::with_capacity(candidates);
-    let mut workloads = Vec::with_capacity(workloads);
+    let mut candidates = Vec::new();
+    let mut workloads = Vec::new();
     for (index, ((input, scanned), head)) in inputs.iter().zip(results).zip(&heads).enumerate() {
         let (mut result, mut errors) = summarize(&input.name, scanned);
         let named = unrecognised::is_named(input, paths);
         errors.extend(unrecognised::judge(named, head, &mut result));
-        candidates.extend(result.candidates);
-        workloads.extend(result.workloads.into_iter().map(|mut s| {
+        for s in &mut result.workloads {
             s.record.position.input = index;
-            s
-        }));
+        }
+        gather(&mut candidates, result.candidates);
+        gather(&mut workloads, result.workloads);
         scan.accepted += result.accepted;
         scan.stats += result.stats;
         scan.errors.extend(errors);
     }
+    // Held to the end of the run: without slack.
+    candidates.shrink_to_fit();
+    workloads.shrink_to_fit();
     let unrecognised = unrecognised::check_run(paths, &inputs, &mut scan.stats);
     scan.errors.extend(unrecognised);
     scan.workloads = record::select(workloads);
@@ -181,6 +180,16 @@ pub fn scan(paths: &[PathBuf], policy: &Policy, opts: &ScanOptions) -> Scan {
     let filter = &policy.scope.filter;
     (scan.findings, _) = in_scope(kept, &scan.workloads, filter, &mut scan.filtered);
     scan
+}
+
+/// Appends `part` to `all`, moving the first part rather than copying it: one input's vectors
+/// become the run's, and no second copy of them is ever held.
+fn gather<T>(all: &mut Vec<T>, mut part: Vec<T>) {
+    if all.is_empty() {
+        *all = part;
+    } else {
+        all.append(&mut part);
+    }
 }
 
 /// The kept findings the scope filter admits, attributed, in input order, and how many pod
