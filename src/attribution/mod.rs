@@ -18,7 +18,7 @@
 //! Memory grows with the number of workload writes, never with the input size. A record holds
 //! what resolution and the initiator need, and the strings that recur from write to write (users,
 //! user agents, addresses, namespaces, names, images, the input's name) are shared, not copied
-//! ([`shared`]); an initiator's owned [`Requester`] is made only for the findings that name it.
+//! ([`shared()`]); an initiator's owned [`Requester`] is made only for the findings that name it.
 
 mod identity;
 mod resolve;
@@ -161,7 +161,7 @@ pub struct Position {
 
 /// One successful (2xx) create, update or patch, without subresource, of a workload object: what
 /// attribution needs of it. Kept from the first input to the last, so it is kept small: strings
-/// that recur from write to write are shared ([`shared`]), and the rest are boxed to their length.
+/// that recur from write to write are shared ([`shared()`]), and the rest are boxed to their length.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct WorkloadRecord {
     /// The object's kind.

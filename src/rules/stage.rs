@@ -65,7 +65,7 @@ impl Stage {
 
 /// What an event says about the request it belongs to, beyond its `auditID` and stage. Held for
 /// every pod-request event until the run ends, so the fields that recur from event to event
-/// (verb, resource, subresource, namespace) are shared strings ([`shared`]).
+/// (verb, resource, subresource, namespace) are shared strings ([`shared()`]).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
 pub struct RequestRef {
     /// `verb`.

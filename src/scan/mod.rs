@@ -13,10 +13,11 @@
 //! 4. [`unrecognised`] judges an input that held no audit event: an error when the command line
 //!    names it, ignored once when a directory walk met it;
 //!
-//! and finally [`rules::select_all`] keeps one finding per request (its last stage, see
-//! docs/events.md; the same event read from two inputs once), [`record::select`] one workload
-//! record per request, and the scope filter (`--since`, `--namespace`, …; [`crate::filter`])
-//! keeps the findings the run asked about.
+//! and finally [`record::select`] keeps one workload record per request,
+//! [`rules::stage::chosen`] and [`rules::stage::keep`] one finding per request (its last stage,
+//! see docs/events.md; the same event read from two inputs once), the scope filter (`--since`,
+//! `--namespace`, …; [`crate::filter`]) the findings the run asked about, and only those are
+//! attributed (`in_scope`).
 //! Nothing here prints; errors with one input are collected (each naming the input and how far it
 //! was read) and the others are still scanned. Workers report the bytes they have scanned through
 //! a [`Counter`] (one atomic add per chunk), which only [`crate::progress`] reads.
