@@ -39,6 +39,9 @@ pub struct AuditEvent<'a> {
     /// `Event` (or `EventList` for a batch).
     #[serde(borrow, default)]
     pub kind: Str<'a>,
+    /// `audit.k8s.io/v1` (or `v1beta1`); a Kubernetes core Event has `v1` or `events.k8s.io/v1`.
+    #[serde(borrow, default)]
+    pub api_version: Str<'a>,
     /// `Metadata`, `Request` or `RequestResponse`.
     #[serde(borrow, default)]
     pub level: Str<'a>,
@@ -326,10 +329,32 @@ impl<'a> AuditEvent<'a> {
         self.response_object.get()?.metadata.get()
     }
 
-    /// Is this an audit `Event` (not an `EventList`, not some other JSON object)?
+    /// Is this an audit `Event` (not an `EventList`, not some other JSON object)? Kind `Event`
+    /// alone is not enough: Kubernetes core Events (`v1`, `events.k8s.io/v1`: a pod pulled, a
+    /// node rebooted) share it. An audit event's `apiVersion`, when it has one, is in the
+    /// `audit.k8s.io` group, and it has at least one field only audit events have (`auditID`,
+    /// `stage`, `verb`, `requestURI` or `level`).
     pub fn is_event(&self) -> bool {
         match self.kind.get() {
-            Some(kind) => kind == "Event",
+            Some(kind) => {
+                let group_ok = match &self.api_version {
+                    Str::Absent => true,
+                    version => version
+                        .get()
+                        .is_some_and(|v| v.starts_with("audit.k8s.io/")),
+                };
+                kind == "Event"
+                    && group_ok
+                    && [
+                        &self.audit_id,
+                        &self.stage,
+                        &self.verb,
+                        &self.request_uri,
+                        &self.level,
+                    ]
+                    .iter()
+                    .any(|field| **field != Str::Absent)
+            }
             None => self.verb.get().is_some(),
         }
     }
@@ -431,6 +456,31 @@ mod tests {
             events(r#"{"kind":"Event","verb":"cre"#),
             Err(LineError::Json(_))
         ));
+    }
+
+    #[test]
+    fn kubernetes_core_events_are_not_audit_events() {
+        for json in [
+            r#"{"kind":"Event","apiVersion":"v1","metadata":{"name":"web.1"},"involvedObject":{"kind":"Pod","name":"web"},"reason":"Pulled","message":"pulled nginx"}"#,
+            r#"{"kind":"Event","apiVersion":"events.k8s.io/v1","regarding":{"kind":"Pod"},"reason":"Pulled","note":"pulled"}"#,
+            r#"{"kind":"Event","apiVersion":"v1","verb":"create","objectRef":{"resource":"pods"}}"#,
+            r#"{"kind":"Event","apiVersion":7,"verb":"create"}"#,
+            r#"{"kind":"Event"}"#,
+            r#"{"kind":"Event","reason":"Pulled"}"#,
+        ] {
+            assert_eq!(events(json), Err(LineError::NotAnEvent), "{json}");
+        }
+        for json in [
+            r#"{"kind":"Event","verb":"get"}"#,
+            r#"{"kind":"Event","level":"Metadata"}"#,
+            r#"{"kind":"Event","auditID":"a"}"#,
+            r#"{"kind":"Event","stage":"ResponseComplete"}"#,
+            r#"{"kind":"Event","requestURI":"/api"}"#,
+            r#"{"kind":"Event","apiVersion":"audit.k8s.io/v1","verb":"get"}"#,
+            r#"{"kind":"Event","apiVersion":"audit.k8s.io/v1beta1","level":"Request"}"#,
+        ] {
+            assert_eq!(events(json).map(|v| v.len()), Ok(1), "{json}");
+        }
     }
 
     #[test]

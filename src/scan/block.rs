@@ -21,13 +21,10 @@ use crate::rules::{self, Candidate, Mode, Policy};
 use crate::stats::Stats;
 use crate::suggest::Repositories;
 
-use super::prefilter::{Triage, line_end, triage_joined};
+use super::prefilter::{CANONICAL_PREFIXES, Triage, line_end, triage_joined};
 
 /// Why an event cut short by its exporter was not parsed.
 const TRUNCATED: &str = "event truncated by the exporter ([Truncated...]), not parsed";
-
-/// How the API server starts every event line it writes.
-const EVENT_PREFIX: &[u8] = br#"{"kind":"Event","#;
 
 /// What a worker returns for its block.
 #[derive(Debug, Default)]
@@ -170,7 +167,9 @@ impl BlockResult {
         if trimmed.is_empty() {
             return;
         }
-        if trimmed.starts_with(EVENT_PREFIX) && trimmed.ends_with(b"}") {
+        // Only the API server's own start is taken on trust: a Kubernetes core Event starts
+        // `{"kind":"Event",` too, and must be parsed to be told apart.
+        if CANONICAL_PREFIXES.iter().any(|p| trimmed.starts_with(p)) && trimmed.ends_with(b"}") {
             self.stats.events += 1;
             return;
         }

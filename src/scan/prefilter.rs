@@ -83,7 +83,7 @@ const V1_TAIL: &[u8] = br#","apiVersion":"audit.k8s.io/v1","#;
 /// The same for `audit.k8s.io/v1beta1`.
 const V1BETA1_TAIL: &[u8] = br#","apiVersion":"audit.k8s.io/v1beta1","#;
 /// How the API server's encoder starts an event line (`audit.k8s.io/v1` and `v1beta1`).
-const CANONICAL_PREFIXES: [&[u8]; 2] = [
+pub(super) const CANONICAL_PREFIXES: [&[u8]; 2] = [
     &concat::<{ EVENT_START.len() + V1_TAIL.len() }>(EVENT_START, V1_TAIL),
     &concat::<{ EVENT_START.len() + V1BETA1_TAIL.len() }>(EVENT_START, V1BETA1_TAIL),
 ];

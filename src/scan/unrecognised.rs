@@ -180,6 +180,13 @@ pub fn describe(head: &[u8]) -> (Content, String) {
     let first = first_line(text);
     let quoted = quote(first);
     match first.first() {
+        Some(b'{' | b'[') if looks_like_core_events(text) => (
+            Content::Json,
+            format!(
+                "it is JSON: Kubernetes Events, not audit events (what `kubectl get events` or \
+                 an event exporter writes; it starts {quoted})"
+            ),
+        ),
         Some(b'{' | b'[') => (
             Content::Json,
             format!("it is JSON, but not audit events (it starts {quoted})"),
@@ -190,6 +197,14 @@ pub fn describe(head: &[u8]) -> (Content, String) {
         ),
         _ => (Content::Text, format!("it is text that starts {quoted}")),
     }
+}
+
+/// Do the first bytes look like Kubernetes core Events (kind `Event` with the fields that API
+/// has and audit events do not)?
+fn looks_like_core_events(text: &[u8]) -> bool {
+    let has = |needle: &[u8]| memchr::memmem::find(text, needle).is_some();
+    has(br#""Event""#)
+        && (has(br#""involvedObject""#) || has(br#""regarding""#) || has(b"events.k8s.io/"))
 }
 
 /// The compression `head` starts with, of those the tool decodes: seen in the bytes an input
@@ -311,6 +326,20 @@ mod tests {
             Content::Json
         );
         assert_eq!(kind(b"[1, 2]"), Content::Json);
+        let core = br#"{"kind":"Event","apiVersion":"v1","involvedObject":{"kind":"Pod"}}"#;
+        assert!(
+            describe(core)
+                .1
+                .contains("Kubernetes Events, not audit events")
+        );
+        let pretty = b"{\n  \"apiVersion\": \"events.k8s.io/v1\",\n  \"kind\": \"Event\"\n}";
+        assert!(
+            describe(pretty)
+                .1
+                .contains("Kubernetes Events, not audit events")
+        );
+        let pod = br#"{"apiVersion":"v1","kind":"Pod"}"#;
+        assert!(!describe(pod).1.contains("Kubernetes Events"));
         assert_eq!(kind(b"hello world\nsecond line"), Content::Text);
         assert_eq!(kind(b"\x00\x01\x02garbage"), Content::Binary);
         assert_eq!(kind(&[0xff, 0xfe, 0x80, 0x81, 0x41]), Content::Binary);

@@ -724,3 +724,80 @@ fn a_merge_keeps_the_kinds_of_the_reports_errors_and_gives_its_own_one() {
     );
     assert_every_error_has_a_kind(&doc);
 }
+
+/// A Kubernetes core Event (what `kubectl get events` or an event exporter writes) has kind
+/// `Event` too; an input of nothing else holds no audit event, in whichever shape it comes.
+#[test]
+fn kubernetes_core_events_are_not_audit_events() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let write = |name: &str, text: &str| {
+        let path = dir.path().join(name);
+        std::fs::write(&path, text).expect("write");
+        path.display().to_string()
+    };
+    let v1 = r#"{"kind":"Event","apiVersion":"v1","metadata":{"name":"web.17","namespace":"default"},"involvedObject":{"kind":"Pod","namespace":"default","name":"web","apiVersion":"v1"},"reason":"Pulled","message":"Successfully pulled image \"nginx\"","source":{"component":"kubelet"},"type":"Normal"}"#;
+    let events_v1 = r#"{"kind":"Event","apiVersion":"events.k8s.io/v1","metadata":{"name":"web.18"},"regarding":{"kind":"Pod","name":"web"},"reason":"Created","note":"Created container web","type":"Normal","action":"Create"}"#;
+    let pretty_list = format!(
+        "{{\n  \"apiVersion\": \"v1\",\n  \"items\": [\n    {v1},\n    {v1}\n  ],\n  \"kind\": \"List\"\n}}\n"
+    );
+    let pretty_one = "{\n  \"apiVersion\": \"events.k8s.io/v1\",\n  \"kind\": \"Event\",\n  \"regarding\": {\"kind\": \"Pod\", \"name\": \"web\"},\n  \"reason\": \"Pulled\"\n}\n";
+    let cases = [
+        write("core-v1.jsonl", &format!("{v1}\n{v1}\n")),
+        write("events-v1.jsonl", &format!("{events_v1}\n")),
+        write("get-events.json", &pretty_list),
+        write("one-event.json", pretty_one),
+        write("bare.jsonl", "{\"kind\":\"Event\"}\n"),
+    ];
+    for path in &cases {
+        let (doc, out) = json(&[path, "--allow", ALLOW]);
+        let err = stderr(&out);
+        assert_eq!(code(&out), 2, "{path}: {err}");
+        assert!(
+            err.contains(&format!("error: {path}: not an audit log: it is JSON")),
+            "{path}: {err}"
+        );
+        assert_eq!(doc.summary.events, 0, "{path}");
+        assert_eq!(
+            doc.summary.inputs[0].error_kind.as_deref(),
+            Some("no-audit-events"),
+            "{path}"
+        );
+    }
+    for path in &cases[..4] {
+        let (_, out) = json(&[path, "--allow", ALLOW]);
+        assert!(
+            stderr(&out).contains("Kubernetes Events"),
+            "{path}: {}",
+            stderr(&out)
+        );
+    }
+
+    // Beside audit events, each core Event is a skipped line, never an event.
+    let sample = std::fs::read_to_string(SAMPLE_LOG).expect("sample log");
+    let audit: Vec<&str> = sample.lines().take(3).collect();
+    let mixed = write(
+        "mixed.jsonl",
+        &format!(
+            "{}\n{v1}\n{}\n{events_v1}\n{}\n{{\"kind\":\"Event\"}}\n",
+            audit[0], audit[1], audit[2]
+        ),
+    );
+    let (doc, out) = json(&[&mixed, "--allow", ALLOW]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert_eq!(doc.summary.events, 3);
+    assert_eq!(doc.summary.skipped, 3);
+    let skipped: Vec<(u64, &str)> = doc
+        .summary
+        .skipped_at
+        .iter()
+        .map(|l| (l.line, l.why.as_str()))
+        .collect();
+    assert_eq!(
+        skipped,
+        [
+            (2, "not an audit event"),
+            (4, "not an audit event"),
+            (6, "not an audit event")
+        ]
+    );
+}
