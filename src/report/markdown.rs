@@ -8,6 +8,10 @@
 //! backticks, `*`, `_`, `[`, `]`, `<`, `>`, `&`, `~`, `$`, `\`) gets a backslash, which
 //! CommonMark allows before any punctuation. The cell's own lines are joined with `<br>`, the
 //! only HTML written.
+//!
+//! A run that failed (exit status 2: an input that could not be read, or held no audit event, a
+//! `--strict` violation) says so: never the sentence of a clean run, and its errors follow under
+//! a heading of their own, the first [`ERRORS_SHOWN`] of them, each escaped like a cell.
 
 use std::io::{self, Write};
 
@@ -16,6 +20,9 @@ use super::junit::headline;
 use super::table;
 use crate::escape::escape;
 use crate::finding::{Finding, Reason};
+
+/// How many errors are listed; the rest are counted.
+const ERRORS_SHOWN: usize = 20;
 
 /// The characters that get a backslash in a cell.
 const SYNTAX: &[char] = &['\\', '`', '*', '_', '[', ']', '<', '>', '&', '|', '~', '$'];
@@ -47,8 +54,15 @@ pub fn write(report: &Report<'_>, out: &mut impl Write) -> io::Result<()> {
     let findings = report.findings;
     writeln!(out, "### falco-pod-scan")?;
     writeln!(out)?;
-    if findings.is_empty() {
+    let errors = report.errors;
+    if findings.is_empty() && errors.is_empty() {
         writeln!(out, "No disallowed pod images.")?;
+    } else if findings.is_empty() {
+        writeln!(
+            out,
+            "**The scan failed**: no finding in what was read, but not everything was read \
+             correctly (see the errors below)."
+        )?;
     } else {
         writeln!(
             out,
@@ -57,6 +71,17 @@ pub fn write(report: &Report<'_>, out: &mut impl Write) -> io::Result<()> {
         writeln!(out, "|---|---|---|---|---|---|---|")?;
         for f in findings {
             writeln!(out, "| {} |", row(f).join(" | "))?;
+        }
+    }
+    if !errors.is_empty() {
+        writeln!(out)?;
+        writeln!(out, "#### Errors")?;
+        writeln!(out)?;
+        for error in errors.iter().take(ERRORS_SHOWN) {
+            writeln!(out, "- {}", cell(error))?;
+        }
+        if errors.len() > ERRORS_SHOWN {
+            writeln!(out, "- and {} more", errors.len() - ERRORS_SHOWN)?;
         }
     }
     writeln!(out)?;
@@ -93,6 +118,59 @@ fn row(f: &Finding) -> [String; 7] {
 mod tests {
     use super::*;
     use crate::report::sample::{owner_chain, pod, request};
+
+    /// The Markdown of a run with `findings` and `errors`.
+    fn markdown(findings: &[Finding], errors: &[String]) -> String {
+        let stats = crate::stats::Stats::default();
+        let report = Report {
+            findings,
+            stats: &stats,
+            errors,
+            elapsed: std::time::Duration::ZERO,
+            filtered: crate::filter::FilterStats::default(),
+            accepted: None,
+        };
+        let mut out = Vec::new();
+        write(&report, &mut out).expect("write");
+        String::from_utf8(out).expect("UTF-8")
+    }
+
+    #[test]
+    fn a_failed_run_lists_its_errors_and_is_never_called_clean() {
+        assert!(markdown(&[], &[]).contains("No disallowed pod images."));
+        let errors = vec![
+            "a.log: No such file or directory".to_owned(),
+            "b|c.log: not an audit log: it is text that starts `<b>hi</b>`\n| row |".to_owned(),
+        ];
+        let text = markdown(&[], &errors);
+        assert!(!text.contains("No disallowed pod images"), "{text}");
+        assert!(text.contains("**The scan failed**"), "{text}");
+        let listed: Vec<&str> = text
+            .lines()
+            .skip_while(|l| *l != "#### Errors")
+            .filter(|l| l.starts_with("- "))
+            .collect();
+        assert_eq!(
+            listed,
+            [
+                "- a.log: No such file or directory",
+                "- b\\|c.log: not an audit log: it is text that starts \\`\\<b\\>hi\\</b\\>\\`\\\\u{a}\\| row \\|",
+            ]
+        );
+        // With findings the table stays, and the errors follow it.
+        let f = pod("web", "alice");
+        let text = markdown(std::slice::from_ref(&f), &errors[..1]);
+        assert!(text.contains("| Time |"), "{text}");
+        assert!(
+            text.contains("#### Errors\n\n- a.log: No such file or directory\n"),
+            "{text}"
+        );
+        // A long list is cut, and says by how much.
+        let many: Vec<String> = (0..25).map(|i| format!("e{i}")).collect();
+        let text = markdown(&[], &many);
+        assert_eq!(text.lines().filter(|l| l.starts_with("- e")).count(), 20);
+        assert!(text.contains("- and 5 more\n"), "{text}");
+    }
 
     #[test]
     fn every_syntax_character_is_escaped() {

@@ -770,3 +770,18 @@ fn junit_errors_carry_their_kind_and_say_whether_an_input_or_the_run_failed() {
     );
     assert!(xml.contains(r#"errors="2""#), "{xml}");
 }
+
+/// A run that failed is never reported as clean in Markdown: its errors are listed.
+#[test]
+fn markdown_of_a_failed_run_lists_its_errors() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let missing = dir.path().join("no-such.log").display().to_string();
+    let out = run(&[&missing, "--allow", ALLOW, "--format", "markdown"]);
+    assert_eq!(code(&out), 2);
+    let text = stdout(&out);
+    assert!(!text.contains("No disallowed pod images"), "{text}");
+    assert!(text.contains("#### Errors"), "{text}");
+    let listed: Vec<&str> = text.lines().filter(|l| l.starts_with("- ")).collect();
+    assert_eq!(listed.len(), 1, "{text}");
+    assert!(listed[0].contains("no-such.log"), "{text}");
+}
