@@ -697,6 +697,39 @@ fn every_json_and_jsonl_output_of_the_fixtures_validates_against_the_schema() {
     assert_valid_json(&outputs);
 }
 
+/// Keys may be added within a version: a document of this version with a key the schema does not
+/// list yet (at the root, in the summary, in a finding or an image row) still validates.
+#[test]
+fn a_document_with_a_key_added_later_still_validates() {
+    let add = |text: &str, at: &dyn Fn(&mut Value) -> &mut Value| {
+        let mut doc: Value = serde_json::from_str(text).expect("JSON");
+        at(&mut doc)
+            .as_object_mut()
+            .expect("an object")
+            .insert("added_later".to_owned(), Value::from(1));
+        doc.to_string()
+    };
+    let findings = stdout(&run(&[SAMPLE, "--allow", ALLOW, "--format", "json"]));
+    let images = stdout(&run(&[
+        SAMPLE,
+        "--allow",
+        ALLOW,
+        "--summary",
+        "--format",
+        "json",
+    ]));
+    let line = stdout(&run(&[SAMPLE, "--allow", ALLOW, "--format", "jsonl"]));
+    let line = line.lines().next().expect("a finding");
+    assert_valid_json(&[
+        (add(&findings, &|d| d), None),
+        (add(&findings, &|d| &mut d["summary"]), None),
+        (add(&findings, &|d| &mut d["findings"][0]), None),
+        (add(&images, &|d| d), None),
+        (add(&images, &|d| &mut d["images"][0]), None),
+        (add(line, &|d| d), Some("Finding")),
+    ]);
+}
+
 #[test]
 fn suggest_allowlist_takes_format_json() {
     let out = run(&[SAMPLE, "--suggest-allowlist", "--format", "json"]);
