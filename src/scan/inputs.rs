@@ -34,10 +34,10 @@ use std::sync::{Arc, Condvar, Mutex, PoisonError};
 
 use super::stream::{self, End, Merger, PieceResult, StreamScan};
 use super::{ScanOptions, Scanned, scan_source};
-use crate::input::Opened;
 #[cfg(test)]
 use crate::input::Stream;
 use crate::input::lines::{Piece, ReadFailure};
+use crate::input::{Opened, Source};
 use crate::progress::{Counter, StreamProgress};
 use crate::rules::Policy;
 #[cfg(test)]
@@ -153,6 +153,29 @@ enum Msg {
     Scanned(usize, usize, Option<PieceResult>),
     /// Input `.0`'s reader is done: how it ended, and the bytes it added to the progress bar.
     End(usize, Option<End>, u64),
+}
+
+/// A whole input this large or larger is let go on a thread of its own (see [`release`]).
+const RELEASE_APART: usize = 64 << 20;
+
+/// Lets go of a scanned input's bytes. Unmapping a large file is not free: the kernel takes down
+/// every page of the map (18 ms for the 1 GiB benchmark log on a quiet machine, 50 to 85 ms under
+/// load), and on this thread that would sit between the end of the scan and the report. A map of
+/// `apart` bytes or more is therefore dropped on a short-lived thread of its own, on the core the
+/// scan no longer needs, while the run selects and writes its findings; the handle of that
+/// thread is returned. A smaller map or bytes read into memory are dropped here, as is a map
+/// whose thread cannot be started. Nothing reads the bytes after the scan (whether part of the
+/// file was lost under the map is checked before), and a process that exits first takes the map
+/// down at exit as it always does.
+fn release(source: Source, apart: usize) -> Option<std::thread::JoinHandle<()>> {
+    if source.len() < apart || !matches!(source, Source::Mapped(_)) {
+        return None;
+    }
+    // On failure the closure, and the map with it, is dropped right here.
+    std::thread::Builder::new()
+        .name("falco-pod-scan-unmap".to_owned())
+        .spawn(move || drop(source))
+        .ok()
 }
 
 /// Where an input is.
@@ -281,7 +304,10 @@ impl<'a> Run<'a> {
                 let scanned = match opened {
                     Err(e) => Scanned::failed(e),
                     Ok(Opened::Whole(source)) => {
-                        scan_source(&self.names[index], &source, self.policy, self.opts)
+                        let scanned =
+                            scan_source(&self.names[index], &source, self.policy, self.opts);
+                        release(source, RELEASE_APART);
+                        scanned
                     }
                     Ok(Opened::Stream(_)) => unreachable!("readers keep streams"),
                 };
@@ -508,6 +534,28 @@ mod tests {
             depth(2, 2, 0),
             4,
             "no inputs: whatever, but no division by zero"
+        );
+    }
+
+    #[test]
+    fn a_large_map_is_let_go_on_a_thread_of_its_own() {
+        let dir = tempfile::tempdir().expect("a temporary directory");
+        let path = dir.path().join("audit.log");
+        std::fs::write(&path, b"{}\n").expect("writes");
+        let input = crate::input::Input::file(path);
+        let open = || match crate::input::open(&input, true).expect("opens") {
+            Opened::Whole(source) => source,
+            Opened::Stream(_) => panic!("a plain file is mapped"),
+        };
+        let apart = release(open(), 1).expect("a map of the size given is dropped apart");
+        apart.join().expect("the map is dropped without a panic");
+        assert!(
+            release(open(), 4).is_none(),
+            "a smaller map is dropped at once"
+        );
+        assert!(
+            release(Source::Owned(vec![b'x'; 8]), 1).is_none(),
+            "bytes in memory are dropped at once"
         );
     }
 
