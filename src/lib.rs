@@ -113,11 +113,44 @@ impl ExitStatus {
     }
 }
 
+/// A task carried out: how it ended, and what it produced, still held.
+///
+/// A scan's findings, records and counters, and its worker threads, are freed when this is
+/// dropped; a process about to exit need not free them ([`Finished::leave`]).
+pub struct Finished {
+    /// How the run ended.
+    pub status: ExitStatus,
+    /// What the run produced and still owns (held only to be dropped, or left).
+    _held: Option<Box<dyn std::any::Any>>,
+}
+
+impl Finished {
+    /// A task that holds nothing once done.
+    fn bare(status: ExitStatus) -> Finished {
+        Finished {
+            status,
+            _held: None,
+        }
+    }
+
+    /// The exit status, leaving what the run holds unfreed, for a process that exits next. The
+    /// system takes back a process's memory and threads at exit in one go, while freeing a scan
+    /// value by value (every finding's strings, every workload record) and stopping its worker
+    /// threads took 16 to 38 ms on the 1 GiB benchmark log under load, between the last byte of
+    /// the report and the exit. Leaving them is safe: nothing held has work to do when dropped
+    /// (the report is flushed, its file renamed into place, the errors printed).
+    pub fn leave(self) -> ExitStatus {
+        let status = self.status;
+        std::mem::forget(self);
+        status
+    }
+}
+
 /// Carries out a task: a scan ([`run`]), a merge ([`run_merge`]), or `--generate`.
-pub fn execute(task: &Task) -> anyhow::Result<ExitStatus> {
+pub fn execute(task: &Task) -> anyhow::Result<Finished> {
     match task {
         Task::Scan(config) => run(config),
-        Task::Merge(config) => run_merge(config),
+        Task::Merge(config) => run_merge(config).map(Finished::bare),
         Task::Generate { what, command } => {
             let mut out = BufWriter::new(io::stdout().lock());
             let written = report::write_generated(*what, (**command).clone(), &mut out)
@@ -126,13 +159,13 @@ pub fn execute(task: &Task) -> anyhow::Result<ExitStatus> {
                 Err(e) if e.kind() == io::ErrorKind::BrokenPipe => {}
                 other => other.context("cannot write to standard output")?,
             }
-            Ok(ExitStatus::Clean)
+            Ok(Finished::bare(ExitStatus::Clean))
         }
     }
 }
 
 /// Scans the configured inputs and writes the report.
-pub fn run(config: &Config) -> anyhow::Result<ExitStatus> {
+pub fn run(config: &Config) -> anyhow::Result<Finished> {
     let started = Instant::now();
     // Before the scan: a destination that cannot be written fails now, not after it.
     let sink = Sink::open(&config.delivery.destination)?;
@@ -149,7 +182,7 @@ pub fn run(config: &Config) -> anyhow::Result<ExitStatus> {
     if let Some(progress) = progress {
         progress.finish();
     }
-    let mut errors = scan.errors;
+    let mut errors = std::mem::take(&mut scan.errors);
     if config.strict && scan.stats.skipped > 0 {
         let strict = strict_error(&scan.stats);
         errors.push(strict.message.clone());
@@ -168,7 +201,11 @@ pub fn run(config: &Config) -> anyhow::Result<ExitStatus> {
         warnings: config.policy.allowlist.warnings(),
         notes: &[],
     };
-    deliver(&report, &config.delivery, sink, &notes)
+    let status = deliver(&report, &config.delivery, sink, &notes)?;
+    Ok(Finished {
+        status,
+        _held: Some(Box::new((scan, errors, pool))),
+    })
 }
 
 /// What a run tells people beside its report, its summary and its errors.

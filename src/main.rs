@@ -9,7 +9,7 @@ use falco_pod_scan::{Cli, Task, execute, is_broken_pipe, write_errors};
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match Task::from_cli(cli).and_then(|task| execute(&task)) {
-        Ok(status) => ExitCode::from(status.code()),
+        Ok(finished) => ExitCode::from(finished.leave().code()),
         Err(e) if is_broken_pipe(&e) => ExitCode::SUCCESS,
         Err(e) => {
             // Nothing useful is left to do if stderr itself is gone. (The configuration, which
