@@ -7,7 +7,8 @@
 //! `docs/schema/report-v1.json` is this schema, committed so that consumers can fetch it; a test
 //! fails when it differs from what the types generate (`UPDATE_SCHEMA=1 cargo test --lib schema`
 //! rewrites it). The root is either `json` document, `{"findings":[…],"summary":{…}}` or, with
-//! `--summary`, `{"images":[…],"summary":{…}}`; a `jsonl` line is a `#/$defs/Finding` (or a
+//! `--summary`, `{"images":[…],"summary":{…}}`, or with `--suggest-allowlist` the suggestion
+//! (`#/$defs/SuggestionJson`); a `jsonl` line is a `#/$defs/Finding` (or a
 //! `#/$defs/ImageRow`). The summary is typed too (`#/$defs/Summary`), from the type
 //! the documents serialize, with its error kinds; docs/output.md (The summary) says the same in
 //! prose.
@@ -18,6 +19,7 @@ use serde_json::Value;
 
 use super::StatsSummaryJson;
 use super::by_image::ImageRow;
+use super::suggested_allowlist::SuggestionJson;
 use crate::finding::Finding;
 
 /// The schema's version, in its file name and its `$id`.
@@ -61,6 +63,8 @@ enum Document<'a> {
     Findings(FindingsDocument<'a>),
     /// One row per image.
     Images(ImagesDocument<'a>),
+    /// `--suggest-allowlist --format json`: the suggested allowlist and each repository's use.
+    Suggestion(SuggestionJson<'a>),
 }
 
 /// Makes every property of an object required: the outputs write every key, `null` when unknown
@@ -92,8 +96,9 @@ pub fn generate() -> String {
     );
     schema.insert(
         "description".to_owned(),
-        "What `falco-pod-scan --format json` writes; a `--format jsonl` line is a \
-         `#/$defs/Finding`, or with --summary a `#/$defs/ImageRow`."
+        "What `falco-pod-scan --format json` writes (with --suggest-allowlist, a \
+         `#/$defs/SuggestionJson`); a `--format jsonl` line is a `#/$defs/Finding`, or with \
+         --summary a `#/$defs/ImageRow`."
             .into(),
     );
     let mut text = serde_json::to_string_pretty(&schema).unwrap_or_default();

@@ -64,8 +64,8 @@ pub fn write(r: &Repositories, compare: bool, out: &mut impl Write) -> io::Resul
 }
 
 /// One repository (or invalid image) of the JSON form.
-#[derive(serde::Serialize)]
-struct UsageJson<'a> {
+#[derive(serde::Serialize, schemars::JsonSchema)]
+pub(super) struct UsageJson<'a> {
     /// The normalized repository, or the invalid image as written.
     repository: &'a str,
     /// Accepted requests that used it.
@@ -80,9 +80,9 @@ struct UsageJson<'a> {
     namespaces: &'a std::collections::BTreeSet<String>,
 }
 
-/// The JSON form of the suggestion.
-#[derive(serde::Serialize)]
-struct SuggestionJson<'a> {
+/// The JSON form of the suggestion, `--suggest-allowlist --format json`.
+#[derive(serde::Serialize, schemars::JsonSchema)]
+pub(super) struct SuggestionJson<'a> {
     /// The patterns an allowlist's `images:` would list, sorted.
     images: Vec<&'a str>,
     /// Each repository with its use.

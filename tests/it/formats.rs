@@ -730,12 +730,107 @@ fn a_document_with_a_key_added_later_still_validates() {
     ]);
 }
 
+/// `--suggest-allowlist --format json` validates against the schema, and says what the sample
+/// log's accepted pod creates used: read from its lines by hand, seven creates were answered 201
+/// (one of them logged at `Metadata`, its image unknown) and one 403, which does not count.
 #[test]
 fn suggest_allowlist_takes_format_json() {
     let out = run(&[SAMPLE, "--suggest-allowlist", "--format", "json"]);
     assert_eq!(code(&out), 0, "{}", stderr(&out));
-    let doc: Value = serde_json::from_str(&stdout(&out)).expect("a JSON document");
-    assert!(doc.is_object(), "{doc}");
+    let text = stdout(&out);
+    let compared = run(&[
+        SAMPLE,
+        "--suggest-allowlist",
+        "--allow",
+        ALLOW,
+        "--format",
+        "json",
+    ]);
+    let compared = stdout(&compared);
+    assert_valid_json(&[(text.clone(), None), (compared.clone(), None)]);
+    // Each repository: requests, first and last time, namespaces, and how many of its requests
+    // the fixture allowlist does not allow (nginx by name, ghcr.io/acme/* and, in kube-system
+    // only, quay.io/cilium/ are allowed).
+    let want = [
+        (
+            "docker.io/library/alpine",
+            1,
+            "09:21:03.646056",
+            "09:21:03.646056",
+            "default",
+            1,
+        ),
+        (
+            "docker.io/library/nginx",
+            2,
+            "09:02:11.253417",
+            "09:02:11.378295",
+            "shop",
+            0,
+        ),
+        (
+            "docker.io/xmrig/xmrig",
+            1,
+            "09:12:05.327634",
+            "09:12:05.327634",
+            "default",
+            1,
+        ),
+        (
+            "ghcr.io/acme/backup-agent",
+            1,
+            "09:15:00.968554",
+            "09:15:00.968554",
+            "backup",
+            0,
+        ),
+        (
+            "public.ecr.aws/aws-cli/aws-cli",
+            1,
+            "09:15:00.968554",
+            "09:15:00.968554",
+            "backup",
+            1,
+        ),
+        (
+            "quay.io/cilium/cilium",
+            1,
+            "09:04:30.682845",
+            "09:04:30.682845",
+            "kube-system",
+            0,
+        ),
+    ];
+    for (text, compare) in [(&text, false), (&compared, true)] {
+        let doc: Value = serde_json::from_str(text).expect("a JSON document");
+        let images: Vec<&str> = want.iter().map(|w| w.0).collect();
+        assert_eq!(doc["images"], serde_json::json!(images), "{doc}");
+        assert_eq!(doc["requests"], 7, "{doc}");
+        assert_eq!(doc["unknown_images"], 1, "{doc}");
+        assert_eq!(doc["invalid"], serde_json::json!([]), "{doc}");
+        let got = doc["repositories"].as_array().expect("repositories");
+        assert_eq!(got.len(), want.len(), "{doc}");
+        for (repo, (name, requests, first, last, namespace, not_allowed)) in got.iter().zip(want) {
+            let at = |t: &str| format!("2026-03-02T{t}Z");
+            let not_allowed = if compare {
+                serde_json::json!(not_allowed)
+            } else {
+                Value::Null
+            };
+            assert_eq!(
+                repo,
+                &serde_json::json!({
+                    "repository": name,
+                    "requests": requests,
+                    "not_allowed": not_allowed,
+                    "first_seen": at(first),
+                    "last_seen": at(last),
+                    "namespaces": [namespace],
+                }),
+                "{doc}"
+            );
+        }
+    }
 }
 
 #[test]
