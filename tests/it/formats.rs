@@ -468,7 +468,7 @@ fn falco_formats_name_the_requester_and_carry_no_attribution() {
 }
 
 /// Validates the JUnit report `xml` against the Ant JUnit schema with Python's `xmlschema`
-/// (installed by `.ci/run`), failing with how to install it when it is missing.
+/// (installed by `scripts/test-tools.sh`), failing with how to install it when it is missing.
 fn assert_valid_junit(xml: &str) {
     let dir = tempfile::tempdir().expect("tempdir");
     let report = dir.path().join("report.xml");
@@ -615,9 +615,9 @@ fn markdown_is_one_table_row_per_finding_with_every_cell_escaped() {
     );
 }
 
-/// Validates, with Python's `jsonschema` (installed by `.ci/run`), each output against the
-/// committed schema: a `json` document against the root, each `jsonl` line against the
-/// definition `def`.
+/// Validates, with Python's `jsonschema` (installed by `scripts/test-tools.sh`), each output
+/// against the committed schema: a `json` document against the root, each `jsonl` line against
+/// the definition `def`.
 fn assert_valid_json(outputs: &[(String, Option<&str>)]) {
     const CHECK: &str = r##"
 import json, sys, jsonschema

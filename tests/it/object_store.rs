@@ -506,7 +506,7 @@ struct Azurite {
 /// What to do when Azurite or its upload client is missing.
 const AZURITE_INSTALL: &str = "the az:// test needs Azurite and Azure's Python client: install \
                                them with `npm install -g azurite` and `pip install \
-                               azure-storage-blob` (.ci/run does)";
+                               azure-storage-blob` (scripts/test-tools.sh does)";
 
 impl Azurite {
     /// Starts it, in memory, without telemetry (which would send requests off this machine).

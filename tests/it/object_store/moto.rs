@@ -73,8 +73,8 @@ pub fn auth() -> &'static Moto {
 
 /// What to do when the server cannot be started.
 const INSTALL: &str = "the object-store tests need moto's S3 server: install it with \
-                       `pip install 'moto[server]'` (.ci/run does) and make sure `python3` \
-                       can import it";
+                       `pip install 'moto[server]'` (scripts/test-tools.sh does) and make sure \
+                       `python3` can import it";
 
 /// Starts a server with the bucket [`BUCKET`]; panics, saying how to install moto, if it
 /// cannot.
