@@ -180,6 +180,10 @@ pub fn describe(head: &[u8]) -> (Content, String) {
     let first = first_line(text);
     let quoted = quote(first);
     match first.first() {
+        Some(b'[') if is_section_header(first) => (
+            Content::Text,
+            format!("it is TOML or INI text, not JSON and not audit events (it starts {quoted})"),
+        ),
         Some(b'{' | b'[') if looks_like_core_events(text) => (
             Content::Json,
             format!(
@@ -197,6 +201,31 @@ pub fn describe(head: &[u8]) -> (Content, String) {
         ),
         _ => (Content::Text, format!("it is text that starts {quoted}")),
     }
+}
+
+/// Is `line` a TOML or INI section header (`[package]`, `[[bin]]`, `[dependencies.serde]`,
+/// `[core]  # comment`) rather than the start of a JSON array? A JSON array's first element
+/// is a value: a string, number, object, array or `true`/`false`/`null`, never a bare name.
+fn is_section_header(line: &[u8]) -> bool {
+    let (open, close): (&[u8], &[u8]) = if line.starts_with(b"[[") {
+        (b"[[", b"]]")
+    } else {
+        (b"[", b"]")
+    };
+    let rest = &line[open.len()..];
+    let Some(end) = memchr::memmem::find(rest, close) else {
+        return false;
+    };
+    let name = rest[..end].trim_ascii();
+    let after = rest[end + close.len()..].trim_ascii();
+    let name_ok = name
+        .first()
+        .is_some_and(|b| b.is_ascii_alphabetic() || *b == b'_')
+        && name
+            .iter()
+            .all(|b| b.is_ascii_alphanumeric() || b"_-. ".contains(b));
+    let literal = matches!(name, b"true" | b"false" | b"null");
+    name_ok && !literal && (after.is_empty() || after.starts_with(b"#") || after.starts_with(b";"))
 }
 
 /// Do the first bytes look like Kubernetes core Events (kind `Event` with the fields that API
@@ -326,6 +355,38 @@ mod tests {
             Content::Json
         );
         assert_eq!(kind(b"[1, 2]"), Content::Json);
+        // A Cargo.toml or an INI file starts with a `[section]` line: text, not JSON; JSON
+        // arrays, even those whose first line is a lone literal, stay JSON.
+        let toml = b"[package]\nname = \"demo\"\nversion = \"0.1.0\"\n";
+        let (content, words) = describe(toml);
+        assert_eq!(content, Content::Text);
+        assert!(words.contains("TOML or INI"), "{words}");
+        assert!(!words.contains("it is JSON"), "{words}");
+        for header in [
+            &b"[[bin]]\npath = \"x\""[..],
+            b"[core] ; git\n",
+            b"[dependencies.serde]",
+        ] {
+            assert_eq!(
+                kind(header),
+                Content::Text,
+                "{}",
+                String::from_utf8_lossy(header)
+            );
+        }
+        for array in [
+            &b"[\"a\", \"b\"]"[..],
+            b"[true]",
+            b"[null, 1]",
+            b"[{\"kind\":\"Pod\"}]",
+            b"[\n  {\"a\": 1}\n]",
+            b"[[1, 2], [3]]",
+            b"[]",
+        ] {
+            let (content, words) = describe(array);
+            assert_eq!(content, Content::Json, "{}", String::from_utf8_lossy(array));
+            assert!(words.starts_with("it is JSON"), "{words}");
+        }
         let core = br#"{"kind":"Event","apiVersion":"v1","involvedObject":{"kind":"Pod"}}"#;
         assert!(
             describe(core)
