@@ -14,7 +14,7 @@ use crate::escape::escape;
 use crate::filter::FilterStats;
 use crate::finding::{Finding, ObjectKind, Outcome, Reason};
 use crate::input::sniff::Compression;
-use crate::stats::{Content, Skip, Stats};
+use crate::stats::{Content, ErrorKind, Skip, Stats};
 
 /// The run summary: what was read, what was found, what went wrong, how long it took. The
 /// `summary` object of `--format json` (docs/output.md, The summary).
@@ -383,13 +383,21 @@ fn damage_lines(s: &Stats) -> Vec<String> {
             at.join(", ")
         ));
     }
-    for (what, inputs, why) in [
+    // An input that was read but held no audit event was not unreadable: it is said apart, by
+    // what happened. One that is an archive of a kind not read (or compressed twice) could not
+    // be read as a log, and stays with the unreadable ones.
+    let (empty, unreadable): (Vec<_>, Vec<_>) = s.unreadable().partition(|i| {
+        i.error_kind == Some(ErrorKind::NoAuditEvents) && i.content != Some(Content::Archive)
+    });
+    let truncated: Vec<_> = s.truncated().collect();
+    for (inputs, what) in [
         (
-            "truncated",
-            s.truncated().collect::<Vec<_>>(),
-            "read only up to the damage or the cut; the findings before it are reported",
+            truncated,
+            "truncated: {n} read only up to the damage or the cut; the findings before it are \
+             reported",
         ),
-        ("unreadable", s.unreadable().collect(), "not scanned"),
+        (empty, "{n} held no audit events"),
+        (unreadable, "unreadable: {n} not scanned"),
     ] {
         if inputs.is_empty() {
             continue;
@@ -406,8 +414,8 @@ fn damage_lines(s: &Stats) -> Vec<String> {
             String::new()
         };
         lines.push(format!(
-            "{what}: {} {why} ({}{more}; see the errors below)",
-            plural(inputs.len() as u64, "input"),
+            "{} ({}{more}; see the errors below)",
+            what.replace("{n}", &plural(inputs.len() as u64, "input")),
             names.join(", ")
         ));
     }
@@ -603,6 +611,49 @@ mod tests {
         let line = identity_line(&s).expect("a line");
         assert!(line.starts_with("3 events were found again"), "{line}");
         assert!(line.contains("; 2 requests share an auditID"), "{line}");
+    }
+
+    #[test]
+    fn inputs_read_without_an_audit_event_are_not_called_unreadable() {
+        use crate::stats::{InputFormat, InputStats};
+        let input = |file: &str, format, kind, content| InputStats {
+            format,
+            error: Some(format!("{file}: an error")),
+            error_kind: Some(kind),
+            content,
+            ..InputStats::new(file)
+        };
+        let s = Stats {
+            inputs: vec![
+                input("gone.log", None, ErrorKind::NotFound, None),
+                input(
+                    "Cargo.toml",
+                    Some(InputFormat::JsonLines),
+                    ErrorKind::NoAuditEvents,
+                    Some(Content::Text),
+                ),
+                input(
+                    "logs.zip",
+                    Some(InputFormat::JsonLines),
+                    ErrorKind::NoAuditEvents,
+                    Some(Content::Archive),
+                ),
+                input(
+                    "allow.yaml",
+                    Some(InputFormat::JsonLines),
+                    ErrorKind::NoAuditEvents,
+                    Some(Content::Yaml),
+                ),
+            ],
+            ..Stats::default()
+        };
+        assert_eq!(
+            damage_lines(&s),
+            [
+                "2 inputs held no audit events (Cargo.toml, allow.yaml; see the errors below)",
+                "unreadable: 2 inputs not scanned (gone.log, logs.zip; see the errors below)",
+            ]
+        );
     }
 
     /// A run with one of every kind of summary line: attribution counts and unresolved notes,
