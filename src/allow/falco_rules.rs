@@ -40,7 +40,7 @@ use super::condition::{self, Compared, CondError, Condition, FIELD};
 use super::position::{Seg, locate};
 
 /// The macro whose condition is the allowlist.
-const MACRO: &str = "allowed_k8s_containers";
+pub(super) const MACRO: &str = "allowed_k8s_containers";
 
 /// The first keys of the items of a Falco rules file.
 pub(super) const FALCO_KEYS: [&str; 5] = [
@@ -172,6 +172,11 @@ impl<'t> Rules<'t> {
         self.files.is_empty()
     }
 
+    /// How many rules files were read.
+    pub fn file_count(&self) -> usize {
+        self.files.len()
+    }
+
     /// Reads one rules file after those read before.
     pub fn read(&mut self, origin: &'t str, text: &'t str) -> Result<(), AllowError> {
         let file = self.files.len();
@@ -228,6 +233,19 @@ impl<'t> Rules<'t> {
                 }
             })
             .collect())
+    }
+
+    /// The names of the lists the final `allowed_k8s_containers` condition reads, in order of
+    /// definition: where its allowed repositories are to be written.
+    pub fn lists_read(&self) -> Vec<&str> {
+        let Some(allowed) = &self.allowed else {
+            return Vec::new();
+        };
+        self.lists
+            .iter()
+            .map(|list| list.name.as_str())
+            .filter(|name| condition::expand_list(&mut allowed.cond.clone(), name, &[]))
+            .collect()
     }
 
     /// Every list with the lists its items name expanded, one level deep, as Falco's

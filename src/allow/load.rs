@@ -117,8 +117,9 @@ impl Allowlist {
             let names: Vec<&str> = files.iter().map(|&(origin, _)| origin).collect();
             allowlist.warnings.push(format!(
                 "{}: the allowlist allows no image (no pattern in it), so every pod request \
-                 will be a finding; write the allowed images under `images:`",
-                names.join(", ")
+                 will be a finding; {}",
+                names.join(", "),
+                empty_advice(&rules, files.len())
             ));
         }
         Ok(allowlist)
@@ -145,6 +146,41 @@ impl Allowlist {
             uncompiled,
             warnings: Vec::new(),
         })
+    }
+}
+
+/// Where to write the allowed images of an allowlist that allows none: in a Falco rules file,
+/// the list (or lists) its `allowed_k8s_containers` condition reads, else that condition
+/// itself; in this tool's own form, under `images:`. `files` counts every file read, rules
+/// files included.
+fn empty_advice(rules: &Rules<'_>, files: usize) -> String {
+    let own = "write the allowed images under `images:`";
+    if rules.is_empty() {
+        return own.to_owned();
+    }
+    let macro_name = falco_rules::MACRO;
+    let lists: Vec<String> = rules
+        .lists_read()
+        .iter()
+        .map(|name| format!("`- list: {name}`"))
+        .collect();
+    let falco = if lists.is_empty() {
+        format!(
+            "write the allowed repositories in the condition of `- macro: {macro_name}` \
+             (`{} in (REPO, …)`), which Falco's rule reads",
+            super::condition::FIELD
+        )
+    } else {
+        format!(
+            "write the allowed repositories in the `items:` of {}, which the condition of \
+             `- macro: {macro_name}` reads",
+            lists.join(" or ")
+        )
+    };
+    if rules.file_count() < files {
+        format!("{falco}, or {own}")
+    } else {
+        falco
     }
 }
 
@@ -189,6 +225,42 @@ mod tests {
         assert!(
             format!("{err:#}").starts_with("cannot read the allowlist "),
             "{err:#}"
+        );
+    }
+
+    #[test]
+    fn an_empty_falco_rules_allowlist_says_where_falco_reads_the_images() {
+        let through_list = "- list: my_images\n  items: []\n- macro: allowed_k8s_containers\n  \
+                            condition: ka.req.pod.containers.image.repository in (my_images)\n";
+        let inline = "- macro: allowed_k8s_containers\n  \
+                      condition: ka.req.pod.containers.image.repository in ()\n";
+        let warning = |files: &[(&str, &str)]| {
+            let list = Allowlist::parse_all(files, DOCKER_HUB, false).expect("valid");
+            assert!(list.is_empty());
+            let warnings = list.warnings();
+            assert_eq!(warnings.len(), 1, "{warnings:?}");
+            warnings[0].clone()
+        };
+        let w = warning(&[("rules.yaml", through_list)]);
+        assert!(
+            w.starts_with("rules.yaml: the allowlist allows no image"),
+            "{w}"
+        );
+        assert!(w.contains("`items:` of `- list: my_images`"), "{w}");
+        assert!(w.contains("`- macro: allowed_k8s_containers`"), "{w}");
+        assert!(!w.contains("`images:`"), "{w}");
+        let w = warning(&[("rules.yaml", inline)]);
+        assert!(
+            w.contains("in the condition of `- macro: allowed_k8s_containers`"),
+            "{w}"
+        );
+        assert!(!w.contains("`images:`") && !w.contains("- list:"), "{w}");
+        // With a file of this tool's own form too, either place would do.
+        let w = warning(&[("allow.yaml", "images: []\n"), ("rules.yaml", through_list)]);
+        assert!(w.contains("`- list: my_images`"), "{w}");
+        assert!(
+            w.ends_with("or write the allowed images under `images:`"),
+            "{w}"
         );
     }
 
