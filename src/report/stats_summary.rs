@@ -340,12 +340,20 @@ fn ignored_line(s: &Stats) -> Option<String> {
 fn identity_line(s: &Stats) -> Option<String> {
     let mut parts = Vec::new();
     if s.duplicate_events > 0 {
+        // Only the events judged are told apart by identity, not every audit event read: say
+        // which, so that the count is not read as that of the whole input.
+        let kind = if s.workload_requests > 0 {
+            "pod- or workload-request event"
+        } else {
+            "pod-request event"
+        };
         let what = match s.duplicate_events {
-            1 => "1 event was".to_owned(),
-            n => format!("{n} events were"),
+            1 => format!("1 {kind} was"),
+            n => format!("{n} {kind}s were"),
         };
         parts.push(format!(
-            "{what} found again (another input holds the same events) and counted once"
+            "{what} read again (the same event in another input, or twice in one) and counted \
+             once"
         ));
     }
     if s.audit_id_collisions > 0 {
@@ -604,13 +612,26 @@ mod tests {
         s.duplicate_events = 1;
         assert_eq!(
             identity_line(&s).as_deref(),
-            Some("1 event was found again (another input holds the same events) and counted once")
+            Some(
+                "1 pod-request event was read again (the same event in another input, or twice \
+                 in one) and counted once"
+            )
         );
         s.duplicate_events = 3;
         s.audit_id_collisions = 2;
         let line = identity_line(&s).expect("a line");
-        assert!(line.starts_with("3 events were found again"), "{line}");
+        assert!(
+            line.starts_with("3 pod-request events were read again"),
+            "{line}"
+        );
         assert!(line.contains("; 2 requests share an auditID"), "{line}");
+        // With workload requests judged, those are told apart by identity too.
+        s.workload_requests = 4;
+        let line = identity_line(&s).expect("a line");
+        assert!(
+            line.starts_with("3 pod- or workload-request events were read again"),
+            "{line}"
+        );
     }
 
     #[test]
