@@ -159,6 +159,19 @@ fn the_same_request_in_two_inputs_is_one_finding() {
         three.summary
     );
     assert_eq!(three.summary.audit_id_collisions, 0);
+    // The summary on stderr says which events those are: the pod requests of one copy (every
+    // copy counted in `pod_requests`), not every audit event of the log.
+    let twice = run(&["testdata/sample-audit.log", &copy, "--allow", ALLOW]);
+    let said = format!(
+        "{} pod-request events were read again",
+        one.summary.pod_requests
+    );
+    assert!(stderr(&twice).contains(&said), "{}", stderr(&twice));
+    assert!(
+        one.summary.pod_requests < one.summary.events,
+        "{:?}",
+        one.summary
+    );
 }
 
 /// Hand-written and replayed logs reuse audit IDs: a request for another pod under the same ID
