@@ -782,10 +782,10 @@ mod tests {
         (findings, stats)
     }
 
-    /// The text summary of [`everything`], fitted to `width`.
-    fn summary_at(width: Option<u16>) -> String {
+    /// Calls `f` with the report of [`everything`].
+    fn with_everything<R>(f: impl FnOnce(&Report<'_>) -> R) -> R {
         let (findings, stats) = everything();
-        let report = Report {
+        f(&Report {
             findings: &findings,
             stats: &stats,
             errors: &[],
@@ -795,9 +795,13 @@ mod tests {
                 kept_without_time: 2,
             },
             accepted: None,
-        };
+        })
+    }
+
+    /// The text summary of [`everything`], fitted to `width`.
+    fn summary_at(width: Option<u16>) -> String {
         let mut out = Vec::new();
-        write_text(&report, width, &mut out).expect("written to memory");
+        with_everything(|report| write_text(report, width, &mut out)).expect("written to memory");
         String::from_utf8(out).expect("UTF-8")
     }
 
@@ -805,18 +809,7 @@ mod tests {
     fn the_summary_fits_the_terminal_it_is_given() {
         let whole = summary_at(None);
         // Without a terminal each fact is one line, however long, for programs and logs.
-        let (findings, stats) = everything();
-        let facts = text_lines(&Report {
-            findings: &findings,
-            stats: &stats,
-            errors: &[],
-            elapsed: std::time::Duration::from_millis(2_500),
-            filtered: FilterStats {
-                excluded: 3,
-                kept_without_time: 2,
-            },
-            accepted: None,
-        });
+        let facts = with_everything(text_lines);
         assert_eq!(whole.lines().count(), facts.len());
         assert!(whole.lines().any(|l| fit::width(l) > 120), "{whole}");
         for width in [40u16, 60, 80, 100, 120, 200] {
