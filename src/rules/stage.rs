@@ -17,18 +17,22 @@
 //! The same event found again (a log and its compressed copy, overlapping archives) is one
 //! event: the first occurrence stands, and the others are counted as duplicates.
 //!
-//! Workers wrap each pod-request event in a [`Candidate`]; after the whole run is read,
-//! [`select_all`] picks the candidates that stand for their requests, in input order. The same
+//! Workers wrap each pod-request event in a [`Candidate`], its finding, if any, held compactly
+//! ([`Held`]); after the whole run is read, [`select_all`] picks the candidates that stand for
+//! their requests, in input order, and only theirs become owned findings ([`keep`]). The same
 //! choice ([`choose`]) merges saved reports. See docs/events.md (Stages).
 
+use std::cell::RefCell;
 use std::collections::HashMap;
-use std::collections::hash_map::{DefaultHasher, RandomState};
 use std::hash::{BuildHasher, Hash, Hasher};
+
+use ahash::{AHasher, RandomState};
 
 use std::sync::Arc;
 
-use crate::attribution::How;
-use crate::attribution::{OwnerRef, Requester, shared};
+use rayon::prelude::*;
+
+use crate::attribution::{Attribution, How, OwnerRef, Requester, shared};
 use crate::event::AuditEvent;
 use crate::finding::Finding;
 use crate::suggest::Accepted;
@@ -115,7 +119,7 @@ impl RequestRef {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Candidate {
     /// The event's line (block-relative and 0-based in a worker, absolute and 1-based after the
-    /// merge).
+    /// merge, [`Candidate::place`]).
     pub line: u64,
     /// The event's 0-based index in the batch it came in (an array, an `EventList`, …), `None`
     /// for an event on its own.
@@ -126,7 +130,10 @@ pub struct Candidate {
     pub stage: Stage,
     /// The rest of what identifies its request (and this event), for events with an `auditID`.
     pub request: Option<Box<RequestRef>>,
-    /// The finding, if this event alone would be one.
+    /// The finding, if this event alone would be one, held compactly until the candidate is
+    /// kept ([`Held`]).
+    pub held: Option<Held>,
+    /// The finding, once the candidate is kept ([`keep`] makes it from [`Candidate::held`]).
     pub finding: Option<Box<Finding>>,
     /// The accepted request, when repositories are collected and whether this event stands for
     /// its request is not known yet (see [`crate::suggest`]).
@@ -134,12 +141,75 @@ pub struct Candidate {
     /// The controller owner reference a pod create's object claims, when the finding's
     /// attribution follows it after the scan (this tool's rules only).
     pub owner: Option<Box<OwnerRef>>,
-    /// The request's verb, when the finding's initiator (its own request) is left out until the
-    /// candidate is kept: every other field of it repeats the finding's own ([`keep`]).
+    /// The request's verb, when the finding's attribution (its own request) is left out until
+    /// the candidate is kept: every other field of it repeats the finding's own ([`keep`]).
     pub deferred: Option<Deferred>,
 }
 
-/// What a finding's initiator holds beyond the finding's own fields, while it is left out.
+/// A finding while its candidate waits to be chosen: what the event says, in one allocation
+/// sized to it, and apart from it where the event was found and its attribution.
+///
+/// Most candidates are never kept (the other stages of a request, the same event read again),
+/// and every candidate is held until the whole run is read, so the owned `Finding` (a
+/// 664-byte record and a dozen strings, each its own allocation) is made only for the kept
+/// ones. The encoding is postcard's, of the finding itself with `file`, `line`, `item` and
+/// `attribution` emptied: exactly what [`same_finding`] compares, so two findings are the same
+/// logged event when their bytes are equal, and the bytes are what is hashed to find them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Held {
+    /// The finding without its place and attribution, encoded.
+    event: Box<[u8]>,
+    /// The input it was read from, once the scan's merge has placed it.
+    file: Option<Arc<str>>,
+    /// Its attribution, unless it is none or left out ([`Deferred`]).
+    attribution: Option<Box<Attribution>>,
+}
+
+impl Held {
+    /// Holds `finding`; its place is set again when it is made ([`Held::finding`]).
+    pub fn new(mut finding: Finding) -> Held {
+        let attribution = finding.attribution.take().map(Box::new);
+        finding.file = String::new();
+        finding.line = 0;
+        finding.item = None;
+        thread_local! {
+            /// Where a worker encodes, so that each held finding is one allocation of its size.
+            static SCRATCH: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
+        }
+        let event = SCRATCH.with_borrow_mut(|scratch| {
+            scratch.clear();
+            let encoded = postcard::to_extend(&finding, std::mem::take(scratch))
+                .expect("a finding encodes: it has no map or sequence of unknown length");
+            let event = Box::from(encoded.as_slice());
+            // Kept for the next one, unless an unusual finding made it large.
+            if encoded.capacity() <= 1 << 16 {
+                *scratch = encoded;
+            }
+            event
+        });
+        Held {
+            event,
+            file: None,
+            attribution,
+        }
+    }
+
+    /// The owned finding, read at `line` (item `item`) of its input.
+    pub fn finding(self, line: u64, item: Option<u64>) -> Finding {
+        let mut finding: Finding =
+            postcard::from_bytes(&self.event).expect("a finding decodes as it was encoded");
+        self.file
+            .as_deref()
+            .unwrap_or_default()
+            .clone_into(&mut finding.file);
+        finding.line = line;
+        finding.item = item;
+        finding.attribution = self.attribution.map(|a| *a);
+        finding
+    }
+}
+
+/// What a finding's attribution holds beyond the finding's own fields, while it is left out.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Deferred {
     /// The request's verb.
@@ -147,64 +217,87 @@ pub struct Deferred {
 }
 
 impl Deferred {
-    /// Takes the initiator out of `finding` when it is the finding's own request and holds no
-    /// more than the finding and the verb: it is made again when the candidate is kept.
+    /// Takes the attribution out of `finding` when it is its own request (`direct`, nothing
+    /// more) and its initiator holds no more than the finding and the verb: it is made again
+    /// when the candidate is kept.
     fn take(finding: &mut Finding) -> Option<Deferred> {
         let attribution = finding.attribution.as_ref()?;
         let initiator = attribution.initiator.as_ref()?;
         let deferred = Deferred {
             verb: initiator.verb.as_deref().map(shared),
         };
-        let again = deferred.initiator(finding);
-        if attribution.how != How::Direct || *initiator != again {
+        let again = deferred.attribution(finding);
+        if finding.attribution.as_ref() != Some(&again) {
             return None;
         }
-        finding.attribution.as_mut()?.initiator = None;
+        finding.attribution = None;
         Some(deferred)
     }
 
-    /// The initiator of `finding`, its own request.
-    fn initiator(&self, finding: &Finding) -> Requester {
-        Requester {
-            user: finding.user.clone(),
-            impersonated_user: finding.impersonated_user.clone(),
-            source_ips: finding.source_ips.clone(),
-            user_agent: finding.user_agent.clone(),
-            verb: self.verb.as_deref().map(str::to_owned),
-            time: finding.time.clone(),
-            audit_id: finding.audit_id.clone(),
-            file: finding.file.clone(),
-            line: finding.line,
+    /// The attribution of `finding` to its own request.
+    fn attribution(&self, finding: &Finding) -> Attribution {
+        Attribution {
+            how: How::Direct,
+            chain: Vec::new(),
+            initiator: Some(Requester {
+                user: finding.user.clone(),
+                impersonated_user: finding.impersonated_user.clone(),
+                source_ips: finding.source_ips.clone(),
+                user_agent: finding.user_agent.clone(),
+                verb: self.verb.as_deref().map(str::to_owned),
+                time: finding.time.clone(),
+                audit_id: finding.audit_id.clone(),
+                file: finding.file.clone(),
+                line: finding.line,
+            }),
+            note: None,
         }
     }
 
-    /// Puts the initiator back into `finding`.
+    /// Puts the attribution back into `finding`.
     fn restore(&self, finding: &mut Finding) {
-        let initiator = self.initiator(finding);
-        if let Some(attribution) = &mut finding.attribution {
-            attribution.initiator = Some(initiator);
-        }
+        finding.attribution = Some(self.attribution(finding));
     }
 }
 
 impl Candidate {
-    /// Wraps the pod-request event `ev`, read at `line`, with its verdict.
-    /// A finding attributed to its own request has that initiator left out until the
-    /// candidate is kept ([`Deferred`]): most candidates are not.
-    pub fn new(ev: &AuditEvent<'_>, line: u64, mut finding: Option<Finding>) -> Candidate {
+    /// Wraps the pod-request event `ev`, read at `line`, with its verdict, the finding held
+    /// compactly ([`Held`]). A finding attributed to its own request has that attribution left
+    /// out until the candidate is kept ([`Deferred`]): most candidates are not.
+    pub fn new(ev: &AuditEvent<'_>, line: u64, finding: Option<Finding>) -> Candidate {
         let audit_id: Option<Box<str>> =
             ev.audit_id.get().filter(|id| !id.is_empty()).map(Box::from);
-        let deferred = finding.as_mut().and_then(Deferred::take);
+        let mut deferred = None;
+        let held = finding.map(|mut f| {
+            deferred = Deferred::take(&mut f);
+            Held::new(f)
+        });
         Candidate {
             line,
             item: None,
             request: audit_id.is_some().then(|| Box::new(RequestRef::of(ev))),
             audit_id,
             stage: Stage::of(ev.stage.get()),
-            finding: finding.map(Box::new),
+            held,
+            finding: None,
             accepted: None,
             owner: None,
             deferred,
+        }
+    }
+
+    /// Places a worker's candidate in its input: its line made absolute (1-based) from
+    /// `base`, the 0-based line its block starts at, and its finding's input named `file`.
+    pub fn place(&mut self, file: &Arc<str>, base: u64) {
+        self.line += base + 1;
+        let Some(held) = &mut self.held else {
+            return;
+        };
+        held.file = Some(Arc::clone(file));
+        // A finding that is not left out starts out attributed to its own request.
+        if let Some(initiator) = held.attribution.as_mut().and_then(|a| a.initiator.as_mut()) {
+            file.as_ref().clone_into(&mut initiator.file);
+            initiator.line = self.line;
         }
     }
 
@@ -231,11 +324,11 @@ impl Candidate {
     }
 
     /// Feeds what [`Candidate::same_event`] compares (most of it) to `h`.
-    fn hash_event(&self, h: &mut DefaultHasher) {
+    fn hash_event(&self, h: &mut AHasher) {
         self.audit_id.hash(h);
         self.request.hash(h);
-        if let Some(f) = &self.finding {
-            hash_finding(f, h);
+        if let Some(held) = &self.held {
+            held.event.hash(h);
         }
     }
 
@@ -244,11 +337,7 @@ impl Candidate {
         self.audit_id == other.audit_id
             && self.stage == other.stage
             && self.request == other.request
-            && match (&self.finding, &other.finding) {
-                (None, None) => true,
-                (Some(a), Some(b)) => same_finding(a, b),
-                _ => false,
-            }
+            && self.held.as_ref().map(|h| &h.event) == other.held.as_ref().map(|h| &h.event)
     }
 }
 
@@ -359,16 +448,16 @@ pub(crate) fn choose<'a, T>(
     items: &'a [T],
     identity: impl Fn(&'a T) -> Identity<'a>,
     same_event: impl Fn(&T, &T) -> bool,
-    hash_event: impl Fn(&T, &mut DefaultHasher),
+    hash_event: impl Fn(&T, &mut AHasher),
 ) -> (Vec<bool>, Identities) {
     let place = |i: usize| u32::try_from(i).expect("fewer than 4 billion events");
     let identity_at = |i: u32| identity(&items[i as usize]);
     let mut counts = Identities::default();
     let mut requests: Vec<Request> = Vec::new();
     // Each auditID's first and last request; the others are chained from the first.
-    let mut by_id: HashMap<&'a str, (u32, u32)> = HashMap::new();
+    let mut by_id: HashMap<&'a str, (u32, u32), RandomState> = HashMap::default();
     // Each event hash's latest event; the earlier ones are chained back through `same_hash`.
-    let mut seen: HashMap<u64, u32> = HashMap::new();
+    let mut seen: HashMap<u64, u32, RandomState> = HashMap::default();
     let mut same_hash: Vec<u32> = vec![NONE; items.len()];
     let keys = RandomState::new();
     let mut chosen = vec![false; items.len()];
@@ -480,32 +569,40 @@ pub fn chosen(candidates: &[Candidate], mode: Mode) -> (Vec<bool>, Identities) {
     }
 }
 
-/// Keeps the `chosen` candidates that are findings, in input order, with their initiators made
-/// again ([`Deferred`]) and without what only choosing needed, and takes out the accepted
-/// requests the chosen ones carry. The rest are dropped here,
-/// before anything else is worked out for them (attribution, the scope filter).
-pub fn keep(candidates: Vec<Candidate>, chosen: &[bool]) -> (Vec<Candidate>, Vec<Accepted>) {
+/// Keeps the `chosen` candidates that are findings, in input order, each with its owned finding
+/// made ([`Held::finding`]) and its attribution made again ([`Deferred`]), without what only
+/// choosing needed, and takes out the accepted requests the chosen ones carry. The rest are
+/// dropped here, before anything else is worked out for them (attribution, the scope filter).
+///
+/// They are dropped before any finding is made, and the findings are made on the worker
+/// threads, in parallel: the memory the held candidates took (in each worker's allocator
+/// arena, since the workers made them) is what the owned findings are made in, rather than
+/// fresh memory next to it.
+pub fn keep(mut candidates: Vec<Candidate>, chosen: &[bool]) -> (Vec<Candidate>, Vec<Accepted>) {
+    /// Findings made per task at least: making one takes a microsecond or two.
+    const BATCH: usize = 256;
     let mut accepted = Vec::new();
     let mut chosen = chosen.iter();
-    // Collected where the candidates were (the standard library reuses the allocation), then
-    // without slack.
-    let mut kept: Vec<Candidate> = candidates
-        .into_iter()
-        .filter_map(|mut c| {
-            if !chosen.next().copied().unwrap_or(false) {
-                return None;
-            }
-            accepted.extend(c.accepted.take().map(|a| *a));
-            let finding = c.finding.as_deref_mut()?;
-            if let Some(deferred) = c.deferred.take() {
-                deferred.restore(finding);
-            }
-            c.request = None;
-            Some(c)
-        })
-        .collect();
-    kept.shrink_to_fit();
-    (kept, accepted)
+    candidates.retain_mut(|c| {
+        if !chosen.next().copied().unwrap_or(false) {
+            return false;
+        }
+        accepted.extend(c.accepted.take().map(|a| *a));
+        c.request = None;
+        c.held.is_some()
+    });
+    candidates.shrink_to_fit();
+    candidates.par_iter_mut().with_min_len(BATCH).for_each(|c| {
+        let Some(held) = c.held.take() else {
+            return;
+        };
+        let mut finding = held.finding(c.line, c.item);
+        if let Some(deferred) = c.deferred.take() {
+            deferred.restore(&mut finding);
+        }
+        c.finding = Some(Box::new(finding));
+    });
+    (candidates, accepted)
 }
 
 /// For each item, whether its event stands for its request, given each one's (non-empty)
@@ -520,7 +617,7 @@ pub(crate) fn chosen_by<T>(items: &[T], key: impl Fn(&T) -> (Option<&str>, Stage
         /// The index of the latest other stage: highest stage, then latest in the input.
         latest: Option<(Stage, usize)>,
     }
-    let mut groups: HashMap<&str, Group> = HashMap::new();
+    let mut groups: HashMap<&str, Group, RandomState> = HashMap::default();
     for (i, item) in items.iter().enumerate() {
         let (Some(id), stage) = key(item) else {
             continue;
@@ -546,7 +643,7 @@ pub(crate) fn chosen_by<T>(items: &[T], key: impl Fn(&T) -> (Option<&str>, Stage
 
 /// Feeds some of what [`same_finding`] compares to `h`: enough to tell events apart, equal for
 /// equal findings.
-pub(crate) fn hash_finding(f: &Finding, h: &mut DefaultHasher) {
+pub(crate) fn hash_finding<H: Hasher>(f: &Finding, h: &mut H) {
     f.audit_id.hash(h);
     f.time.hash(h);
     f.stage.hash(h);
@@ -611,7 +708,7 @@ pub(crate) fn same_finding(a: &Finding, b: &Finding) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::finding::{Action, ObjectKind, Outcome, Reason};
+    use crate::finding::{Action, ContainerKind, ObjectKind, Outcome, Reason};
 
     fn finding(line: u64) -> Box<Finding> {
         Box::new(Finding {
@@ -656,7 +753,8 @@ mod tests {
                         ..RequestRef::default()
                     })
                 }),
-                finding: bad.then(|| finding(line)),
+                held: bad.then(|| Held::new(*finding(line))),
+                finding: None,
                 accepted: None,
                 owner: None,
                 deferred: None,
@@ -685,20 +783,24 @@ mod tests {
                 .consider(ev)
                 .and_then(crate::rules::Verdict::into_finding);
             let original = finding.clone().expect("a finding");
-            let c = Candidate::new(ev, 3, finding);
-            let held = c.finding.as_deref().expect("a finding");
-            assert_eq!(held.attribution.as_ref().map(|a| &a.initiator), Some(&None));
+            let c = Candidate::new(ev, 2, finding);
+            let held = c.held.as_ref().expect("a finding");
+            assert_eq!(held.attribution, None);
             assert!(c.deferred.is_some());
             candidates.push((c, original));
         })
         .expect("an event");
         let (mut c, mut original) = candidates.pop().expect("one");
-        // As the scan's merge places a finding and its initiator.
-        for f in [c.finding.as_deref_mut().expect("a finding"), &mut original] {
-            (f.file, f.line) = ("in.log".to_owned(), 3);
-            if let Some(i) = f.attribution.as_mut().and_then(|a| a.initiator.as_mut()) {
-                (i.file, i.line) = ("in.log".to_owned(), 3);
-            }
+        // As the scan's merge places a candidate (its block starts at line 0) and the rule's
+        // finding would have been placed.
+        c.place(&Arc::from("in.log"), 0);
+        (original.file, original.line) = ("in.log".to_owned(), 3);
+        if let Some(i) = original
+            .attribution
+            .as_mut()
+            .and_then(|a| a.initiator.as_mut())
+        {
+            (i.file, i.line) = ("in.log".to_owned(), 3);
         }
         let (kept, _) = keep(vec![c], &[true]);
         let kept = kept[0].finding.as_deref().expect("kept");
@@ -803,7 +905,8 @@ mod tests {
                 name: name.map(Box::from),
                 time: Some(time.into()),
             })),
-            finding: Some(f),
+            held: Some(Held::new(*f)),
+            finding: None,
             accepted: None,
             owner: None,
             deferred: None,
@@ -818,7 +921,7 @@ mod tests {
     fn a_reused_audit_id_for_another_pod_is_another_request() {
         // One ID, two pods: the evil pod's only stage is its own request's latest.
         let mut good = pod(2, "x", ResponseComplete, Some("good"), "t2");
-        good.finding = None;
+        good.held = None;
         let (found, _, ids) = select_all(
             vec![pod(1, "x", RequestReceived, Some("evil"), "t1"), good],
             Mode::Default,
@@ -849,7 +952,7 @@ mod tests {
     #[test]
     fn the_same_event_in_two_inputs_is_one_event() {
         let mut copy = pod(1, "x", ResponseComplete, Some("web"), "t2");
-        copy.finding.as_mut().expect("finding").file = "copy.log.gz".into();
+        copy.held.as_mut().expect("a finding").file = Some("copy.log.gz".into());
         copy.line = 9;
         let (found, _, ids) = select_all(
             vec![
@@ -878,7 +981,7 @@ mod tests {
     #[test]
     fn a_second_completion_is_a_second_request() {
         let mut allowed = pod(1, "x", ResponseComplete, Some("web"), "t1");
-        allowed.finding = None;
+        allowed.held = None;
         let (found, _, ids) = select_all(
             vec![allowed, pod(2, "x", ResponseComplete, Some("web"), "t2")],
             Mode::Default,
@@ -935,10 +1038,120 @@ mod tests {
             .prop_map(|(id, stage, name, time, bad)| {
                 let mut c = pod(0, id, stage, name, time);
                 if !bad {
-                    c.finding = None;
+                    c.held = None;
                 }
                 c
             })
+    }
+
+    /// A finding from small random parts: few values per field, so that two findings are
+    /// often equal, or differ in one field only.
+    fn arbitrary_finding() -> impl proptest::strategy::Strategy<Value = Finding> {
+        use crate::finding::ContainerVerdict;
+        use proptest::prelude::*;
+        let text = || prop::option::of(prop::sample::select(vec!["", "a", "b", "ü:1\u{0}"]));
+        let owned = |s: Option<&str>| s.map(str::to_owned);
+        let list = || {
+            prop::option::of(prop::collection::vec(
+                prop::sample::select(vec!["", "a", "b:1"]),
+                0..3,
+            ))
+        };
+        let container = (text(), any::<bool>(), text(), text()).prop_map(
+            move |(name, init, image, reference)| ContainerVerdict {
+                name: owned(name),
+                kind: if init {
+                    ContainerKind::Init
+                } else {
+                    ContainerKind::Container
+                },
+                image: owned(image),
+                reference: owned(reference),
+                allowed: init,
+            },
+        );
+        let attribution = prop::option::of((text(), any::<bool>())).prop_map(move |a| {
+            a.map(|(note, direct)| Attribution {
+                how: if direct { How::Direct } else { How::Unresolved },
+                chain: vec!["ReplicaSet/a".to_owned()],
+                initiator: None,
+                note: owned(note),
+            })
+        });
+        (
+            (text(), text(), text(), text(), text(), text()),
+            (text(), text(), list(), text()),
+            (prop::option::of(-1i64..2), any::<bool>(), list(), list()),
+            (
+                prop::option::of(prop::collection::vec(container, 0..3)),
+                text(),
+            ),
+            attribution,
+        )
+            .prop_map(
+                move |(
+                    (audit_id, time, stage, namespace, pod, generate_name),
+                    (user, impersonated_user, source_ips, user_agent),
+                    (status_code, bodiless, images, disallowed),
+                    (containers, name),
+                    attribution,
+                )| {
+                    let strings = |l: Option<Vec<&str>>| {
+                        l.map(|l| l.into_iter().map(str::to_owned).collect::<Vec<_>>())
+                    };
+                    Finding {
+                        audit_id: owned(audit_id),
+                        time: owned(time),
+                        stage: owned(stage),
+                        namespace: owned(namespace),
+                        pod: owned(pod),
+                        generate_name: owned(generate_name),
+                        user: owned(user),
+                        impersonated_user: owned(impersonated_user),
+                        source_ips: strings(source_ips),
+                        user_agent: owned(user_agent),
+                        status_code,
+                        reason: if bodiless {
+                            Reason::ImagesUnknown
+                        } else {
+                            Reason::DisallowedImage
+                        },
+                        images: strings(images),
+                        disallowed_images: strings(disallowed).unwrap_or_default(),
+                        containers,
+                        name: owned(name),
+                        attribution,
+                        ..*finding(0)
+                    }
+                },
+            )
+    }
+
+    proptest::proptest! {
+        /// A held finding is made again as it was, in the place the scan gives it; two held
+        /// findings are the same event exactly when the findings are.
+        #[test]
+        fn a_held_finding_is_the_finding(
+            a in arbitrary_finding(),
+            b in arbitrary_finding(),
+            line in 1u64..1000,
+            item in proptest::option::of(0u64..3),
+        ) {
+            let placed = |f: &Finding| Finding {
+                file: "in.log".to_owned(),
+                line,
+                item,
+                ..f.clone()
+            };
+            let mut held = Held::new(a.clone());
+            held.file = Some("in.log".into());
+            let same = Held::new(b.clone()).event == held.event;
+            proptest::prop_assert_eq!(held.finding(line, item), placed(&a));
+            proptest::prop_assert_eq!(same, same_finding(&a, &b));
+            // Where it was found and its attribution are not what the event says.
+            let elsewhere = Finding { attribution: None, ..placed(&a) };
+            proptest::prop_assert_eq!(&Held::new(elsewhere).event, &Held::new(a).event);
+        }
     }
 
     proptest::proptest! {
@@ -955,9 +1168,6 @@ mod tests {
                     .zip(from..)
                     .map(|(mut c, line)| {
                         c.line = line;
-                        if let Some(f) = &mut c.finding {
-                            f.line = line;
-                        }
                         c
                     })
                     .collect()

@@ -9,7 +9,9 @@
 //!    input (standard input, `--no-mmap`, gzip, zstd) is cut into blocks by a reader thread and
 //!    scanned the same way as blocks arrive ([`stream`]);
 //! 3. the per-chunk results are merged in input order, shifting each chunk's line numbers by the
-//!    newline count of the chunks before it (a prefix sum, no second pass);
+//!    newline count of the chunks before it (a prefix sum, no second pass); chunks are handed to
+//!    the workers in order and each result is merged as soon as the ones before it are
+//!    ([`Ordered`]), so an input's result is never held twice, as blocks and as their merge;
 //! 4. [`unrecognised`] judges an input that held no audit event: an error when the command line
 //!    names it, ignored once when a directory walk met it;
 //!
@@ -30,8 +32,9 @@ pub mod prefilter;
 pub mod stream;
 mod unrecognised;
 
+use std::collections::BTreeMap;
 use std::path::PathBuf;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, PoisonError};
 
 use rayon::prelude::*;
 
@@ -466,29 +469,35 @@ fn scan_body(
 ) -> (InputScan, Layout) {
     let body = bytes.strip_prefix(BOM).unwrap_or(bytes);
     let layout = document::layout(body);
-    let blocks = match layout {
+    let mut scan = match layout {
         Layout::Document { start, line } => {
             let mut doc = block::scan_document(&body[start..], line, policy);
             doc.newlines = memchr::memchr_iter(b'\n', body).count() as u64;
             doc.stats.lines = doc.newlines + u64::from(body.last().is_some_and(|&b| b != b'\n'));
-            vec![doc]
+            merge(name, vec![doc], 0)
         }
         Layout::Lines => match chunking {
-            Chunking::Sequential => vec![block::scan_lines(body, policy)],
-            Chunking::Parallel(size, progress) => input::chunk::split(body, size)
-                .into_par_iter()
-                .map(|range| {
+            Chunking::Sequential => merge(name, vec![block::scan_lines(body, policy)], 0),
+            Chunking::Parallel(size, progress) => {
+                // Chunks are handed out in order and merged as soon as their turn comes, so
+                // only the results waiting for an earlier chunk are held besides the input's.
+                let ordered = Mutex::new(Ordered::new(name));
+                let chunks = input::chunk::split(body, size).into_iter().enumerate();
+                chunks.par_bridge().for_each(|(seq, range)| {
                     let len = range.len() as u64;
                     let result = block::scan_lines(&body[range], policy);
                     if let Some(progress) = progress {
                         progress.add(len);
                     }
-                    result
-                })
-                .collect(),
+                    let mut ordered = ordered.lock().unwrap_or_else(PoisonError::into_inner);
+                    ordered.push(seq, result);
+                });
+                let ordered = ordered.into_inner().unwrap_or_else(PoisonError::into_inner);
+                debug_assert!(ordered.pending.is_empty(), "every chunk was merged");
+                ordered.scan
+            }
         },
     };
-    let mut scan = merge(name, blocks, 0);
     scan.stats.files = 1;
     scan.stats.bytes = bytes.len() as u64;
     (scan, layout)
@@ -497,34 +506,69 @@ fn scan_body(
 /// Joins block results in order, making lines absolute (1-based) from `first_line` (0-based).
 fn merge(name: &str, blocks: Vec<BlockResult>, first_line: u64) -> InputScan {
     let mut out = InputScan::default();
+    let file: Arc<str> = Arc::from(name);
     let mut base = first_line;
-    for mut block in blocks {
-        for mut c in block.candidates {
-            c.line += base + 1;
-            if let Some(f) = &mut c.finding {
-                name.clone_into(&mut f.file);
-                f.line = c.line;
-                f.item = c.item;
-                // A finding starts out attributed to its own request.
-                if let Some(initiator) = f.attribution.as_mut().and_then(|a| a.initiator.as_mut()) {
-                    name.clone_into(&mut initiator.file);
-                    initiator.line = c.line;
-                }
-            }
-            out.candidates.push(c);
-        }
-        for mut s in block.workloads {
-            let r = &mut s.record;
-            r.position.line += base + 1;
-            r.requester.file = crate::attribution::shared(name);
-            out.workloads.push(s);
-        }
-        block.stats.locate(name, base + 1);
-        out.stats += block.stats;
-        out.accepted += block.accepted;
-        base += block.newlines;
+    for block in blocks {
+        base += absorb(&mut out, &file, block, base);
     }
     out
+}
+
+/// Moves one block's results into `out`, the input's so far, making its lines absolute
+/// (1-based) from `base`, the 0-based line it starts at, in input `file`; says how many
+/// newlines it held.
+fn absorb(out: &mut InputScan, file: &Arc<str>, mut block: BlockResult, base: u64) -> u64 {
+    for mut c in block.candidates {
+        c.place(file, base);
+        out.candidates.push(c);
+    }
+    for mut s in block.workloads {
+        let r = &mut s.record;
+        r.position.line += base + 1;
+        r.requester.file = crate::attribution::shared(file);
+        out.workloads.push(s);
+    }
+    block.stats.locate(file, base + 1);
+    out.stats += block.stats;
+    out.accepted += block.accepted;
+    block.newlines
+}
+
+/// Block results put back in input order as they arrive, each merged into the input's scan
+/// as soon as every earlier one is.
+struct Ordered {
+    /// The input's name.
+    file: Arc<str>,
+    /// The sequence number of the next block to merge.
+    next: usize,
+    /// Results that arrived before their turn.
+    pending: BTreeMap<usize, BlockResult>,
+    /// The 0-based line the next block starts at.
+    base: u64,
+    /// What has been merged.
+    scan: InputScan,
+}
+
+impl Ordered {
+    /// Nothing merged yet, of input `name`.
+    fn new(name: &str) -> Ordered {
+        Ordered {
+            file: Arc::from(name),
+            next: 0,
+            pending: BTreeMap::new(),
+            base: 0,
+            scan: InputScan::default(),
+        }
+    }
+
+    /// Takes the result of block `seq` and merges every result whose turn has come.
+    fn push(&mut self, seq: usize, result: BlockResult) {
+        self.pending.insert(seq, result);
+        while let Some(block) = self.pending.remove(&self.next) {
+            self.base += absorb(&mut self.scan, &self.file, block, self.base);
+            self.next += 1;
+        }
+    }
 }
 
 #[cfg(test)]

@@ -26,7 +26,7 @@ use std::sync::Arc;
 
 use super::document::{Prefix, might_be_document, read_document};
 use super::inputs::{Permit, Permits};
-use super::{Chunking, InputScan, ScanOptions, legacy_error, merge, scan_body};
+use super::{Chunking, InputScan, ScanOptions, absorb, legacy_error, scan_body};
 use crate::input::Stream;
 use crate::input::decode::DecodeError;
 use crate::input::lines::{LineBlocks, Piece, ReadFailure};
@@ -257,7 +257,7 @@ pub(super) fn scan_piece(seq: usize, piece: Piece, policy: &Policy) -> PieceResu
 /// Puts piece results back in input order as they arrive.
 pub(super) struct Merger {
     /// The input's name, for locations.
-    name: String,
+    file: Arc<str>,
     /// The sequence number of the next piece to merge.
     next: usize,
     /// Results that arrived before their turn.
@@ -278,7 +278,7 @@ impl Merger {
     /// An empty merge for input `name`.
     pub(super) fn new(name: &str) -> Self {
         Merger {
-            name: name.to_owned(),
+            file: Arc::from(name),
             next: 0,
             pending: BTreeMap::new(),
             scan: InputScan::default(),
@@ -320,20 +320,14 @@ impl Merger {
             }
             self.oversized.0 += 1;
         }
-        let newlines = result.block.newlines;
-        let part = merge(&self.name, vec![result.block], self.line_base);
-        self.scan.candidates.extend(part.candidates);
-        self.scan.workloads.extend(part.workloads);
-        self.scan.stats += part.stats;
-        self.scan.accepted += part.accepted;
-        self.line_base += newlines;
+        self.line_base += absorb(&mut self.scan, &self.file, result.block, self.line_base);
         self.bytes += result.bytes;
     }
 
     /// The input's scan, with its errors; `read` is the read error that ended it.
     pub(super) fn finish(mut self, read: Option<ReadFailure>) -> StreamScan {
         debug_assert!(self.pending.is_empty(), "every piece arrived");
-        let name = &self.name;
+        let name = &*self.file;
         if self.panicked {
             let mut result = StreamScan::empty();
             result.format = InputFormat::JsonLines;
