@@ -201,7 +201,8 @@ pub fn run(config: &Config) -> anyhow::Result<Finished> {
         warnings: config.policy.allowlist.warnings(),
         notes: &[],
     };
-    let status = deliver(&report, &config.delivery, sink, &notes)?;
+    // On the run's threads: the report serialises its rows on them (`report::parallel`).
+    let status = pool.install(|| deliver(&report, &config.delivery, sink, &notes))?;
     Ok(Finished {
         status,
         _held: Some(Box::new((scan, errors, pool))),

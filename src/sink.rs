@@ -19,7 +19,7 @@
 //! [`std::io::Write`].
 
 use std::fs::File;
-use std::io::{self, BufWriter, StdoutLock, Write};
+use std::io::{self, BufWriter, Stdout, Write};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -71,8 +71,10 @@ pub struct Sink(Kind);
 /// The ways a report is delivered.
 #[derive(Debug)]
 enum Kind {
-    /// Standard output, buffered.
-    Stdout(BufWriter<StdoutLock<'static>>),
+    /// Standard output, buffered. Not its lock, which would tie the sink to the thread that
+    /// opened it: the report is written on one of the run's threads ([`crate::run`]), and
+    /// standard output is locked once per buffer written.
+    Stdout(BufWriter<Stdout>),
     /// A temporary file that becomes the destination when finished.
     File(AtomicFile),
     /// A report held in memory until it is put whole.
@@ -90,7 +92,7 @@ impl Sink {
     /// directory that cannot be written fails now); an object is only put when finished.
     pub fn open(destination: &Destination) -> anyhow::Result<Sink> {
         match destination {
-            Destination::Stdout => Ok(Sink(Kind::Stdout(BufWriter::new(io::stdout().lock())))),
+            Destination::Stdout => Ok(Sink(Kind::Stdout(BufWriter::new(io::stdout())))),
             Destination::File(path) => AtomicFile::create(path).map(|f| Sink(Kind::File(f))),
             #[cfg(feature = "object-store")]
             Destination::Object(uri) => Ok(Sink(Kind::Object {

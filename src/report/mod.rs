@@ -24,6 +24,7 @@ mod json;
 mod jsonl;
 mod junit;
 mod markdown;
+mod parallel;
 #[cfg(test)]
 mod sample;
 mod schema;
