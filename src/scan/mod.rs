@@ -171,10 +171,18 @@ pub fn scan(paths: &[PathBuf], policy: &Policy, opts: &ScanOptions) -> Scan {
     workloads.shrink_to_fit();
     let unrecognised = unrecognised::check_run(paths, &inputs, &mut scan.stats);
     scan.errors.extend(unrecognised);
-    scan.workloads = record::select(workloads);
     // One candidate per request is kept first, then only the kept findings are attributed.
-    let (chosen, identities) = rules::stage::chosen(&candidates, policy.mode);
-    let (kept, accepted) = rules::stage::keep(candidates, &chosen);
+    // The workload records and the candidates are chosen from, and the records indexed while
+    // the candidates are kept, on two threads: neither side reads the other's.
+    let (selected, (chosen, identities)) = rayon::join(
+        || record::select(workloads),
+        || rules::stage::chosen(&candidates, policy.mode),
+    );
+    scan.workloads = selected;
+    let (records, (kept, accepted)) = rayon::join(
+        || Records::new(&scan.workloads),
+        || rules::stage::keep(candidates, &chosen),
+    );
     drop(chosen);
     scan.stats.duplicate_events += identities.duplicates;
     scan.stats.audit_id_collisions += identities.collisions;
@@ -182,7 +190,7 @@ pub fn scan(paths: &[PathBuf], policy: &Policy, opts: &ScanOptions) -> Scan {
         scan.accepted.add(a);
     }
     let filter = &policy.scope.filter;
-    (scan.findings, _) = in_scope(kept, &scan.workloads, filter, &mut scan.filtered);
+    (scan.findings, _) = in_scope(kept, &records, filter, &mut scan.filtered);
     scan
 }
 
@@ -202,7 +210,7 @@ fn gather<T>(all: &mut Vec<T>, mut part: Vec<T>) {
 /// initiator too, so then every kept finding is resolved before the filter.
 fn in_scope(
     mut kept: Vec<Candidate>,
-    workloads: &[WorkloadRecord],
+    records: &Records<'_>,
     filter: &Filter,
     filtered: &mut FilterStats,
 ) -> (Vec<Finding>, usize) {
@@ -217,36 +225,62 @@ fn in_scope(
             false
         }
     };
-    let findings = |kept: Vec<Candidate>| kept.into_iter().filter_map(|c| c.finding).map(|f| *f);
     if filter.reads_initiator() {
-        let resolved = attribute(&mut kept, &Records::new(workloads));
-        (findings(kept).filter(|f| admit(f)).collect(), resolved)
+        let (mut findings, resolved) = attribute(kept, records);
+        findings.retain(|f| admit(f));
+        (findings, resolved)
     } else {
         kept.retain(|c| c.finding.as_deref().is_some_and(&mut admit));
-        let resolved = attribute(&mut kept, &Records::new(workloads));
-        (findings(kept).collect(), resolved)
+        attribute(kept, records)
     }
 }
 
-/// Follows the owner chain of every pod create whose finding claims a controller owner, over
-/// the workload writes of the whole run (docs/attribution.md), in parallel when there are many,
-/// and says how many it resolved. Every other finding keeps the attribution its rule gave it:
-/// its own request, or none in Falco parity mode. The scan calls it on the findings it keeps
-/// only (one per request, in scope), never on the candidates choosing dropped.
-fn attribute(candidates: &mut [Candidate], records: &Records<'_>) -> usize {
-    /// Fewer pod creates than this are resolved on one thread, one batch at least this size
-    /// per task otherwise: a resolution takes microseconds.
-    const BATCH: usize = 256;
-    let owned: Vec<&mut Candidate> = candidates
-        .iter_mut()
-        .filter(|c| c.owner.is_some() && c.finding.is_some())
-        .collect();
-    let resolved = owned.len();
-    owned
+/// The findings of `candidates`, in order, each pod create whose finding claims a controller
+/// owner resolved by following its owner chain over the workload writes of the whole run
+/// (docs/attribution.md), and how many were resolved. Every other finding keeps the attribution
+/// its rule gave it: its own request, or none in Falco parity mode. The scan calls it on the
+/// candidates it keeps only (one per request, in scope), never on those choosing dropped.
+///
+/// On the run's threads when there are many: a resolution takes microseconds, and taking each
+/// finding out of its candidate (a move and a few frees) about one, so fewer than [`BATCH`] are
+/// done on one thread and at least that many per task otherwise. rayon's collect keeps the
+/// input order whatever the number of threads.
+fn attribute(candidates: Vec<Candidate>, records: &Records<'_>) -> (Vec<Finding>, usize) {
+    attribute_in_tasks(candidates, records, BATCH)
+}
+
+/// [`attribute`], with at least `batch` candidates to a task.
+fn attribute_in_tasks(
+    candidates: Vec<Candidate>,
+    records: &Records<'_>,
+    batch: usize,
+) -> (Vec<Finding>, usize) {
+    let resolved = candidates.iter().filter(|c| resolves(c)).count();
+    // Mapped one to one, so rayon writes each finding straight into its place in one vector
+    // (filtered, it would gather them in a vector per task and copy them again).
+    let findings: Vec<Option<Finding>> = candidates
         .into_par_iter()
-        .with_min_len(BATCH)
-        .for_each(|c| attribute_one(c, records));
-    resolved
+        .with_min_len(batch)
+        .map(|mut c| {
+            if resolves(&c) {
+                attribute_one(&mut c, records);
+            }
+            c.finding.map(|f| *f)
+        })
+        .collect();
+    // Where they are: the identity `filter_map` is collected in place, `flatten` is not.
+    #[allow(clippy::filter_map_identity)]
+    let findings = findings.into_iter().filter_map(|f| f).collect();
+    (findings, resolved)
+}
+
+/// How many candidates [`attribute`] hands each task at least.
+const BATCH: usize = 256;
+
+/// Whether `c`'s finding is a pod create that claims a controller owner, which [`attribute`]
+/// resolves.
+fn resolves(c: &Candidate) -> bool {
+    c.owner.is_some() && c.finding.is_some()
 }
 
 /// Resolves one pod create's finding (see [`attribute`]).

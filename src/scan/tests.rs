@@ -137,7 +137,7 @@ fn outcome(scan: InputScan) -> (Vec<Finding>, Stats, Vec<WorkloadRecord>) {
     let (kept, _) = rules::stage::keep(scan.candidates, &chosen);
     let (findings, _) = in_scope(
         kept,
-        &workloads,
+        &Records::new(&workloads),
         &Filter::default(),
         &mut FilterStats::default(),
     );

@@ -288,7 +288,8 @@ fn only_kept_findings_are_resolved() {
     let resolved = |filter: &Filter| {
         let (chosen, _) = rules::stage::chosen(&scanned.candidates, policy().mode);
         let (kept, _) = rules::stage::keep(scanned.candidates.clone(), &chosen);
-        let (findings, resolved) = in_scope(kept, &workloads, filter, &mut FilterStats::default());
+        let records = Records::new(&workloads);
+        let (findings, resolved) = in_scope(kept, &records, filter, &mut FilterStats::default());
         (findings.len(), resolved)
     };
     let filter = |namespaces: &[&str], users: &[&str]| {
@@ -309,4 +310,29 @@ fn only_kept_findings_are_resolved() {
 /// The line of step `i`, with its newline.
 fn step_line(i: usize, s: Step) -> String {
     super::history::line(i, s) + "\n"
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(16))]
+
+    /// The kept findings come out attributed in input order whatever the number of threads and
+    /// however finely they are split between tasks: as one thread attributes them one by one.
+    #[test]
+    fn attribution_in_parallel_keeps_order_and_answers(
+        steps in proptest::collection::vec(step(), 0..120),
+        threads in 2usize..5,
+        batch in 1usize..8,
+    ) {
+        let lines = history(&steps);
+        let scanned = scan_bytes("log", lines.concat().as_bytes(), &policy(), None);
+        let workloads = record::select(scanned.workloads);
+        let records = Records::new(&workloads);
+        let (chosen, _) = rules::stage::chosen(&scanned.candidates, policy().mode);
+        let (kept, _) = rules::stage::keep(scanned.candidates, &chosen);
+        let one = rayon::ThreadPoolBuilder::new().num_threads(1).build().expect("pool");
+        let sequential = one.install(|| attribute_in_tasks(kept.clone(), &records, usize::MAX));
+        let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().expect("pool");
+        let parallel = pool.install(|| attribute_in_tasks(kept, &records, batch));
+        prop_assert_eq!(parallel, sequential);
+    }
 }
