@@ -12,6 +12,7 @@
 
 use std::collections::HashMap;
 
+use ahash::RandomState;
 use jiff::Timestamp;
 
 use super::super::identity::{self, Child};
@@ -28,9 +29,9 @@ pub struct Records<'r> {
     /// The writes that have a time, sorted by time, then by input position.
     writes: Vec<&'r WorkloadRecord>,
     /// Each object's writes by kind and uid.
-    by_uid: HashMap<(WorkloadKind, &'r str), Run>,
+    by_uid: HashMap<(WorkloadKind, &'r str), Run, RandomState>,
     /// Each object's writes by kind, namespace and name.
-    by_name: HashMap<(WorkloadKind, &'r str, &'r str), Names>,
+    by_name: HashMap<(WorkloadKind, &'r str, &'r str), Names, RandomState>,
 }
 
 /// The writes of one kind, namespace and name.
@@ -139,8 +140,12 @@ impl<'r> Records<'r> {
         let mut writes: Vec<&'r WorkloadRecord> =
             records.into_iter().filter(|r| r.at.is_some()).collect();
         writes.sort_by_key(|r| (r.at, r.position));
-        let mut by_uid: HashMap<(WorkloadKind, &'r str), Run> = HashMap::new();
-        let mut by_name: HashMap<_, Names> = HashMap::new();
+        // At most one object per write: no table grows while it is filled.
+        let objects = writes.len();
+        let mut by_uid: HashMap<_, Run, _> =
+            HashMap::with_capacity_and_hasher(objects, RandomState::new());
+        let mut by_name: HashMap<_, Names, _> =
+            HashMap::with_capacity_and_hasher(objects, RandomState::new());
         for (index, &record) in writes.iter().enumerate() {
             if let Some(uid) = &record.uid {
                 let key = (record.kind, &**uid);
