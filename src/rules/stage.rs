@@ -809,6 +809,47 @@ mod tests {
         assert_eq!(initiator.and_then(|i| i.verb.as_deref()), Some("create"));
     }
 
+    /// An attribution that says more than "its own request" is held as it is, placed with the
+    /// finding, and comes back unchanged; a finding without one (Falco's rule) gets none back.
+    #[test]
+    fn any_other_attribution_is_held_as_it_is() {
+        let policy = crate::testing::policy("[nginx]").build();
+        let line = (crate::testing::pod_create().api_server().audit_id("a1"))
+            .complete()
+            .user("alice@example.com")
+            .image("evil:1")
+            .line();
+        let mut held = Vec::new();
+        crate::event::for_each_event(line.as_bytes(), &mut |ev| {
+            let mut finding = policy
+                .consider(ev)
+                .and_then(crate::rules::Verdict::into_finding)
+                .expect("a finding");
+            let attribution = finding.attribution.as_mut().expect("attributed");
+            attribution.note = Some("worth a look".to_owned());
+            let noted = finding.clone();
+            let mut bare = finding.clone();
+            bare.attribution = None;
+            held.push((Candidate::new(ev, 2, Some(finding)), noted));
+            held.push((Candidate::new(ev, 2, Some(bare.clone())), bare));
+        })
+        .expect("an event");
+        for (mut c, mut original) in held {
+            assert!(c.deferred.is_none());
+            c.place(&Arc::from("in.log"), 0);
+            (original.file, original.line) = ("in.log".to_owned(), 3);
+            if let Some(i) = original
+                .attribution
+                .as_mut()
+                .and_then(|a| a.initiator.as_mut())
+            {
+                (i.file, i.line) = ("in.log".to_owned(), 3);
+            }
+            let (kept, _) = keep(vec![c], &[true]);
+            assert_eq!(kept[0].finding.as_deref(), Some(&original));
+        }
+    }
+
     #[test]
     fn response_complete_wins_whatever_the_order() {
         assert_eq!(
