@@ -222,14 +222,44 @@ impl Deferred {
     /// when the candidate is kept.
     fn take(finding: &mut Finding) -> Option<Deferred> {
         let attribution = finding.attribution.as_ref()?;
-        let initiator = attribution.initiator.as_ref()?;
-        let deferred = Deferred {
-            verb: initiator.verb.as_deref().map(shared),
+        let Attribution {
+            how,
+            chain,
+            initiator: Some(initiator),
+            note,
+        } = attribution
+        else {
+            return None;
         };
-        let again = deferred.attribution(finding);
-        if finding.attribution.as_ref() != Some(&again) {
+        // What `attribution` would make again, compared where it stands rather than copied.
+        let Requester {
+            user,
+            impersonated_user,
+            source_ips,
+            user_agent,
+            verb,
+            time,
+            audit_id,
+            file,
+            line,
+        } = initiator;
+        let own = *how == How::Direct
+            && chain.is_empty()
+            && note.is_none()
+            && *user == finding.user
+            && *impersonated_user == finding.impersonated_user
+            && *source_ips == finding.source_ips
+            && *user_agent == finding.user_agent
+            && *time == finding.time
+            && *audit_id == finding.audit_id
+            && *file == finding.file
+            && *line == finding.line;
+        if !own {
             return None;
         }
+        let deferred = Deferred {
+            verb: verb.as_deref().map(shared),
+        };
         finding.attribution = None;
         Some(deferred)
     }
@@ -809,8 +839,9 @@ mod tests {
         assert_eq!(initiator.and_then(|i| i.verb.as_deref()), Some("create"));
     }
 
-    /// An attribution that says more than "its own request" is held as it is, placed with the
-    /// finding, and comes back unchanged; a finding without one (Falco's rule) gets none back.
+    /// An attribution that says more than "its own request" (another requester, a note) is held
+    /// as it is, placed with the finding, and comes back unchanged; a finding without one
+    /// (Falco's rule) gets none back.
     #[test]
     fn any_other_attribution_is_held_as_it_is() {
         let policy = crate::testing::policy("[nginx]").build();
@@ -825,6 +856,13 @@ mod tests {
                 .consider(ev)
                 .and_then(crate::rules::Verdict::into_finding)
                 .expect("a finding");
+            let mut other = finding.clone();
+            let initiator = other
+                .attribution
+                .as_mut()
+                .and_then(|a| a.initiator.as_mut());
+            initiator.expect("an initiator").user = Some("bob".to_owned());
+            held.push((Candidate::new(ev, 2, Some(other.clone())), other));
             let attribution = finding.attribution.as_mut().expect("attributed");
             attribution.note = Some("worth a look".to_owned());
             let noted = finding.clone();
