@@ -527,7 +527,7 @@ fn scan_body(
                     ordered.push(seq, result);
                 });
                 let ordered = ordered.into_inner().unwrap_or_else(PoisonError::into_inner);
-                debug_assert!(ordered.pending.is_empty(), "every chunk was merged");
+                debug_assert!(!ordered.order.is_waiting(), "every chunk was merged");
                 ordered.scan
             }
         },
@@ -573,10 +573,8 @@ fn absorb(out: &mut InputScan, file: &Arc<str>, mut block: BlockResult, base: u6
 struct Ordered {
     /// The input's name.
     file: Arc<str>,
-    /// The sequence number of the next block to merge.
-    next: usize,
-    /// Results that arrived before their turn.
-    pending: BTreeMap<usize, BlockResult>,
+    /// The results that arrived before their turn.
+    order: InOrder<BlockResult>,
     /// The 0-based line the next block starts at.
     base: u64,
     /// What has been merged.
@@ -588,8 +586,7 @@ impl Ordered {
     fn new(name: &str) -> Ordered {
         Ordered {
             file: Arc::from(name),
-            next: 0,
-            pending: BTreeMap::new(),
+            order: InOrder::default(),
             base: 0,
             scan: InputScan::default(),
         }
@@ -597,11 +594,52 @@ impl Ordered {
 
     /// Takes the result of block `seq` and merges every result whose turn has come.
     fn push(&mut self, seq: usize, result: BlockResult) {
-        self.pending.insert(seq, result);
-        while let Some(block) = self.pending.remove(&self.next) {
+        self.order.insert(seq, result);
+        while let Some(block) = self.order.pop_next() {
             self.base += absorb(&mut self.scan, &self.file, block, self.base);
-            self.next += 1;
         }
+    }
+}
+
+/// Items numbered 0, 1, 2, … that arrive in any order, taken out in order: the results of an
+/// input's chunks or blocks, scanned by whichever worker was free.
+struct InOrder<T> {
+    /// The number of the next item to take out.
+    next: usize,
+    /// Items that arrived before their turn.
+    pending: BTreeMap<usize, T>,
+}
+
+impl<T> Default for InOrder<T> {
+    fn default() -> Self {
+        InOrder {
+            next: 0,
+            pending: BTreeMap::new(),
+        }
+    }
+}
+
+impl<T> InOrder<T> {
+    /// Holds item `seq` until its turn.
+    fn insert(&mut self, seq: usize, item: T) {
+        self.pending.insert(seq, item);
+    }
+
+    /// The next item, if it has arrived.
+    fn pop_next(&mut self) -> Option<T> {
+        let item = self.pending.remove(&self.next)?;
+        self.next += 1;
+        Some(item)
+    }
+
+    /// How many items have been taken out.
+    fn taken(&self) -> usize {
+        self.next
+    }
+
+    /// Whether an item is held that waits for an earlier one.
+    fn is_waiting(&self) -> bool {
+        !self.pending.is_empty()
     }
 }
 

@@ -21,12 +21,11 @@
 //! lines before it are scanned and their findings kept, and the error names the input, where the
 //! damage is and the line reached.
 
-use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use super::document::{Prefix, might_be_document, read_document};
 use super::inputs::{Permit, Permits};
-use super::{Chunking, InputScan, ScanOptions, absorb, legacy_error, scan_body};
+use super::{Chunking, InOrder, InputScan, ScanOptions, absorb, legacy_error, scan_body};
 use crate::input::Stream;
 use crate::input::decode::DecodeError;
 use crate::input::lines::{LineBlocks, Piece, ReadFailure};
@@ -258,10 +257,8 @@ pub(super) fn scan_piece(seq: usize, piece: Piece, policy: &Policy) -> PieceResu
 pub(super) struct Merger {
     /// The input's name, for locations.
     file: Arc<str>,
-    /// The sequence number of the next piece to merge.
-    next: usize,
     /// Results that arrived before their turn.
-    pending: BTreeMap<usize, PieceResult>,
+    order: InOrder<PieceResult>,
     /// What has been merged.
     scan: InputScan,
     /// Newlines before the next piece (0-based line of its first line).
@@ -279,8 +276,7 @@ impl Merger {
     pub(super) fn new(name: &str) -> Self {
         Merger {
             file: Arc::from(name),
-            next: 0,
-            pending: BTreeMap::new(),
+            order: InOrder::default(),
             scan: InputScan::default(),
             line_base: 0,
             bytes: 0,
@@ -291,7 +287,7 @@ impl Merger {
 
     /// How many pieces have been merged.
     pub(super) fn merged(&self) -> usize {
-        self.next
+        self.order.taken()
     }
 
     /// Takes the result of piece `seq` (`None` if its scan panicked) and merges every result
@@ -305,10 +301,9 @@ impl Merger {
                 oversized: false,
             }
         });
-        self.pending.insert(seq, result);
-        while let Some(result) = self.pending.remove(&self.next) {
+        self.order.insert(seq, result);
+        while let Some(result) = self.order.pop_next() {
             self.absorb(result);
-            self.next += 1;
         }
     }
 
@@ -326,7 +321,7 @@ impl Merger {
 
     /// The input's scan, with its errors; `read` is the read error that ended it.
     pub(super) fn finish(mut self, read: Option<ReadFailure>) -> StreamScan {
-        debug_assert!(self.pending.is_empty(), "every piece arrived");
+        debug_assert!(!self.order.is_waiting(), "every piece arrived");
         let name = &*self.file;
         if self.panicked {
             let mut result = StreamScan::empty();

@@ -639,3 +639,27 @@ fn a_mapped_file_cut_inside_its_last_page_is_reported_too() {
         )]
     );
 }
+
+proptest! {
+    /// Whatever order the items arrive in, they are taken out in their own order, each as soon
+    /// as every earlier one has arrived, and nothing waits once all have.
+    #[test]
+    fn items_come_out_in_order_as_soon_as_they_can(
+        order in Just((0..40usize).collect::<Vec<_>>()).prop_shuffle(),
+    ) {
+        let mut in_order = InOrder::default();
+        let mut out = Vec::new();
+        let mut arrived = std::collections::BTreeSet::new();
+        for seq in order {
+            in_order.insert(seq, seq);
+            arrived.insert(seq);
+            while let Some(item) = in_order.pop_next() {
+                out.push(item);
+            }
+            let ready = (0..40).take_while(|i| arrived.contains(i)).count();
+            prop_assert_eq!(in_order.taken(), ready);
+            prop_assert_eq!(&out, &(0..ready).collect::<Vec<_>>());
+        }
+        prop_assert!(!in_order.is_waiting());
+    }
+}
