@@ -820,23 +820,29 @@ mod tests {
             candidates.push((c, original));
         })
         .expect("an event");
-        let (mut c, mut original) = candidates.pop().expect("one");
-        // As the scan's merge places a candidate (its block starts at line 0) and the rule's
-        // finding would have been placed.
+        let (mut c, original) = candidates.pop().expect("one");
+        // As the scan's merge places a candidate (its block starts at line 0).
         c.place(&Arc::from("in.log"), 0);
-        (original.file, original.line) = ("in.log".to_owned(), 3);
-        if let Some(i) = original
+        let original = placed(original);
+        let (kept, _) = keep(vec![c], &[true]);
+        let kept = kept[0].finding.as_deref().expect("kept");
+        assert_eq!(kept, &original);
+        let initiator = kept.attribution.as_ref().and_then(|a| a.initiator.as_ref());
+        assert_eq!(initiator.and_then(|i| i.verb.as_deref()), Some("create"));
+    }
+
+    /// `finding` as the scan's merge places it when its block starts the input `in.log` and its
+    /// event is on the block's third line: the finding, and an initiator that is its own request.
+    fn placed(mut finding: Finding) -> Finding {
+        (finding.file, finding.line) = ("in.log".to_owned(), 3);
+        if let Some(i) = finding
             .attribution
             .as_mut()
             .and_then(|a| a.initiator.as_mut())
         {
             (i.file, i.line) = ("in.log".to_owned(), 3);
         }
-        let (kept, _) = keep(vec![c], &[true]);
-        let kept = kept[0].finding.as_deref().expect("kept");
-        assert_eq!(kept, &original);
-        let initiator = kept.attribution.as_ref().and_then(|a| a.initiator.as_ref());
-        assert_eq!(initiator.and_then(|i| i.verb.as_deref()), Some("create"));
+        finding
     }
 
     /// An attribution that says more than "its own request" (another requester, a note) is held
@@ -872,19 +878,11 @@ mod tests {
             held.push((Candidate::new(ev, 2, Some(bare.clone())), bare));
         })
         .expect("an event");
-        for (mut c, mut original) in held {
+        for (mut c, original) in held {
             assert!(c.deferred.is_none());
             c.place(&Arc::from("in.log"), 0);
-            (original.file, original.line) = ("in.log".to_owned(), 3);
-            if let Some(i) = original
-                .attribution
-                .as_mut()
-                .and_then(|a| a.initiator.as_mut())
-            {
-                (i.file, i.line) = ("in.log".to_owned(), 3);
-            }
             let (kept, _) = keep(vec![c], &[true]);
-            assert_eq!(kept[0].finding.as_deref(), Some(&original));
+            assert_eq!(kept[0].finding.as_deref(), Some(&placed(original)));
         }
     }
 
