@@ -1,0 +1,189 @@
+//! The least time any scan of a log can take with the JSON parsers this crate can use, measured
+//! side by side with `wc -l` on the same warm file (docs/performance.md, The floor).
+//!
+//! ```text
+//! cargo run --release --example scan-floor -- /tmp/falco-pod-scan-bench/audit-1024m-seed42-wf10.log
+//! cargo run --release --example scan-floor -- --threads 2 --rounds 9 FILE
+//! ```
+//!
+//! Whatever else a scan does, it must find every line's end (one pass over every byte), and it
+//! must read in full every line that can hold a pod request or a workload write: checked as JSON,
+//! because a line that is not valid JSON is read another way and reported (docs/hostile-input.md).
+//! This program times just those two steps, on all the run's threads, in newline-aligned blocks
+//! of 4 MiB, as the scan does:
+//!
+//! * **newlines**: the newline pass ([`line_end`], which also looks for a second event start in
+//!   each line) over the whole file;
+//! * **skip**: each parser's cheapest complete check of the lines the scan's triage sends to the
+//!   parser (chosen before the timing, untimed): deserializing them as `IgnoredAny`, which
+//!   validates every byte and builds nothing, with serde_json and with sonic-rs.
+//!
+//! The floor is newlines + the faster skip. A scan that parses fewer lines would lose findings; a
+//! scan that checks less of them would read a damaged line as if it were whole. The file is read
+//! into memory once (untimed); `wc -l FILE` runs once per round, between the passes.
+
+use std::io::{self, Write};
+use std::process::{Command, ExitCode, Stdio};
+use std::time::Instant;
+
+use falco_pod_scan::internals::{Triage, line_end, triage};
+use rayon::prelude::*;
+use serde::de::IgnoredAny;
+
+/// How to call this example.
+const USAGE: &str = "usage: scan-floor [--threads N] [--rounds N] FILE
+   (defaults: --threads 2 --rounds 7)";
+
+/// The size of a block of lines, as the scan cuts a mapped file.
+const BLOCK: usize = 4 << 20;
+
+fn main() -> ExitCode {
+    match run() {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            let _ = writeln!(io::stderr(), "scan-floor: {e}\n{USAGE}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+/// Parses the arguments, measures, prints the table.
+fn run() -> Result<(), String> {
+    let (mut threads, mut rounds, mut file) = (2, 7, None);
+    let mut args = std::env::args().skip(1);
+    while let Some(arg) = args.next() {
+        let mut number = |name: &str| -> Result<usize, String> {
+            args.next()
+                .and_then(|v| v.parse().ok())
+                .filter(|&n| n > 0)
+                .ok_or_else(|| format!("{name} needs a positive number"))
+        };
+        match arg.as_str() {
+            "--threads" => threads = number("--threads")?,
+            "--rounds" => rounds = number("--rounds")?,
+            _ if file.is_none() && !arg.starts_with('-') => file = Some(arg),
+            _ => return Err(format!("unexpected argument {arg:?}")),
+        }
+    }
+    let file = file.ok_or("no FILE given")?;
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()
+        .map_err(|e| e.to_string())?;
+    let bytes = std::fs::read(&file).map_err(|e| format!("{file}: {e}"))?;
+    let blocks = blocks(&bytes);
+    let parsed: Vec<Vec<&[u8]>> = pool.install(|| {
+        blocks
+            .par_iter()
+            .map(|b| {
+                lines(b)
+                    .filter(|l| matches!(triage(l), Triage::Parse | Triage::Workload))
+                    .collect()
+            })
+            .collect()
+    });
+    let (count, size) = parsed
+        .iter()
+        .flatten()
+        .fold((0, 0), |(n, s), l| (n + 1, s + l.len()));
+
+    let mut times: [Vec<f64>; 4] = Default::default();
+    for _ in 0..rounds {
+        times[0].push(wc_l(&file)?);
+        times[1].push(timed(|| {
+            pool.install(|| blocks.par_iter().map(|b| lines(b).count()).sum::<usize>())
+        }));
+        times[2].push(timed(|| {
+            pool.install(|| skip(&parsed, |l| serde_json::from_slice::<IgnoredAny>(l).is_ok()))
+        }));
+        times[3].push(timed(|| {
+            pool.install(|| skip(&parsed, |l| sonic_rs::from_slice::<IgnoredAny>(l).is_ok()))
+        }));
+    }
+    let [wc, newlines, serde, sonic] = times.map(|mut t| {
+        t.sort_by(f64::total_cmp);
+        t[t.len() / 2]
+    });
+    let floor = newlines + serde.min(sonic);
+    let table = |out: &mut dyn Write| -> io::Result<()> {
+        writeln!(
+            out,
+            "{file}: {} MiB, {count} lines to parse ({} MiB), {threads} threads, median of \
+             {rounds} rounds",
+            bytes.len() >> 20,
+            size >> 20
+        )?;
+        writeln!(out, "| step | wall | / `wc -l` |\n|---|---|---|")?;
+        for (name, t) in [
+            ("`wc -l`", wc),
+            ("newlines", newlines),
+            ("skip, serde_json", serde),
+            ("skip, sonic-rs", sonic),
+            ("floor: newlines + the faster skip", floor),
+        ] {
+            writeln!(out, "| {name} | {t:.3} s | {:.2} |", t / wc)?;
+        }
+        Ok(())
+    };
+    table(&mut io::stdout().lock()).map_err(|e| e.to_string())
+}
+
+/// The file cut into blocks of about [`BLOCK`] bytes that end after a newline.
+fn blocks(bytes: &[u8]) -> Vec<&[u8]> {
+    let mut out = Vec::new();
+    let mut rest = bytes;
+    while !rest.is_empty() {
+        let cut = if rest.len() <= BLOCK {
+            rest.len()
+        } else {
+            memchr::memchr(b'\n', &rest[BLOCK..]).map_or(rest.len(), |i| BLOCK + i + 1)
+        };
+        let (block, tail) = rest.split_at(cut);
+        out.push(block);
+        rest = tail;
+    }
+    out
+}
+
+/// The lines of a block, found by the scan's newline pass.
+fn lines(block: &[u8]) -> impl Iterator<Item = &[u8]> {
+    let mut start = 0;
+    std::iter::from_fn(move || {
+        (start < block.len()).then(|| {
+            let (end, _) = line_end(block, start);
+            let line = &block[start..end];
+            start = end + 1;
+            line
+        })
+    })
+}
+
+/// Checks every chosen line with `check`, on all threads; the number of valid lines.
+fn skip(parsed: &[Vec<&[u8]>], check: impl Fn(&[u8]) -> bool + Sync) -> usize {
+    parsed
+        .par_iter()
+        .map(|ls| ls.iter().filter(|l| check(l)).count())
+        .sum()
+}
+
+/// Seconds `f` took.
+fn timed<T>(f: impl FnOnce() -> T) -> f64 {
+    let start = Instant::now();
+    std::hint::black_box(f());
+    start.elapsed().as_secs_f64()
+}
+
+/// Seconds `wc -l FILE` took.
+fn wc_l(file: &str) -> Result<f64, String> {
+    let start = Instant::now();
+    let status = Command::new("wc")
+        .args(["-l", file])
+        .stdout(Stdio::null())
+        .status()
+        .map_err(|e| format!("wc: {e}"))?;
+    let t = start.elapsed().as_secs_f64();
+    status
+        .success()
+        .then_some(t)
+        .ok_or_else(|| "wc -l failed".to_owned())
+}
