@@ -3,7 +3,7 @@
 //!
 //! ```text
 //! cargo run --release --example scan-floor -- /tmp/falco-pod-scan-bench/audit-1024m-seed42-wf10.log
-//! cargo run --release --example scan-floor -- --threads 2 --rounds 9 FILE
+//! cargo run --release --example scan-floor -- --threads 2 --rounds 9 --tool target/release/falco-pod-scan FILE
 //! ```
 //!
 //! Whatever else a scan does, it must find every line's end (one pass over every byte), and it
@@ -20,7 +20,10 @@
 //!
 //! The floor is newlines + the faster skip. A scan that parses fewer lines would lose findings; a
 //! scan that checks less of them would read a damaged line as if it were whole. The file is read
-//! into memory once (untimed); `wc -l FILE` runs once per round, between the passes.
+//! into memory once (untimed); `wc -l FILE` runs once per round, between the passes, and so does
+//! `--tool BIN` if given (`BIN FILE --allow ALLOW --format jsonl --quiet --threads N`, as
+//! `scripts/bench.sh` runs it; `--allow` defaults to `testdata/allow.yaml`), so that the scan is
+//! seen next to its floor.
 
 use std::io::{self, Write};
 use std::process::{Command, ExitCode, Stdio};
@@ -31,8 +34,11 @@ use rayon::prelude::*;
 use serde::de::IgnoredAny;
 
 /// How to call this example.
-const USAGE: &str = "usage: scan-floor [--threads N] [--rounds N] FILE
-   (defaults: --threads 2 --rounds 7)";
+const USAGE: &str = "usage: scan-floor [--threads N] [--rounds N] [--tool BIN [--allow FILE]] FILE
+   (defaults: --threads 2 --rounds 7, no tool, --allow testdata/allow.yaml)";
+
+/// The allowlist the tool is run with unless `--allow` says otherwise, as in `scripts/bench.sh`.
+const ALLOW: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/testdata/allow.yaml");
 
 /// The size of a block of lines, as the scan cuts a mapped file.
 const BLOCK: usize = 4 << 20;
@@ -47,9 +53,24 @@ fn main() -> ExitCode {
     }
 }
 
-/// Parses the arguments, measures, prints the table.
-fn run() -> Result<(), String> {
-    let (mut threads, mut rounds, mut file) = (2, 7, None);
+/// The options.
+struct Args {
+    /// Worker threads.
+    threads: usize,
+    /// Rounds of every measurement.
+    rounds: usize,
+    /// The log.
+    file: String,
+    /// A falco-pod-scan binary to time next to the floor.
+    tool: Option<String>,
+    /// The allowlist it is run with.
+    allow: String,
+}
+
+/// Parses the arguments.
+fn args() -> Result<Args, String> {
+    let (mut threads, mut rounds, mut file, mut tool) = (2, 7, None, None);
+    let mut allow = ALLOW.to_owned();
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
         let mut number = |name: &str| -> Result<usize, String> {
@@ -61,16 +82,30 @@ fn run() -> Result<(), String> {
         match arg.as_str() {
             "--threads" => threads = number("--threads")?,
             "--rounds" => rounds = number("--rounds")?,
+            "--tool" => tool = Some(args.next().ok_or("--tool needs a path")?),
+            "--allow" => allow = args.next().ok_or("--allow needs a path")?,
             _ if file.is_none() && !arg.starts_with('-') => file = Some(arg),
             _ => return Err(format!("unexpected argument {arg:?}")),
         }
     }
     let file = file.ok_or("no FILE given")?;
+    Ok(Args {
+        threads,
+        rounds,
+        file,
+        tool,
+        allow,
+    })
+}
+
+/// Measures, prints the table.
+fn run() -> Result<(), String> {
+    let args = args()?;
     let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(threads)
+        .num_threads(args.threads)
         .build()
         .map_err(|e| e.to_string())?;
-    let bytes = std::fs::read(&file).map_err(|e| format!("{file}: {e}"))?;
+    let bytes = std::fs::read(&args.file).map_err(|e| format!("{}: {e}", args.file))?;
     let blocks = blocks(&bytes);
     let parsed: Vec<Vec<&[u8]>> = pool.install(|| {
         blocks
@@ -87,9 +122,20 @@ fn run() -> Result<(), String> {
         .flatten()
         .fold((0, 0), |(n, s), l| (n + 1, s + l.len()));
 
-    let mut times: [Vec<f64>; 4] = Default::default();
-    for _ in 0..rounds {
-        times[0].push(wc_l(&file)?);
+    let threads = args.threads.to_string();
+    let mut times: [Vec<f64>; 5] = Default::default();
+    for _ in 0..args.rounds {
+        times[0].push(command("wc", &["-l", &args.file])?);
+        if let Some(tool) = &args.tool {
+            let options = ["--allow", &args.allow, "--format", "jsonl", "--quiet"];
+            let threads = ["--threads", &threads];
+            let command_line: Vec<&str> = [args.file.as_str()]
+                .into_iter()
+                .chain(options)
+                .chain(threads)
+                .collect();
+            times[4].push(command(tool, &command_line)?);
+        }
         times[1].push(timed(|| {
             pool.install(|| blocks.par_iter().map(|b| lines(b).count()).sum::<usize>())
         }));
@@ -100,32 +146,43 @@ fn run() -> Result<(), String> {
             pool.install(|| skip(&parsed, |l| sonic_rs::from_slice::<IgnoredAny>(l).is_ok()))
         }));
     }
-    let [wc, newlines, serde, sonic] = times.map(|mut t| {
+    let [wc, newlines, serde, sonic, scan] = times.map(|mut t| {
         t.sort_by(f64::total_cmp);
-        t[t.len() / 2]
+        t.get(t.len() / 2).copied().unwrap_or(f64::NAN)
     });
-    let floor = newlines + serde.min(sonic);
-    let table = |out: &mut dyn Write| -> io::Result<()> {
-        writeln!(
-            out,
-            "{file}: {} MiB, {count} lines to parse ({} MiB), {threads} threads, median of \
-             {rounds} rounds",
-            bytes.len() >> 20,
-            size >> 20
-        )?;
-        writeln!(out, "| step | wall | / `wc -l` |\n|---|---|---|")?;
-        for (name, t) in [
-            ("`wc -l`", wc),
-            ("newlines", newlines),
-            ("skip, serde_json", serde),
-            ("skip, sonic-rs", sonic),
-            ("floor: newlines + the faster skip", floor),
-        ] {
-            writeln!(out, "| {name} | {t:.3} s | {:.2} |", t / wc)?;
-        }
-        Ok(())
-    };
-    table(&mut io::stdout().lock()).map_err(|e| e.to_string())
+    let mut rows = vec![
+        ("`wc -l`", wc),
+        ("newlines", newlines),
+        ("skip, serde_json", serde),
+        ("skip, sonic-rs", sonic),
+        (
+            "floor: newlines + the faster skip",
+            newlines + serde.min(sonic),
+        ),
+    ];
+    if args.tool.is_some() {
+        rows.push(("the tool", scan));
+    }
+    let heading = format!(
+        "{}: {} MiB, {count} lines to parse ({} MiB), {} threads, median of {} rounds",
+        args.file,
+        bytes.len() >> 20,
+        size >> 20,
+        args.threads,
+        args.rounds
+    );
+    table(&mut io::stdout().lock(), &heading, &rows).map_err(|e| e.to_string())
+}
+
+/// Writes the heading and the rows, each time also as a ratio to the first row's.
+fn table(out: &mut dyn Write, heading: &str, rows: &[(&str, f64)]) -> io::Result<()> {
+    writeln!(out, "{heading}")?;
+    writeln!(out, "| step | wall | / `wc -l` |\n|---|---|---|")?;
+    let base = rows.first().map_or(f64::NAN, |r| r.1);
+    for (name, t) in rows {
+        writeln!(out, "| {name} | {t:.3} s | {:.2} |", t / base)?;
+    }
+    Ok(())
 }
 
 /// The file cut into blocks of about [`BLOCK`] bytes that end after a newline.
@@ -173,17 +230,17 @@ fn timed<T>(f: impl FnOnce() -> T) -> f64 {
     start.elapsed().as_secs_f64()
 }
 
-/// Seconds `wc -l FILE` took.
-fn wc_l(file: &str) -> Result<f64, String> {
+/// Seconds `program args` took; an error if it could not run or was killed (exit status 1, the
+/// tool's "findings", is a success).
+fn command(program: &str, args: &[&str]) -> Result<f64, String> {
     let start = Instant::now();
-    let status = Command::new("wc")
-        .args(["-l", file])
+    let status = Command::new(program)
+        .args(args)
         .stdout(Stdio::null())
         .status()
-        .map_err(|e| format!("wc: {e}"))?;
+        .map_err(|e| format!("{program}: {e}"))?;
     let t = start.elapsed().as_secs_f64();
-    status
-        .success()
+    matches!(status.code(), Some(0 | 1))
         .then_some(t)
-        .ok_or_else(|| "wc -l failed".to_owned())
+        .ok_or_else(|| format!("{program} failed: {status}"))
 }

@@ -4,8 +4,10 @@
 # the same generated audit logs, and the same log as one `.gz`, as a directory of 8 `.gz` files and
 # as a mixed directory (plain, gzip, zstd). Every command runs once per round, all rounds
 # interleaved, so a change of load on a shared machine hits every command alike; the table gives,
-# per ratio, the median over the rounds and its quartiles (the spread). Then it samples the tool's
-# peak anonymous memory.
+# per ratio, the median over the rounds and its quartiles (the spread). Then, for each log, the
+# floor: the least time any scan with these JSON parsers can take (examples/scan-floor.rs: the
+# newline pass and a validating skip of the lines that must be parsed, next to `wc -l` and the
+# tool). Then it samples the tool's peak anonymous memory.
 #
 # usage: scripts/bench.sh
 #   BENCH_DIR      where the logs and the results go    (default /tmp/falco-pod-scan-bench)
@@ -21,9 +23,11 @@
 #                  tool's inputs is measured in the same rounds, as this build / baseline
 #   BENCH_ALLOW    the allowlist                         (default testdata/allow.yaml)
 #   BENCH_BIN      a falco-pod-scan binary to measure instead of building this checkout's
-#                  (the generator is still built, unless target/release/examples has it)
+#                  (the generator and the floor are still built, unless target/release/examples
+#                  has them)
 #   BENCH_MEMORY_ONLY=1  skip the timings, only sample memory
 #   BENCH_MEMORY_GZ_FILES  also sample memory on a directory of this many .gz files (default 50)
+#   BENCH_FLOOR=0  skip the floor
 # needs: cargo, rg, jq, gzip, pigz, zstd, GNU split
 #   (apt-get update && apt-get install -y ripgrep jq pigz zstd)
 #
@@ -44,6 +48,7 @@ pipeline_rounds=${BENCH_PIPELINE_ROUNDS:-3}
 baseline=${BENCH_BASELINE:-}
 memory_only=${BENCH_MEMORY_ONLY:-0}
 memory_gz_files=${BENCH_MEMORY_GZ_FILES:-50}
+floor=${BENCH_FLOOR:-1}
 bin=${BENCH_BIN:-$PWD/target/release/falco-pod-scan}
 allow=$PWD/${BENCH_ALLOW:-testdata/allow.yaml}
 
@@ -59,10 +64,10 @@ fi
 
 if [[ -z ${BENCH_BIN:-} ]]; then
     echo "== building (release)"
-    cargo build --release --quiet --bin falco-pod-scan --example gen-audit-log
-elif [[ ! -x target/release/examples/gen-audit-log ]]; then
-    echo "== building the generator (release)"
-    cargo build --release --quiet --example gen-audit-log
+    cargo build --release --quiet --bin falco-pod-scan --example gen-audit-log --example scan-floor
+elif [[ ! -x target/release/examples/gen-audit-log || ! -x target/release/examples/scan-floor ]]; then
+    echo "== building the generator and the floor (release)"
+    cargo build --release --quiet --example gen-audit-log --example scan-floor
 fi
 
 cpu=$(awk -F': *' '/^model name/ { print $2; exit }' /proc/cpuinfo)
@@ -260,6 +265,20 @@ if [[ $memory_only != 1 ]]; then
         done
         echo "$line"
     } >"$table"
+    if [[ $floor == 1 ]]; then
+        i=0
+        for mix in $mixes; do
+            echo "== the floor of mix ×$mix: $rounds rounds" >&2
+            {
+                echo
+                echo "The floor, mix ×$mix (examples/scan-floor.rs; wall time, median of the rounds):"
+                echo
+                target/release/examples/scan-floor --rounds "$rounds" --threads "$(nproc)" \
+                    --tool "$bin" --allow "$allow" "${logs[$i]}.log"
+            } >>"$table"
+            i=$((i + 1))
+        done
+    fi
     echo
     cat "$table"
 fi
