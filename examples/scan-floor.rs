@@ -19,15 +19,17 @@
 //!   validates every byte and builds nothing, with serde_json and with sonic-rs.
 //!
 //! The floor is newlines + the faster skip. A scan that parses fewer lines would lose findings; a
-//! scan that checks less of them would read a damaged line as if it were whole. The file is read
-//! into memory once (untimed); `wc -l FILE` runs once per round, between the passes, and so does
+//! scan that checks less of them would read a damaged line as if it were whole. Each step is
+//! given as wall time and as CPU time divided by the threads (what the step would take were its
+//! work spread perfectly over them: a lower bound that holds on a loaded machine too); `wc -l` is
+//! one thread. The file is read into memory once (untimed); `wc -l FILE` runs once per round, between the passes, and so does
 //! `--tool BIN` if given (`BIN FILE --allow ALLOW --format jsonl --quiet --threads N`, as
 //! `scripts/bench.sh` runs it; `--allow` defaults to `testdata/allow.yaml`), so that the scan is
 //! seen next to its floor.
 
 use std::io::{self, Write};
 use std::process::{Command, ExitCode, Stdio};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use falco_pod_scan::internals::{Triage, line_end, triage};
 use rayon::prelude::*;
@@ -123,7 +125,8 @@ fn run() -> Result<(), String> {
         .fold((0, 0), |(n, s), l| (n + 1, s + l.len()));
 
     let threads = args.threads.to_string();
-    let mut times: [Vec<f64>; 5] = Default::default();
+    // Wall and CPU seconds of every step, round by round.
+    let mut times: [Vec<(f64, f64)>; 5] = Default::default();
     for _ in 0..args.rounds {
         times[0].push(command("wc", &["-l", &args.file])?);
         if let Some(tool) = &args.tool {
@@ -138,27 +141,31 @@ fn run() -> Result<(), String> {
         }
         times[1].push(timed(|| {
             pool.install(|| blocks.par_iter().map(|b| lines(b).count()).sum::<usize>())
-        }));
+        })?);
         times[2].push(timed(|| {
             pool.install(|| skip(&parsed, |l| serde_json::from_slice::<IgnoredAny>(l).is_ok()))
-        }));
+        })?);
         times[3].push(timed(|| {
             pool.install(|| skip(&parsed, |l| sonic_rs::from_slice::<IgnoredAny>(l).is_ok()))
-        }));
+        })?);
     }
-    let [wc, newlines, serde, sonic, scan] = times.map(|mut t| {
-        t.sort_by(f64::total_cmp);
-        t.get(t.len() / 2).copied().unwrap_or(f64::NAN)
+    let threads = f64::from(u32::try_from(args.threads).map_err(|e| e.to_string())?);
+    // Wall time, and CPU time shared by the threads that did the work (`wc -l` has one).
+    let [wc, newlines, serde, sonic, scan] = times.map(|t| {
+        (
+            median(t.iter().map(|t| t.0)),
+            median(t.iter().map(|t| t.1)) / threads,
+        )
     });
+    let wc = (wc.0, wc.1 * threads);
+    let faster = if serde.0 <= sonic.0 { serde } else { sonic };
+    let floor = (newlines.0 + faster.0, newlines.1 + faster.1);
     let mut rows = vec![
-        ("`wc -l`", wc),
+        ("`wc -l` (one thread)", wc),
         ("newlines", newlines),
         ("skip, serde_json", serde),
         ("skip, sonic-rs", sonic),
-        (
-            "floor: newlines + the faster skip",
-            newlines + serde.min(sonic),
-        ),
+        ("floor: newlines + the faster skip", floor),
     ];
     if args.tool.is_some() {
         rows.push(("the tool", scan));
@@ -174,13 +181,30 @@ fn run() -> Result<(), String> {
     table(&mut io::stdout().lock(), &heading, &rows).map_err(|e| e.to_string())
 }
 
-/// Writes the heading and the rows, each time also as a ratio to the first row's.
-fn table(out: &mut dyn Write, heading: &str, rows: &[(&str, f64)]) -> io::Result<()> {
+/// The median of `values` (NaN if there are none).
+fn median(values: impl Iterator<Item = f64>) -> f64 {
+    let mut v: Vec<f64> = values.collect();
+    v.sort_by(f64::total_cmp);
+    v.get(v.len() / 2).copied().unwrap_or(f64::NAN)
+}
+
+/// Writes the heading and the rows: wall time, and CPU time shared by the threads (the wall time
+/// the step would take were its work spread perfectly over them), each also as a ratio to `wc
+/// -l`'s wall time (the first row's).
+fn table(out: &mut dyn Write, heading: &str, rows: &[(&str, (f64, f64))]) -> io::Result<()> {
     writeln!(out, "{heading}")?;
-    writeln!(out, "| step | wall | / `wc -l` |\n|---|---|---|")?;
-    let base = rows.first().map_or(f64::NAN, |r| r.1);
-    for (name, t) in rows {
-        writeln!(out, "| {name} | {t:.3} s | {:.2} |", t / base)?;
+    writeln!(
+        out,
+        "| step | wall | / `wc -l` | CPU / threads | / `wc -l` |\n|---|---|---|---|---|"
+    )?;
+    let base = rows.first().map_or(f64::NAN, |r| r.1.0);
+    for (name, (wall, shared)) in rows {
+        writeln!(
+            out,
+            "| {name} | {wall:.3} s | {:.2} | {shared:.3} s | {:.2} |",
+            wall / base,
+            shared / base
+        )?;
     }
     Ok(())
 }
@@ -223,16 +247,36 @@ fn skip(parsed: &[Vec<&[u8]>], check: impl Fn(&[u8]) -> bool + Sync) -> usize {
         .sum()
 }
 
-/// Seconds `f` took.
-fn timed<T>(f: impl FnOnce() -> T) -> f64 {
-    let start = Instant::now();
+/// Wall and CPU seconds `f` took, the CPU time summed over this process's threads.
+fn timed<T>(f: impl FnOnce() -> T) -> Result<(f64, f64), String> {
+    let (cpu, start) = (cpu_seconds()?, Instant::now());
     std::hint::black_box(f());
-    start.elapsed().as_secs_f64()
+    Ok((start.elapsed().as_secs_f64(), cpu_seconds()? - cpu))
 }
 
-/// Seconds `program args` took; an error if it could not run or was killed (exit status 1, the
-/// tool's "findings", is a success).
-fn command(program: &str, args: &[&str]) -> Result<f64, String> {
+/// CPU seconds this process's threads have run: the first field of each thread's
+/// `/proc/self/task/*/schedstat` (nanoseconds on a CPU). Threads that have ended are not
+/// counted; the pool's threads live as long as the program.
+fn cpu_seconds() -> Result<f64, String> {
+    let tasks =
+        std::fs::read_dir("/proc/self/task").map_err(|e| format!("/proc/self/task: {e}"))?;
+    let mut ns = 0u64;
+    for task in tasks.flatten() {
+        let stat = std::fs::read_to_string(task.path().join("schedstat")).unwrap_or_default();
+        ns += stat
+            .split_whitespace()
+            .next()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(0);
+    }
+    Ok(Duration::from_nanos(ns).as_secs_f64())
+}
+
+/// Wall and CPU seconds `program args` took (user and system time of the child, from
+/// `/proc/self/stat` of this process's waited-for children, so to 10 ms); an error if it could
+/// not run or was killed (exit status 1, the tool's "findings", is a success).
+fn command(program: &str, args: &[&str]) -> Result<(f64, f64), String> {
+    let before = children_cpu_seconds()?;
     let start = Instant::now();
     let status = Command::new(program)
         .args(args)
@@ -240,7 +284,26 @@ fn command(program: &str, args: &[&str]) -> Result<f64, String> {
         .status()
         .map_err(|e| format!("{program}: {e}"))?;
     let t = start.elapsed().as_secs_f64();
+    let cpu = children_cpu_seconds()? - before;
     matches!(status.code(), Some(0 | 1))
-        .then_some(t)
+        .then_some((t, cpu))
         .ok_or_else(|| format!("{program} failed: {status}"))
+}
+
+/// User and system seconds of this process's children that have been waited for: fields 16 and
+/// 17 of `/proc/self/stat` (`cutime`, `cstime`), in clock ticks of 1/100 s.
+fn children_cpu_seconds() -> Result<f64, String> {
+    let stat =
+        std::fs::read_to_string("/proc/self/stat").map_err(|e| format!("/proc/self/stat: {e}"))?;
+    // The command name, field 2, is in parentheses and may hold spaces: count after it.
+    let rest = stat.rsplit_once(')').map_or("", |(_, rest)| rest);
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    let ticks = |i: usize| {
+        fields
+            .get(i)
+            .and_then(|v| v.parse::<u64>().ok())
+            .unwrap_or(0)
+    };
+    // After the name, field 3 is at index 0: cutime (16) and cstime (17) at 13 and 14.
+    Ok(Duration::from_millis((ticks(13) + ticks(14)) * 10).as_secs_f64())
 }
