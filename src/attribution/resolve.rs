@@ -118,40 +118,44 @@ fn policy_resources(kind: WorkloadKind) -> &'static str {
 }
 
 /// The answer for a request that put the image there itself: an image change, an ephemeral
-/// container, a workload request, or a pod made without a controller.
-pub fn direct(requester: &Requester) -> Attribution {
+/// container, a workload request, or a pod made without a controller; `note` says more, if
+/// anything.
+pub fn direct(requester: Requester, note: Option<String>) -> Attribution {
     Attribution {
         how: How::Direct,
         chain: Vec::new(),
-        initiator: Some(requester.clone()),
-        note: None,
+        initiator: Some(requester),
+        note,
     }
 }
 
 /// Who is behind a pod create (`create` or `apply-create`), from every workload write of the run.
-pub fn resolve(pod: &PodRequest, records: &Records) -> Attribution {
+///
+/// `requester` makes the pod request's own requester, whose user is `pod.user`: it is called
+/// only when the answer is `direct` (the request is then its initiator), so that a caller that
+/// does not hold one makes it only then, and none is copied.
+pub fn resolve(
+    pod: &PodRequest,
+    records: &Records,
+    requester: impl FnOnce() -> Requester,
+) -> Attribution {
+    let direct = |note: Option<String>| direct(requester(), note);
     let Some(owner) = pod.owner else {
-        return direct(pod.requester);
+        return direct(None);
     };
     let Some(kind) = WorkloadKind::from_kind(&owner.kind) else {
-        return Attribution {
-            note: Some(format!(
-                "owned by {}, a kind attribution does not follow",
-                owner.label()
-            )),
-            ..direct(pod.requester)
-        };
+        return direct(Some(format!(
+            "owned by {}, a kind attribution does not follow",
+            owner.label()
+        )));
     };
-    let user = pod.requester.user.as_deref();
+    let user = pod.user;
     if !identity::is_controller_for(Child::Pod, kind, user) {
-        return Attribution {
-            note: Some(format!(
-                "claims {} but was created by {}",
-                owner.label(),
-                user.unwrap_or("an unknown user")
-            )),
-            ..direct(pod.requester)
-        };
+        return direct(Some(format!(
+            "claims {} but was created by {}",
+            owner.label(),
+            user.unwrap_or("an unknown user")
+        )));
     }
     let cut = records.cutoff(pod.at);
     let mut chain = vec![owner.label()];

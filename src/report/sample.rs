@@ -103,11 +103,11 @@ pub fn resolved(mut f: Finding, kind: &str, name: &str) -> Finding {
     let pod = PodRequest {
         namespace: f.namespace.as_deref(),
         owner: Some(&owner),
-        requester: &requester,
+        user: requester.user.as_deref(),
         at: f.time.as_deref().and_then(|t| t.parse().ok()),
         disallowed: &disallowed,
     };
-    f.attribution = Some(resolve(&pod, &Records::new([])));
+    f.attribution = Some(resolve(&pod, &Records::new([]), || requester.clone()));
     f
 }
 

@@ -133,8 +133,6 @@ pub struct Candidate {
     /// The finding, if this event alone would be one, held compactly until the candidate is
     /// kept ([`Held`]).
     pub held: Option<Held>,
-    /// The finding, once the candidate is kept ([`keep`] makes it from [`Candidate::held`]).
-    pub finding: Option<Box<Finding>>,
     /// The accepted request, when repositories are collected and whether this event stands for
     /// its request is not known yet (see [`crate::suggest`]).
     pub accepted: Option<Box<Accepted>>,
@@ -264,29 +262,29 @@ impl Deferred {
         Some(deferred)
     }
 
-    /// The attribution of `finding` to its own request.
-    fn attribution(&self, finding: &Finding) -> Attribution {
-        Attribution {
-            how: How::Direct,
-            chain: Vec::new(),
-            initiator: Some(Requester {
-                user: finding.user.clone(),
-                impersonated_user: finding.impersonated_user.clone(),
-                source_ips: finding.source_ips.clone(),
-                user_agent: finding.user_agent.clone(),
-                verb: self.verb.as_deref().map(str::to_owned),
-                time: finding.time.clone(),
-                audit_id: finding.audit_id.clone(),
-                file: finding.file.clone(),
-                line: finding.line,
-            }),
-            note: None,
+    /// The request of `finding`, as its own initiator.
+    pub(crate) fn requester(&self, finding: &Finding) -> Requester {
+        Requester {
+            user: finding.user.clone(),
+            impersonated_user: finding.impersonated_user.clone(),
+            source_ips: finding.source_ips.clone(),
+            user_agent: finding.user_agent.clone(),
+            verb: self.verb.as_deref().map(str::to_owned),
+            time: finding.time.clone(),
+            audit_id: finding.audit_id.clone(),
+            file: finding.file.clone(),
+            line: finding.line,
         }
     }
 
-    /// Puts the attribution back into `finding`.
-    fn restore(&self, finding: &mut Finding) {
-        finding.attribution = Some(self.attribution(finding));
+    /// Puts the attribution to its own request back into `finding`.
+    pub(crate) fn restore(&self, finding: &mut Finding) {
+        finding.attribution = Some(Attribution {
+            how: How::Direct,
+            chain: Vec::new(),
+            initiator: Some(self.requester(finding)),
+            note: None,
+        });
     }
 }
 
@@ -309,7 +307,6 @@ impl Candidate {
             audit_id,
             stage: Stage::of(ev.stage.get()),
             held,
-            finding: None,
             accepted: None,
             owner: None,
             deferred,
@@ -581,8 +578,13 @@ pub type Selected = (Vec<Finding>, Vec<Accepted>, Identities);
 pub fn select_all(candidates: Vec<Candidate>, mode: Mode) -> Selected {
     let (chosen, identities) = chosen(&candidates, mode);
     let (kept, accepted) = keep(candidates, &chosen);
-    let findings = kept.into_iter().filter_map(|c| c.finding).map(|f| *f);
-    (findings.collect(), accepted, identities)
+    let mut findings = kept.findings;
+    for (finding, pending) in findings.iter_mut().zip(kept.pending) {
+        if let Some(deferred) = pending.deferred {
+            deferred.restore(finding);
+        }
+    }
+    (findings, accepted, identities)
 }
 
 /// For each candidate, whether it stands for its request under `mode` (see [`select_all`]), and
@@ -599,16 +601,52 @@ pub fn chosen(candidates: &[Candidate], mode: Mode) -> (Vec<bool>, Identities) {
     }
 }
 
+/// The findings of the chosen candidates, in input order, and what attribution still needs of
+/// each ([`keep`]).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Kept {
+    /// The findings, made from their held form. Those that claim a controller owner may still
+    /// lack the attribution to their own request ([`Pending::deferred`]).
+    pub findings: Vec<Finding>,
+    /// What attribution still needs of the finding at the same index.
+    pub pending: Vec<Pending>,
+}
+
+impl Kept {
+    /// Keeps the findings (and what attribution needs of them) that `admit` admits, in order.
+    pub fn retain(&mut self, mut admit: impl FnMut(&Finding) -> bool) {
+        let admitted: Vec<bool> = self.findings.iter().map(&mut admit).collect();
+        let mut flags = admitted.iter();
+        self.findings
+            .retain(|_| flags.next().copied().unwrap_or(false));
+        let mut flags = admitted.iter();
+        self.pending
+            .retain(|_| flags.next().copied().unwrap_or(false));
+    }
+}
+
+/// What attribution still needs of one kept finding, beyond the finding.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Pending {
+    /// The controller owner reference the pod create claims, when attribution follows it.
+    pub owner: Option<Box<OwnerRef>>,
+    /// The attribution to its own request, left out, of a finding that claims an owner: made
+    /// only when resolving its owner chain answers `direct` ([`Deferred::requester`]).
+    pub deferred: Option<Deferred>,
+}
+
 /// Keeps the `chosen` candidates that are findings, in input order, each with its owned finding
-/// made ([`Held::finding`]) and its attribution made again ([`Deferred`]), without what only
-/// choosing needed, and takes out the accepted requests the chosen ones carry. The rest are
-/// dropped here, before anything else is worked out for them (attribution, the scope filter).
+/// made ([`Held::finding`]) and its attribution made again ([`Deferred`]) unless it claims an
+/// owner (attribution makes it then, if the answer is its own request), and takes out the
+/// accepted requests the chosen ones carry. The rest are dropped here, before anything else is
+/// worked out for them (attribution, the scope filter).
 ///
 /// They are dropped before any finding is made, and the findings are made on the worker
-/// threads, in parallel: the memory the held candidates took (in each worker's allocator
-/// arena, since the workers made them) is what the owned findings are made in, rather than
-/// fresh memory next to it.
-pub fn keep(mut candidates: Vec<Candidate>, chosen: &[bool]) -> (Vec<Candidate>, Vec<Accepted>) {
+/// threads, in parallel, each written straight into its place in the one vector the run's
+/// findings stay in: the memory the held candidates took (in each worker's allocator arena,
+/// since the workers made them) is what the owned findings are made in, rather than fresh
+/// memory next to it.
+pub fn keep(mut candidates: Vec<Candidate>, chosen: &[bool]) -> (Kept, Vec<Accepted>) {
     /// Findings made per task at least: making one takes a microsecond or two.
     const BATCH: usize = 256;
     let mut accepted = Vec::new();
@@ -621,18 +659,31 @@ pub fn keep(mut candidates: Vec<Candidate>, chosen: &[bool]) -> (Vec<Candidate>,
         c.request = None;
         c.held.is_some()
     });
-    candidates.shrink_to_fit();
-    candidates.par_iter_mut().with_min_len(BATCH).for_each(|c| {
-        let Some(held) = c.held.take() else {
-            return;
-        };
-        let mut finding = held.finding(c.line, c.item);
-        if let Some(deferred) = c.deferred.take() {
-            deferred.restore(&mut finding);
-        }
-        c.finding = Some(Box::new(finding));
-    });
-    (candidates, accepted)
+    let pending = candidates
+        .iter_mut()
+        .map(|c| {
+            let owner = c.owner.take();
+            let deferred = if owner.is_some() {
+                c.deferred.take()
+            } else {
+                None
+            };
+            Pending { owner, deferred }
+        })
+        .collect();
+    let findings = candidates
+        .into_par_iter()
+        .with_min_len(BATCH)
+        .map(|c| {
+            let held = c.held.expect("kept candidates are findings");
+            let mut finding = held.finding(c.line, c.item);
+            if let Some(deferred) = c.deferred {
+                deferred.restore(&mut finding);
+            }
+            finding
+        })
+        .collect();
+    (Kept { findings, pending }, accepted)
 }
 
 /// For each item, whether its event stands for its request, given each one's (non-empty)
@@ -784,7 +835,6 @@ mod tests {
                     })
                 }),
                 held: bad.then(|| Held::new(*finding(line))),
-                finding: None,
                 accepted: None,
                 owner: None,
                 deferred: None,
@@ -825,7 +875,7 @@ mod tests {
         c.place(&Arc::from("in.log"), 0);
         let original = placed(original);
         let (kept, _) = keep(vec![c], &[true]);
-        let kept = kept[0].finding.as_deref().expect("kept");
+        let kept = &kept.findings[0];
         assert_eq!(kept, &original);
         let initiator = kept.attribution.as_ref().and_then(|a| a.initiator.as_ref());
         assert_eq!(initiator.and_then(|i| i.verb.as_deref()), Some("create"));
@@ -882,7 +932,7 @@ mod tests {
             assert!(c.deferred.is_none());
             c.place(&Arc::from("in.log"), 0);
             let (kept, _) = keep(vec![c], &[true]);
-            assert_eq!(kept[0].finding.as_deref(), Some(&placed(original)));
+            assert_eq!(kept.findings, [placed(original)]);
         }
     }
 
@@ -983,7 +1033,6 @@ mod tests {
                 time: Some(time.into()),
             })),
             held: Some(Held::new(*f)),
-            finding: None,
             accepted: None,
             owner: None,
             deferred: None,

@@ -38,7 +38,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 
 use rayon::prelude::*;
 
-use crate::attribution::{PodRequest, Records, WorkloadRecord, resolve};
+use crate::attribution::{OwnerRef, PodRequest, Records, WorkloadRecord, resolve};
 use crate::filter::parse_time;
 use crate::filter::{Admission, Filter, FilterStats};
 use crate::finding::Finding;
@@ -46,6 +46,7 @@ use crate::input::decode::Meter;
 use crate::input::sniff::{self, BOM, Compression};
 use crate::input::{self, Input, Opened, Source};
 use crate::progress::Counter;
+use crate::rules::stage::{Kept, Pending};
 use crate::rules::workload::{self as record, Staged};
 use crate::rules::{self, Candidate, Policy};
 use crate::stats::{ErrorKind, InputFormat, InputStats, RunError, RunErrorKind, Stats};
@@ -209,7 +210,7 @@ fn gather<T>(all: &mut Vec<T>, mut part: Vec<T>) {
 /// so the filter goes first and only the findings it admits are resolved; `--user` matches the
 /// initiator too, so then every kept finding is resolved before the filter.
 fn in_scope(
-    mut kept: Vec<Candidate>,
+    mut kept: Kept,
     records: &Records<'_>,
     filter: &Filter,
     filtered: &mut FilterStats,
@@ -230,81 +231,87 @@ fn in_scope(
         findings.retain(|f| admit(f));
         (findings, resolved)
     } else {
-        kept.retain(|c| c.finding.as_deref().is_some_and(&mut admit));
+        kept.retain(&mut admit);
         attribute(kept, records)
     }
 }
 
-/// The findings of `candidates`, in order, each pod create whose finding claims a controller
+/// The findings of `kept`, in order, each pod create whose finding claims a controller
 /// owner resolved by following its owner chain over the workload writes of the whole run
 /// (docs/attribution.md), and how many were resolved. Every other finding keeps the attribution
 /// its rule gave it: its own request, or none in Falco parity mode. The scan calls it on the
-/// candidates it keeps only (one per request, in scope), never on those choosing dropped.
+/// findings it keeps only (one per request, in scope), never on those choosing dropped.
 ///
-/// On the run's threads when there are many: a resolution takes microseconds, and taking each
-/// finding out of its candidate (a move and a few frees) about one, so fewer than [`BATCH`] are
-/// done on one thread and at least that many per task otherwise. rayon's collect keeps the
-/// input order whatever the number of threads.
-fn attribute(candidates: Vec<Candidate>, records: &Records<'_>) -> (Vec<Finding>, usize) {
-    attribute_in_tasks(candidates, records, BATCH)
+/// On the run's threads when there are many: a resolution takes microseconds, so fewer than
+/// [`BATCH`] are done on one thread and at least that many per task otherwise. Each finding is
+/// attributed where it stands in the vector `keep` made, which becomes the run's: nothing is
+/// moved or gathered again.
+fn attribute(kept: Kept, records: &Records<'_>) -> (Vec<Finding>, usize) {
+    attribute_in_tasks(kept, records, BATCH)
 }
 
-/// [`attribute`], with at least `batch` candidates to a task.
-fn attribute_in_tasks(
-    candidates: Vec<Candidate>,
-    records: &Records<'_>,
-    batch: usize,
-) -> (Vec<Finding>, usize) {
-    let resolved = candidates.iter().filter(|c| resolves(c)).count();
-    // Mapped one to one, so rayon writes each finding straight into its place in one vector
-    // (filtered, it would gather them in a vector per task and copy them again).
-    let findings: Vec<Option<Finding>> = candidates
-        .into_par_iter()
+/// [`attribute`], with at least `batch` findings to a task.
+fn attribute_in_tasks(kept: Kept, records: &Records<'_>, batch: usize) -> (Vec<Finding>, usize) {
+    let Kept {
+        mut findings,
+        pending,
+    } = kept;
+    let resolved = pending.iter().filter(|p| p.owner.is_some()).count();
+    findings
+        .par_iter_mut()
+        .zip(pending)
         .with_min_len(batch)
-        .map(|mut c| {
-            if resolves(&c) {
-                attribute_one(&mut c, records);
-            }
-            c.finding.map(|f| *f)
-        })
-        .collect();
-    // Where they are: the identity `filter_map` is collected in place, `flatten` is not.
-    #[allow(clippy::filter_map_identity)]
-    let findings = findings.into_iter().filter_map(|f| f).collect();
+        .for_each(|(finding, pending)| attribute_one(finding, pending, records));
     (findings, resolved)
 }
 
-/// How many candidates [`attribute`] hands each task at least.
+/// How many findings [`attribute`] hands each task at least.
 const BATCH: usize = 256;
 
-/// Whether `c`'s finding is a pod create that claims a controller owner, which [`attribute`]
-/// resolves.
-fn resolves(c: &Candidate) -> bool {
-    c.owner.is_some() && c.finding.is_some()
-}
-
-/// Resolves one pod create's finding (see [`attribute`]).
-fn attribute_one(c: &mut Candidate, records: &Records<'_>) {
-    let (Some(finding), Some(owner)) = (c.finding.as_deref_mut(), c.owner.as_deref()) else {
-        return;
-    };
-    let Some(requester) = finding
-        .attribution
-        .as_ref()
-        .and_then(|a| a.initiator.as_ref())
-    else {
+/// Resolves one pod create's finding (see [`attribute`]); a finding that claims no owner keeps
+/// its attribution.
+fn attribute_one(finding: &mut Finding, pending: Pending, records: &Records<'_>) {
+    let Pending { owner, deferred } = pending;
+    let Some(owner) = owner.as_deref() else {
+        if let Some(deferred) = deferred {
+            deferred.restore(finding);
+        }
         return;
     };
     let disallowed = disallowed_references(finding);
-    let pod = PodRequest {
+    let attribution = if let Some(deferred) = deferred {
+        // Its own request, left out while it was held: made only if it is the answer.
+        let f: &Finding = finding;
+        let pod = pod_request(f, owner, f.user.as_deref(), &disallowed);
+        resolve(&pod, records, || deferred.requester(f))
+    } else {
+        let Some(requester) = finding
+            .attribution
+            .as_ref()
+            .and_then(|a| a.initiator.as_ref())
+        else {
+            return;
+        };
+        let pod = pod_request(finding, owner, requester.user.as_deref(), &disallowed);
+        resolve(&pod, records, || requester.clone())
+    };
+    finding.attribution = Some(attribution);
+}
+
+/// What the resolver reads of `finding`, a pod create by `user` that claims `owner`.
+fn pod_request<'a>(
+    finding: &'a Finding,
+    owner: &'a OwnerRef,
+    user: Option<&'a str>,
+    disallowed: &'a [String],
+) -> PodRequest<'a> {
+    PodRequest {
         namespace: finding.namespace.as_deref(),
         owner: Some(owner),
-        requester,
+        user,
         at: finding.time.as_deref().and_then(parse_time),
-        disallowed: &disallowed,
-    };
-    let attribution = resolve(&pod, records);
-    finding.attribution = Some(attribution);
+        disallowed,
+    }
 }
 
 /// A finding's disallowed images in the normalized form workload records hold (an invalid

@@ -171,11 +171,11 @@ fn answer(pod: &Pod, records: &Records) -> Attribution {
     let request = PodRequest {
         namespace: Some(NS),
         owner: pod.owner.as_ref(),
-        requester: &pod.requester,
+        user: pod.requester.user.as_deref(),
         at: pod.at,
         disallowed: &pod.disallowed,
     };
-    resolve(&request, records)
+    resolve(&request, records, || pod.requester.clone())
 }
 
 /// The answer over `writes`, checked to be the same for the writes given in reverse.

@@ -336,3 +336,34 @@ proptest! {
         prop_assert_eq!(parallel, sequential);
     }
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(16))]
+
+    /// A pod create that claims an owner is kept without the attribution to its own request,
+    /// which resolving makes only when that is the answer: the same findings as when it is made
+    /// first and read back as the held initiator, with or without `--user`.
+    #[test]
+    fn the_own_request_made_only_when_it_is_the_answer_is_the_same(
+        steps in proptest::collection::vec(step(), 0..120),
+        by_user in any::<bool>(),
+    ) {
+        let lines = history(&steps);
+        let scanned = scan_bytes("log", lines.concat().as_bytes(), &policy(), None);
+        let workloads = record::select(scanned.workloads);
+        let records = Records::new(&workloads);
+        let (chosen, _) = rules::stage::chosen(&scanned.candidates, policy().mode);
+        let (lazy, _) = rules::stage::keep(scanned.candidates, &chosen);
+        let mut eager = lazy.clone();
+        for (finding, pending) in eager.findings.iter_mut().zip(&mut eager.pending) {
+            if let Some(deferred) = pending.deferred.take() {
+                deferred.restore(finding);
+            }
+        }
+        let users = if by_user { vec!["*".to_owned()] } else { Vec::new() };
+        let filter = Filter::new(None, None, &[], &users).expect("a filter");
+        let lazy = in_scope(lazy, &records, &filter, &mut FilterStats::default());
+        let eager = in_scope(eager, &records, &filter, &mut FilterStats::default());
+        prop_assert_eq!(lazy, eager);
+    }
+}

@@ -123,7 +123,7 @@ fn one_level_owners_resolve_to_who_created_them() {
 fn a_pod_without_a_controller_owner_is_direct() {
     let pod = pod(None, "bob@example.com", Some("08:00:00"));
     let answer = resolved(&pod, &[]);
-    assert_eq!(answer, direct(&pod.requester));
+    assert_eq!(answer, direct(pod.requester.clone(), None));
     assert_eq!(answer.how, How::Direct);
     assert!(answer.chain.is_empty());
 }
