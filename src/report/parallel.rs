@@ -18,6 +18,10 @@ use rayon::prelude::*;
 /// Rows one task serialises into one buffer.
 const PIECE: usize = 64;
 
+/// The most a buffer is grown by at once, from its first row's size: a piece of 64 findings is
+/// about 85 KB of `jsonl`, 160 KB pretty-printed.
+const RESERVED: usize = 256 << 10;
+
 /// Rows serialised before they are written: the most of a report held in memory at once (about
 /// 1.3 MB of `jsonl` findings, 2.5 MB of pretty-printed ones).
 const BATCH: usize = 16 * PIECE;
@@ -57,7 +61,14 @@ where
             .try_for_each(|(p, (buffer, rows))| {
                 buffer.clear();
                 let start = first + p * piece;
-                (rows.iter().enumerate()).try_for_each(|(i, row)| one(start + i, row, buffer))
+                let Some((head, rest)) = rows.split_first() else {
+                    return Ok(());
+                };
+                one(start, head, buffer)?;
+                // Room for the rest at the first row's size, rather than doubling up to it (but
+                // no more than [`RESERVED`] at once, whatever an unusual first row's size).
+                buffer.reserve((buffer.len() * rest.len()).min(RESERVED));
+                (rest.iter().enumerate()).try_for_each(|(i, row)| one(start + 1 + i, row, buffer))
             })?;
         for buffer in &buffers[..pieces] {
             out.write_all(buffer)?;

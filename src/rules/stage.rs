@@ -480,11 +480,15 @@ pub(crate) fn choose<'a, T>(
     let place = |i: usize| u32::try_from(i).expect("fewer than 4 billion events");
     let identity_at = |i: u32| identity(&items[i as usize]);
     let mut counts = Identities::default();
-    let mut requests: Vec<Request> = Vec::new();
+    // Sized once for the most there can be, one per item, rather than grown (and rehashed) as
+    // they come: a few words per item, which the items held outweigh.
+    let mut requests: Vec<Request> = Vec::with_capacity(items.len());
     // Each auditID's first and last request; the others are chained from the first.
-    let mut by_id: HashMap<&'a str, (u32, u32), RandomState> = HashMap::default();
+    let mut by_id: HashMap<&'a str, (u32, u32), RandomState> =
+        HashMap::with_capacity_and_hasher(items.len(), RandomState::default());
     // Each event hash's latest event; the earlier ones are chained back through `same_hash`.
-    let mut seen: HashMap<u64, u32, RandomState> = HashMap::default();
+    let mut seen: HashMap<u64, u32, RandomState> =
+        HashMap::with_capacity_and_hasher(items.len(), RandomState::default());
     let mut same_hash: Vec<u32> = vec![NONE; items.len()];
     let keys = RandomState::new();
     let mut chosen = vec![false; items.len()];
@@ -698,7 +702,9 @@ pub(crate) fn chosen_by<T>(items: &[T], key: impl Fn(&T) -> (Option<&str>, Stage
         /// The index of the latest other stage: highest stage, then latest in the input.
         latest: Option<(Stage, usize)>,
     }
-    let mut groups: HashMap<&str, Group, RandomState> = HashMap::default();
+    // Sized once for the most there can be, one per item (see `choose`).
+    let mut groups: HashMap<&str, Group, RandomState> =
+        HashMap::with_capacity_and_hasher(items.len(), RandomState::default());
     for (i, item) in items.iter().enumerate() {
         let (Some(id), stage) = key(item) else {
             continue;
