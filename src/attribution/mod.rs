@@ -296,7 +296,7 @@ pub struct PodRequest<'a> {
     /// The controller owner reference in the request object, if any.
     pub owner: Option<&'a OwnerRef>,
     /// The pod request's own user (`user.username`), which a controller-made pod names. The
-    /// request itself, its initiator when the answer is `direct`, is handed to [`resolve`]
+    /// request itself, its initiator when the answer is `direct`, is handed to [`resolve()`]
     /// apart, to be made only then.
     pub user: Option<&'a str>,
     /// The pod request's time as an instant.
