@@ -1287,6 +1287,37 @@ mod tests {
     }
 
     proptest::proptest! {
+        /// The scope filter keeps each finding with what attribution needs of it: whichever
+        /// findings it drops, every one kept still has its own owner beside it.
+        #[test]
+        fn kept_findings_stay_beside_what_attribution_needs_of_them(
+            admitted in proptest::collection::vec(proptest::prelude::any::<bool>(), 0..40),
+        ) {
+            let mut kept = Kept::default();
+            for (line, _) in (0u64..).zip(&admitted) {
+                kept.findings.push(*finding(line));
+                let owner = OwnerRef {
+                    kind: "ReplicaSet".to_owned(),
+                    name: line.to_string(),
+                    uid: None,
+                };
+                kept.pending.push(Pending { owner: Some(Box::new(owner)), deferred: None });
+            }
+            kept.retain(|f| admitted[f.line as usize]);
+            let lines: Vec<u64> = kept.findings.iter().map(|f| f.line).collect();
+            let expected: Vec<u64> = (0u64..).zip(&admitted).filter(|(_, a)| **a).map(|(l, _)| l).collect();
+            proptest::prop_assert_eq!(&lines, &expected);
+            let owners: Vec<String> = kept
+                .pending
+                .iter()
+                .map(|p| p.owner.as_ref().map_or_else(String::new, |o| o.name.clone()))
+                .collect();
+            let names: Vec<String> = lines.iter().map(u64::to_string).collect();
+            proptest::prop_assert_eq!(owners, names);
+        }
+    }
+
+    proptest::proptest! {
         /// Reading every input twice (a log and its copy) reports what reading it once does.
         /// (Events without an `auditID` are requests of their own, each time they are read.)
         #[test]
