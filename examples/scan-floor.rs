@@ -22,10 +22,10 @@
 //! scan that checks less of them would read a damaged line as if it were whole. Each step is
 //! given as wall time and as CPU time divided by the threads (what the step would take were its
 //! work spread perfectly over them: a lower bound that holds on a loaded machine too); `wc -l` is
-//! one thread. The file is read into memory once (untimed); `wc -l FILE` runs once per round, between the passes, and so does
-//! `--tool BIN` if given (`BIN FILE --allow ALLOW --format jsonl --quiet --threads N`, as
-//! `scripts/bench.sh` runs it; `--allow` defaults to `testdata/allow.yaml`), so that the scan is
-//! seen next to its floor.
+//! one thread. The file is read into memory once (untimed); `wc -l FILE` runs once per round,
+//! between the passes, and so does `--tool BIN` if given (`BIN FILE --allow ALLOW --format jsonl
+//! --quiet --threads N`, as `scripts/bench.sh` runs it; `--allow` defaults to
+//! `testdata/allow.yaml`), so that the scan is seen next to its floor.
 
 use std::io::{self, Write};
 use std::process::{Command, ExitCode, Stdio};
