@@ -308,6 +308,17 @@ fn only_kept_findings_are_resolved() {
 }
 
 /// The line of step `i`, with its newline.
+/// The history of `steps` scanned: its selected workload records, and the findings the scan
+/// keeps before attribution resolves them.
+fn kept_of(steps: &[Step]) -> (Vec<WorkloadRecord>, Kept) {
+    let lines = history(steps);
+    let scanned = scan_bytes("log", lines.concat().as_bytes(), &policy(), None);
+    let workloads = record::select(scanned.workloads);
+    let (chosen, _) = rules::stage::chosen(&scanned.candidates, policy().mode);
+    let (kept, _) = rules::stage::keep(scanned.candidates, &chosen);
+    (workloads, kept)
+}
+
 fn step_line(i: usize, s: Step) -> String {
     super::history::line(i, s) + "\n"
 }
@@ -323,12 +334,8 @@ proptest! {
         threads in 2usize..5,
         batch in 1usize..8,
     ) {
-        let lines = history(&steps);
-        let scanned = scan_bytes("log", lines.concat().as_bytes(), &policy(), None);
-        let workloads = record::select(scanned.workloads);
+        let (workloads, kept) = kept_of(&steps);
         let records = Records::new(&workloads);
-        let (chosen, _) = rules::stage::chosen(&scanned.candidates, policy().mode);
-        let (kept, _) = rules::stage::keep(scanned.candidates, &chosen);
         let one = rayon::ThreadPoolBuilder::new().num_threads(1).build().expect("pool");
         let sequential = one.install(|| attribute_in_tasks(kept.clone(), &records, usize::MAX));
         let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().expect("pool");
@@ -348,12 +355,8 @@ proptest! {
         steps in proptest::collection::vec(step(), 0..120),
         by_user in any::<bool>(),
     ) {
-        let lines = history(&steps);
-        let scanned = scan_bytes("log", lines.concat().as_bytes(), &policy(), None);
-        let workloads = record::select(scanned.workloads);
+        let (workloads, lazy) = kept_of(&steps);
         let records = Records::new(&workloads);
-        let (chosen, _) = rules::stage::chosen(&scanned.candidates, policy().mode);
-        let (lazy, _) = rules::stage::keep(scanned.candidates, &chosen);
         let mut eager = lazy.clone();
         for (finding, pending) in eager.findings.iter_mut().zip(&mut eager.pending) {
             if let Some(deferred) = pending.deferred.take() {
